@@ -1,0 +1,66 @@
+/* config.h - sipd.conf: every key lives once in config.c's table (name, type, default, bounds, help). */
+#ifndef SIPD_CONFIG_H
+#define SIPD_CONFIG_H
+
+#include <stdio.h>
+#include <sys/socket.h>
+
+#define SIPD_DEFAULT_CONFIG "/etc/sipd/sipd.conf"
+
+enum sip_proto { PROTO_UDP = 0, PROTO_TCP = 1, PROTO_TLS = 2 };
+
+/* One listener, parsed from "udp:0.0.0.0:5060", "tcp:[::]:5060", "tls:127.0.0.1:5061". */
+struct listen_addr {
+	enum sip_proto		 proto;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	char			*spec;		/* the string as written */
+};
+
+struct sipd_config {
+	char			*path;		/* file it was read from */
+
+	/* server.* */
+	char			*server_name;	/* server.name: Server / User-Agent header */
+	char			*user;		/* server.user: drop privileges to this user ("" = don't) */
+
+	/* sip.* */
+	struct listen_addr	*listen;	/* sip.listen (list of strings) */
+	int			 nlisten;
+	char			**domains;	/* sip.domains (list of strings); the server's own addresses are always local */
+	int			 ndomains;
+
+	/* log.* */
+	int			 log_level;	/* log.level: "error".."debug" -> LOG_* */
+
+	/* database.* */
+	char			*db_path;	/* database.path */
+
+	/* timers.* (milliseconds; RFC 3261 17.1.1.1 / table 4) */
+	int			 t1_ms;		/* timers.t1, default 500 */
+	int			 t2_ms;		/* timers.t2, default 4000 */
+	int			 t4_ms;		/* timers.t4, default 5000 */
+
+	/* limits.* */
+	int			 max_message_size;	/* limits.max_message_size, bytes, default 65535 */
+	int			 max_headers;		/* limits.max_headers, default 128 */
+	int			 max_line_length;	/* limits.max_line_length, bytes, default 8192 */
+	int			 max_transactions;	/* limits.max_transactions, default 100000 */
+	int			 tcp_max_connections;	/* limits.tcp_max_connections, default 4096 */
+	int			 tcp_idle_timeout;	/* limits.tcp_idle_timeout, seconds, default 300 */
+};
+
+/* The configuration in force; swapped whole on SIGHUP. */
+extern struct sipd_config *cfg;
+
+/* Parse path into a fresh config. Problems are logged with file:line; returns NULL if any. */
+struct sipd_config *config_load(const char *path);
+/* A config holding only defaults (no file). */
+struct sipd_config *config_defaults(void);
+void config_free(struct sipd_config *);
+/* Parse one listener spec; 0 on success, -1 (with a message in err) otherwise. */
+int config_parse_listen(const char *spec, struct listen_addr *out, char *err, size_t errlen);
+/* Print every key with type, default, bounds and help (sipd -H). */
+void config_print_keys(FILE *);
+
+#endif

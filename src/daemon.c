@@ -1,0 +1,141 @@
+/* daemon.c - one libevent base; signals are libevent events, so work happens in the loop. */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <osipparser2/osip_parser.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "domain.h"
+#include "log.h"
+#include "transport.h"
+#include "txn.h"
+
+#define SHUTDOWN_GRACE_MS	2000
+
+static struct event_base	*base;
+static struct event		*ev_shutdown_poll;
+static int			 shutdown_ticks;
+
+/* SIGHUP: parse into a fresh config and swap it in only if it is wholly valid. */
+static void
+reload(void)
+{
+	struct sipd_config *n = config_load(cfg->path);
+
+	if (n == NULL) {
+		log_warnx("reload: %s has errors; keeping the running configuration", cfg->path);
+		return;
+	}
+	if (n->nlisten != cfg->nlisten)
+		log_warnx("reload: listener changes take effect at the next restart");
+	else
+		for (int i = 0; i < n->nlisten; i++)
+			if (strcmp(n->listen[i].spec, cfg->listen[i].spec) != 0) {
+				log_warnx("reload: listener changes take effect at the next restart");
+				break;
+			}
+	config_free(cfg);
+	cfg = n;
+	log_setlevel(cfg->log_level);
+	domain_init(cfg);
+	log_notice("reloaded %s", cfg->path);
+}
+
+/* During shutdown: leave once queued output is written, or the grace time is over. */
+static void
+shutdown_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv = { 0, 50000 };
+
+	if (transport_pending() == 0 || ++shutdown_ticks * 50 >= SHUTDOWN_GRACE_MS) {
+		event_base_loopexit(base, NULL);
+		return;
+	}
+	event_add(ev_shutdown_poll, &tv);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct timeval tv = { 0, 0 };
+
+	switch (sig) {
+	case SIGHUP:
+		reload();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		if (ev_shutdown_poll != NULL)
+			return;
+		log_notice("signal %d: stopping", (int)sig);
+		transport_quiesce();	/* no new requests; answers in flight still go out */
+		ev_shutdown_poll = evtimer_new(base, shutdown_poll, NULL);
+		event_add(ev_shutdown_poll, &tv);
+		break;
+	}
+}
+
+/* Started as root with server.user set: become that user once the sockets are bound. */
+static int
+drop_privileges(void)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0 || cfg->user == NULL || cfg->user[0] == '\0')
+		return 0;
+	if ((pw = getpwnam(cfg->user)) == NULL) {
+		log_warnx("server.user: no user '%s'", cfg->user);
+		return -1;
+	}
+	if (setgroups(1, &pw->pw_gid) == -1 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
+		log_warn("dropping privileges to %s", cfg->user);
+		return -1;
+	}
+	log_notice("running as user %s", cfg->user);
+	return 0;
+}
+
+int
+daemon_run(int foreground)
+{
+	struct event *sigs[3];
+	int signos[3] = { SIGTERM, SIGINT, SIGHUP }, rc = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (!foreground && daemon(0, 0) == -1)
+		fatal("daemon");
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	parser_init();
+	txn_init(base);
+	domain_init(cfg);
+	if (transport_start(base, cfg) == -1 || drop_privileges() == -1) {
+		rc = 1;
+		goto out;
+	}
+	for (int i = 0; i < 3; i++) {
+		sigs[i] = evsignal_new(base, signos[i], on_signal, NULL);
+		event_add(sigs[i], NULL);
+	}
+	log_notice("sipd %s started (config %s)", PACKAGE_VERSION, cfg->path ? cfg->path : "-");
+	event_base_dispatch(base);
+	for (int i = 0; i < 3; i++)
+		event_free(sigs[i]);
+	log_notice("sipd stopped");
+out:
+	if (ev_shutdown_poll)
+		event_free(ev_shutdown_poll);
+	txn_shutdown();
+	transport_stop();
+	domain_free();
+	event_base_free(base);
+	return rc;
+}

@@ -1,0 +1,15 @@
+/* domain.h - which hosts are this server: configured domains, its own addresses and names. */
+#ifndef SIPD_DOMAIN_H
+#define SIPD_DOMAIN_H
+
+#include "config.h"
+
+/* Learn the machine's addresses and host name, and the configured domains of c. */
+void domain_init(const struct sipd_config *c);
+void domain_free(void);
+/* 1 when host (no brackets needed for IPv6) with port (0 = none) names this server. */
+int domain_is_local(const char *host, int port);
+/* The first configured domain, or the first own address: used as the default realm/domain. */
+const char *domain_primary(void);
+
+#endif

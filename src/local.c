@@ -1,0 +1,170 @@
+/* local.c - what the server answers itself when no other module takes a request. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "domain.h"
+#include "grammar.h"
+#include "local.h"
+#include "log.h"
+#include "reply.h"
+#include "txn.h"
+
+/* Option tags sipd supports (RFC 3261 19.2); one place for Supported and the 420 check. */
+static const char *supported_tags[] = { NULL };
+
+static int
+tag_supported(const char *p, size_t n)
+{
+	for (int i = 0; supported_tags[i] != NULL; i++)
+		if (strlen(supported_tags[i]) == n && strncasecmp(p, supported_tags[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Collect the unsupported option tags of every header with id into b ("a, b"). */
+static void
+unsupported_tags(const struct sipmsg *m, enum hdr_id id, struct buf *b)
+{
+	const struct sip_hdr *h = NULL;
+
+	while ((h = sipmsg_hdr(m, id, h)) != NULL) {
+		const char *p = m->raw + h->voff;
+		size_t i = 0;
+		while (i < h->vlen) {
+			size_t s = grammar_skip_lws(p, i, h->vlen), e = s;
+			while (e < h->vlen && grammar_is_token((unsigned char)p[e]))
+				e++;
+			if (e > s && !tag_supported(p + s, e - s)) {
+				if (b->len)
+					buf_adds(b, ", ");
+				buf_add(b, p + s, e - s);
+			}
+			i = grammar_next_comma(p, e, h->vlen) + 1;
+		}
+	}
+}
+
+int
+local_check_require(struct txn *t, struct sipmsg *m, enum hdr_id which)
+{
+	struct buf tags, extra;
+
+	if (m->method == SIP_ACK || m->method == SIP_CANCEL)
+		return 0;		/* RFC 3261 8.2.2.3: never for ACK and CANCEL */
+	buf_init(&tags, 64);
+	unsupported_tags(m, which, &tags);
+	if (tags.len == 0) {
+		buf_free(&tags);
+		return 0;
+	}
+	buf_init(&extra, 96);
+	buf_printf(&extra, "Unsupported: %s\r\n", tags.p);
+	txn_reply(t, 420, NULL, extra.p, NULL, NULL, 0);
+	buf_free(&tags);
+	buf_free(&extra);
+	return 1;
+}
+
+int
+local_ruri_target(struct sipmsg *m, char *user, size_t ulen, char *host, size_t hlen, int *port)
+{
+	const char *u = m->ruri, *s, *at, *e;
+	size_t n;
+
+	*user = *host = '\0';
+	*port = 0;
+	if (strncasecmp(u, "sip:", 4) == 0)
+		s = u + 4;
+	else if (strncasecmp(u, "sips:", 5) == 0)
+		s = u + 5;
+	else
+		return -1;
+	e = s + strcspn(s, ";?");
+	at = memchr(s, '@', (size_t)(e - s));
+	if (at != NULL) {
+		n = (size_t)(at - s) < ulen - 1 ? (size_t)(at - s) : ulen - 1;
+		memcpy(user, s, n);
+		user[n] = '\0';
+		s = at + 1;
+	}
+	const char *pe = s;
+	if (*s == '[') {
+		pe = memchr(s, ']', (size_t)(e - s));
+		if (pe == NULL)
+			return -1;
+		s++;
+	} else {
+		while (pe < e && *pe != ':')
+			pe++;
+	}
+	n = (size_t)(pe - s) < hlen - 1 ? (size_t)(pe - s) : hlen - 1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (*pe == ']')
+		pe++;
+	if (pe < e && *pe == ':')
+		*port = atoi(pe + 1);
+	return 0;
+}
+
+/* OPTIONS to the server (RFC 3261 11.2): what it allows, accepts and supports. */
+static void
+answer_options(struct txn *t)
+{
+	struct buf b;
+
+	buf_init(&b, 256);
+	buf_adds(&b, "Allow: " LOCAL_ALLOW "\r\nAccept: application/sdp\r\nAccept-Language: en\r\nSupported: ");
+	for (int i = 0; supported_tags[i] != NULL; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", supported_tags[i]);
+	buf_adds(&b, "\r\n");
+	txn_reply(t, 200, NULL, b.p, NULL, NULL, 0);
+	buf_free(&b);
+}
+
+void
+local_request(struct txn *t, struct sipmsg *m)
+{
+	char user[256], host[256];
+	int port;
+
+	if (local_check_require(t, m, HDR_REQUIRE))
+		return;
+	if (m->method == SIP_UNKNOWN) {
+		txn_reply(t, 501, NULL, "Allow: " LOCAL_ALLOW "\r\n", NULL, NULL, 0);
+		return;
+	}
+	if (local_ruri_target(m, user, sizeof(user), host, sizeof(host), &port) == -1 ||
+	    !domain_is_local(host, port)) {
+		/* Not ours, and nothing routes elsewhere: never an open relay. */
+		if (m->max_forwards == 0)
+			txn_reply(t, 483, NULL, NULL, NULL, NULL, 0);
+		else
+			txn_reply(t, 403, "Relaying Denied", NULL, NULL, NULL, 0);
+		return;
+	}
+	switch (m->method) {
+	case SIP_OPTIONS:
+		answer_options(t);
+		break;
+	case SIP_REGISTER:
+		txn_reply(t, 501, "Registrar Not Enabled", "Allow: " LOCAL_ALLOW "\r\n", NULL, NULL, 0);
+		break;
+	case SIP_BYE:
+	case SIP_PRACK:
+	case SIP_UPDATE:
+	case SIP_INFO:
+		if (m->to_tag != NULL) {	/* in-dialog, and sipd holds no dialogs */
+			txn_reply(t, 481, NULL, NULL, NULL, NULL, 0);
+			break;
+		}
+		/* FALLTHROUGH */
+	default:
+		txn_reply(t, user[0] ? 404 : 403, user[0] ? NULL : "Not Addressed To A User",
+		    NULL, NULL, NULL, 0);
+		break;
+	}
+}

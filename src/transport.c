@@ -1,0 +1,137 @@
+/* transport.c - listeners and sending, shared by UDP and TCP (RFC 3261 18). */
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "transport.h"
+#include "transport_int.h"
+
+int
+transport_socket(const struct listen_addr *la, int type)
+{
+	int fd, on = 1;
+
+	if ((fd = socket(la->ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
+		log_warn("%s: socket", la->spec);
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (la->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (const struct sockaddr *)&la->ss, la->sslen) == -1) {
+		log_warn("%s: bind", la->spec);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+transport_start(struct event_base *base, const struct sipd_config *c)
+{
+	for (int i = 0; i < c->nlisten; i++) {
+		const struct listen_addr *la = &c->listen[i];
+		int rc;
+
+		switch (la->proto) {
+		case PROTO_UDP:
+			rc = transport_udp_open(base, la);
+			break;
+		case PROTO_TCP:
+			rc = transport_tcp_listen(base, la);
+			break;
+		default:
+			log_warnx("%s: TLS listeners are not supported yet", la->spec);
+			rc = -1;
+			break;
+		}
+		if (rc == -1)
+			return -1;
+		log_notice("listening on %s", la->spec);
+	}
+	return 0;
+}
+
+void
+transport_quiesce(void)
+{
+	transport_udp_quiesce();
+	transport_tcp_quiesce();
+}
+
+size_t
+transport_pending(void)
+{
+	return transport_tcp_pending();
+}
+
+void
+transport_stop(void)
+{
+	transport_udp_close();
+	transport_tcp_close();
+}
+
+int
+transport_reliable(enum sip_proto p)
+{
+	return p == PROTO_TCP || p == PROTO_TLS;
+}
+
+int
+transport_send(const struct sip_peer *dst, const char *buf, size_t len)
+{
+	if (dst->proto == PROTO_UDP)
+		return transport_udp_send(dst, buf, len);
+	if (dst->proto == PROTO_TCP)
+		return transport_tcp_send(dst, buf, len);
+	return -1;
+}
+
+/* First address of the family on an interface that is up (prefer non-loopback). */
+static int
+iface_addr(int family, struct sockaddr_storage *out)
+{
+	struct ifaddrs *ifa, *i;
+	int found = -1;
+
+	if (getifaddrs(&ifa) == -1)
+		return -1;
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != family)
+			continue;
+		size_t sl = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		if (found == -1 || !(i->ifa_flags & 0x8 /* IFF_LOOPBACK */)) {
+			memcpy(out, i->ifa_addr, sl);
+			found = 0;
+			if (!(i->ifa_flags & 0x8))
+				break;
+		}
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
+/* A wildcard-bound listener advertises an interface address in Via / Record-Route. */
+int
+transport_local(enum sip_proto proto, int family, char *host, size_t hostlen, int *port)
+{
+	struct sockaddr_storage ss;
+	int p, rc;
+
+	rc = proto == PROTO_UDP ? transport_udp_local(family, &ss) : transport_tcp_local(family, &ss);
+	if (rc == -1)
+		return -1;
+	sip_addr_host(&ss, host, hostlen, &p);
+	if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0) {
+		struct sockaddr_storage ifs;
+		if (iface_addr(family, &ifs) == 0)
+			sip_addr_host(&ifs, host, hostlen, NULL);
+	}
+	*port = p;
+	return 0;
+}

@@ -1,0 +1,31 @@
+/* transport.h - sockets: UDP and TCP listeners, stream connections, sending (RFC 3261 18). */
+#ifndef SIPD_TRANSPORT_H
+#define SIPD_TRANSPORT_H
+
+#include <event2/event.h>
+
+#include "sipd.h"
+
+/* Open every listener of c on base. Returns 0, or -1 after logging which one failed. */
+int transport_start(struct event_base *base, const struct sipd_config *c);
+/* Stop reading new messages (shutdown begins); sending still works. */
+void transport_quiesce(void);
+/* Bytes still queued on stream connections (shutdown waits for 0). */
+size_t transport_pending(void);
+/* Close everything. */
+void transport_stop(void);
+
+/* Send one message.  Stream: on dst->conn when it is open, else on a connection to dst->addr
+ * (opened if need be).  UDP: from socket dst->lsock, else the first UDP socket of the family.
+ * Returns 0 when handed to the kernel / queued, -1 on failure. */
+int transport_send(const struct sip_peer *dst, const char *buf, size_t len);
+/* 1 for TCP/TLS (no retransmissions, RFC 3261 17.1.1.2). */
+int transport_reliable(enum sip_proto);
+/* The address of a local listener of proto and family (for Via / Record-Route), into host/port. */
+int transport_local(enum sip_proto, int family, char *host, size_t hostlen, int *port);
+/* 1 when the stream connection id is still open. */
+int transport_conn_alive(uint64_t conn);
+/* Live stream connections. */
+size_t transport_conn_count(void);
+
+#endif

@@ -1,0 +1,326 @@
+/* transport_tcp.c - TCP listeners and connections; messages framed by Content-Length
+ * (RFC 3261 18.3), CRLF keep-alives answered (RFC 5626 3.5.1). */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "config.h"
+#include "dispatch.h"
+#include "framing.h"
+#include "htab.h"
+#include "log.h"
+#include "transport.h"
+#include "transport_int.h"
+#include "xmalloc.h"
+
+#define TCP_OUT_MAX	(4 * 1024 * 1024)	/* a peer that reads nothing is dropped past this */
+
+struct tcp_conn {
+	uint64_t		 id;
+	struct bufferevent	*bev;
+	struct sip_peer		 peer;
+	int			 inbound;
+	int			 in_read;	/* inside tcp_read: defer the free */
+	int			 dead;
+};
+
+struct tcp_listener {
+	struct evconnlistener	*lev;
+	struct sockaddr_storage	 local;
+};
+
+static struct event_base	*tcp_base;
+static struct tcp_listener	*listeners;
+static int			 nlisteners;
+static struct htab		*by_id, *by_addr;
+static uint64_t			 next_id = 1;
+static size_t			 nconns;
+
+/* Key for the address table: family, port and address bytes. */
+static size_t
+addr_key(const struct sockaddr_storage *ss, unsigned char *key)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+		key[0] = 6;
+		memcpy(key + 1, &s6->sin6_port, 2);
+		memcpy(key + 3, &s6->sin6_addr, 16);
+		return 19;
+	}
+	const struct sockaddr_in *s4 = (const void *)ss;
+	key[0] = 4;
+	memcpy(key + 1, &s4->sin_port, 2);
+	memcpy(key + 3, &s4->sin_addr, 4);
+	return 7;
+}
+
+/* Forget a connection and free it (later, when inside its own read callback). */
+static void
+conn_close(struct tcp_conn *c)
+{
+	unsigned char key[19];
+	size_t kl;
+
+	if (!c->dead) {
+		c->dead = 1;
+		htab_del(by_id, &c->id, sizeof(c->id));
+		kl = addr_key(&c->peer.addr, key);
+		if (htab_get(by_addr, key, kl) == c)
+			htab_del(by_addr, key, kl);
+		nconns--;
+		log_debug("tcp conn %llu closed", (unsigned long long)c->id);
+	}
+	if (c->in_read)
+		return;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+/* Pull whole messages out of the input buffer and dispatch them. */
+static void
+tcp_read(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t max = cfg ? (size_t)cfg->max_message_size : 65535;
+
+	c->in_read = 1;
+	while (!c->dead) {
+		size_t len = evbuffer_get_length(in), skip, msglen;
+		const char *why;
+		if (len == 0)
+			break;
+		const char *p = (const char *)evbuffer_pullup(in, (ssize_t)len);
+		enum frame_result r = framing_scan(p, len, max, &skip, &msglen, &why);
+		if (r == FRAME_NEED_MORE)
+			break;
+		if (r == FRAME_ERROR) {
+			char ps[80];
+			log_info("tcp %s: %s, closing the connection", sip_peer_str(&c->peer, ps, sizeof(ps)), why);
+			conn_close(c);
+			break;
+		}
+		if (r == FRAME_PING)
+			bufferevent_write(bev, "\r\n", 2);
+		if (r == FRAME_MESSAGE) {
+			dispatch_message(p + skip, msglen, 0, &c->peer);
+			skip += msglen;
+		}
+		evbuffer_drain(in, skip);
+	}
+	c->in_read = 0;
+	if (c->dead)
+		conn_close(c);
+}
+
+static void
+tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct tcp_conn *c = arg;
+	char ps[80];
+
+	if (what & BEV_EVENT_CONNECTED) {
+		log_debug("tcp %s: connected", sip_peer_str(&c->peer, ps, sizeof(ps)));
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT)
+		log_debug("tcp %s: idle, closing", sip_peer_str(&c->peer, ps, sizeof(ps)));
+	else if (what & BEV_EVENT_ERROR)
+		log_debug("tcp %s: %s", sip_peer_str(&c->peer, ps, sizeof(ps)),
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	conn_close(c);
+}
+
+/* Wrap a socket (accepted or connecting) in a connection. */
+static struct tcp_conn *
+conn_new(evutil_socket_t fd, const struct sockaddr *sa, socklen_t sl, int inbound)
+{
+	struct tcp_conn *c = xcalloc(1, sizeof(*c));
+	unsigned char key[19];
+	struct timeval idle = { cfg ? cfg->tcp_idle_timeout : 300, 0 };
+
+	c->id = next_id++;
+	c->inbound = inbound;
+	c->peer.proto = PROTO_TCP;
+	memcpy(&c->peer.addr, sa, sl);
+	c->peer.addrlen = sl;
+	c->peer.lsock = -1;
+	c->peer.conn = c->id;
+	c->bev = bufferevent_socket_new(tcp_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(c->bev, tcp_read, NULL, tcp_event, c);
+	bufferevent_set_timeouts(c->bev, &idle, NULL);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	htab_put(by_id, &c->id, sizeof(c->id), c);
+	htab_put(by_addr, key, addr_key(&c->peer.addr, key), c);
+	nconns++;
+	return c;
+}
+
+static void
+tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, int sl, void *arg)
+{
+	int on = 1;
+
+	if (cfg && nconns >= (size_t)cfg->tcp_max_connections) {
+		static time_t last;
+		if (time(NULL) != last)
+			log_warnx("tcp: %zu connections, limits.tcp_max_connections reached; refusing", nconns);
+		last = time(NULL);
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	conn_new(fd, sa, (socklen_t)sl, 1);
+}
+
+int
+transport_tcp_listen(struct event_base *base, const struct listen_addr *la)
+{
+	int fd;
+	socklen_t sl = sizeof(struct sockaddr_storage);
+
+	tcp_base = base;
+	if (by_id == NULL) {
+		by_id = htab_new();
+		by_addr = htab_new();
+	}
+	if ((fd = transport_socket(la, SOCK_STREAM)) == -1)
+		return -1;
+	listeners = xrealloc(listeners, (size_t)(nlisteners + 1) * sizeof(*listeners));
+	getsockname(fd, (struct sockaddr *)&listeners[nlisteners].local, &sl);
+	listeners[nlisteners].lev = evconnlistener_new(base, tcp_accept, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 1024, fd);
+	if (listeners[nlisteners].lev == NULL) {
+		log_warn("%s: listen", la->spec);
+		close(fd);
+		return -1;
+	}
+	nlisteners++;
+	return 0;
+}
+
+/* An open connection to dst: by id, else by address, else a new outgoing one. */
+static struct tcp_conn *
+conn_for(const struct sip_peer *dst)
+{
+	struct tcp_conn *c = NULL;
+	unsigned char key[19];
+	evutil_socket_t fd;
+
+	if (by_id == NULL)
+		return NULL;
+	if (dst->conn != 0 && (c = htab_get(by_id, &dst->conn, sizeof(dst->conn))) != NULL)
+		return c;
+	if ((c = htab_get(by_addr, key, addr_key(&dst->addr, key))) != NULL)
+		return c;
+	if (cfg && nconns >= (size_t)cfg->tcp_max_connections)
+		return NULL;
+	if ((fd = socket(dst->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
+		return NULL;
+	socklen_t sl = dst->addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in);
+	c = conn_new(fd, (const struct sockaddr *)&dst->addr, sl, 0);
+	if (bufferevent_socket_connect(c->bev, (const struct sockaddr *)&dst->addr, (int)sl) == -1) {
+		conn_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+transport_tcp_send(const struct sip_peer *dst, const char *buf, size_t len)
+{
+	struct tcp_conn *c = conn_for(dst);
+
+	if (c == NULL || c->dead)
+		return -1;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > TCP_OUT_MAX) {
+		log_info("tcp conn %llu: peer is not reading, closing", (unsigned long long)c->id);
+		conn_close(c);
+		return -1;
+	}
+	return bufferevent_write(c->bev, buf, len);
+}
+
+int
+transport_conn_alive(uint64_t id)
+{
+	return id != 0 && by_id != NULL && htab_get(by_id, &id, sizeof(id)) != NULL;
+}
+
+size_t
+transport_conn_count(void)
+{
+	return nconns;
+}
+
+int
+transport_tcp_local(int family, struct sockaddr_storage *out)
+{
+	for (int i = 0; i < nlisteners; i++)
+		if (listeners[i].local.ss_family == family) {
+			*out = listeners[i].local;
+			return 0;
+		}
+	return -1;
+}
+
+void
+transport_tcp_quiesce(void)
+{
+	for (int i = 0; i < nlisteners; i++)
+		evconnlistener_disable(listeners[i].lev);
+}
+
+static void
+sum_pending(const void *k, size_t kl, void *v, void *arg)
+{
+	struct tcp_conn *c = v;
+
+	*(size_t *)arg += evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+size_t
+transport_tcp_pending(void)
+{
+	size_t n = 0;
+
+	if (by_id != NULL)
+		htab_foreach(by_id, sum_pending, &n);
+	return n;
+}
+
+static void
+collect(const void *k, size_t kl, void *v, void *arg)
+{
+	struct tcp_conn ***pp = arg;
+
+	*(*pp)++ = v;
+}
+
+void
+transport_tcp_close(void)
+{
+	if (by_id != NULL) {
+		struct tcp_conn **all = xcalloc(nconns + 1, sizeof(*all)), **p = all;
+		htab_foreach(by_id, collect, &p);
+		for (struct tcp_conn **q = all; q < p; q++)
+			conn_close(*q);
+		free(all);
+		htab_free(by_id);
+		htab_free(by_addr);
+		by_id = by_addr = NULL;
+	}
+	for (int i = 0; i < nlisteners; i++)
+		evconnlistener_free(listeners[i].lev);
+	free(listeners);
+	listeners = NULL;
+	nlisteners = 0;
+}

@@ -1,0 +1,130 @@
+/* transport_udp.c - UDP sockets: each datagram is one message (RFC 3261 18.3). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dispatch.h"
+#include "log.h"
+#include "transport_int.h"
+#include "xmalloc.h"
+
+#define UDP_MAX		65536
+#define UDP_BATCH	64	/* datagrams read per wakeup before yielding to the loop */
+
+struct udp_sock {
+	int			 fd;
+	struct event		*ev;
+	struct sockaddr_storage	 local;
+};
+
+static struct udp_sock	*socks;
+static int		 nsocks;
+static char		 rxbuf[UDP_MAX + 1];
+
+/* Read a batch of datagrams and hand each to the pipeline. */
+static void
+udp_read(evutil_socket_t fd, short what, void *arg)
+{
+	int idx = (int)(intptr_t)arg;
+
+	for (int i = 0; i < UDP_BATCH; i++) {
+		struct sip_peer src;
+		ssize_t n;
+
+		memset(&src, 0, sizeof(src));
+		src.addrlen = sizeof(src.addr);
+		n = recvfrom(fd, rxbuf, UDP_MAX, 0, (struct sockaddr *)&src.addr, &src.addrlen);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_warn("udp recvfrom");
+			return;
+		}
+		src.proto = PROTO_UDP;
+		src.lsock = idx;
+		rxbuf[n] = '\0';
+		/* A bare CRLF / CRLFCRLF is a keep-alive: nothing to answer over UDP. */
+		if (n <= 4 && strspn(rxbuf, "\r\n") >= (size_t)n)
+			continue;
+		dispatch_message(rxbuf, (size_t)n, 1, &src);
+	}
+}
+
+int
+transport_udp_open(struct event_base *base, const struct listen_addr *la)
+{
+	int fd, sz = 4 * 1024 * 1024;
+	socklen_t sl = sizeof(struct sockaddr_storage);
+
+	if ((fd = transport_socket(la, SOCK_DGRAM)) == -1)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	socks = xrealloc(socks, (size_t)(nsocks + 1) * sizeof(*socks));
+	socks[nsocks].fd = fd;
+	getsockname(fd, (struct sockaddr *)&socks[nsocks].local, &sl);
+	socks[nsocks].ev = event_new(base, fd, EV_READ | EV_PERSIST, udp_read,
+	    (void *)(intptr_t)nsocks);
+	event_add(socks[nsocks].ev, NULL);
+	nsocks++;
+	return 0;
+}
+
+/* Socket to send from: the one the peer talked to, else the first of the right family. */
+static int
+udp_pick(const struct sip_peer *dst)
+{
+	if (dst->lsock >= 0 && dst->lsock < nsocks &&
+	    socks[dst->lsock].local.ss_family == dst->addr.ss_family)
+		return dst->lsock;
+	for (int i = 0; i < nsocks; i++)
+		if (socks[i].local.ss_family == dst->addr.ss_family)
+			return i;
+	return -1;
+}
+
+int
+transport_udp_send(const struct sip_peer *dst, const char *buf, size_t len)
+{
+	int i = udp_pick(dst);
+	socklen_t sl;
+
+	if (i == -1)
+		return -1;
+	sl = dst->addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if (sendto(socks[i].fd, buf, len, 0, (const struct sockaddr *)&dst->addr, sl) == -1) {
+		log_debug("udp sendto: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+transport_udp_local(int family, struct sockaddr_storage *out)
+{
+	for (int i = 0; i < nsocks; i++)
+		if (socks[i].local.ss_family == family) {
+			*out = socks[i].local;
+			return 0;
+		}
+	return -1;
+}
+
+void
+transport_udp_quiesce(void)
+{
+	for (int i = 0; i < nsocks; i++)
+		event_del(socks[i].ev);
+}
+
+void
+transport_udp_close(void)
+{
+	for (int i = 0; i < nsocks; i++) {
+		event_free(socks[i].ev);
+		close(socks[i].fd);
+	}
+	free(socks);
+	socks = NULL;
+	nsocks = 0;
+}
