@@ -136,7 +136,7 @@ dispatch_message(const char *buf, size_t len, int datagram, const struct sip_pee
 		stats.bad++;
 		log_bad(src, "request", err.reason ? err.reason : "malformed");
 		/* never answer an ACK; drop what has no usable Via */
-		if (err.status > 0 && m->method != SIP_ACK && m->via.host != NULL)
+		if (err.status > 0 && m->method != SIP_ACK)
 			reply_stateless(m, err.status, err.reason,
 			    err.status == 501 ? "Allow: " LOCAL_ALLOW "\r\n" : NULL);
 	} else {

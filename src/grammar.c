@@ -327,12 +327,10 @@ grammar_sip_uri(const char *p, size_t n, int noheaders)
 	struct range host;
 	int port;
 
-	/* userinfo ends at the last '@' before any '?' (users may not hold unescaped '@'). */
-	for (at = i, e = i; e < n && p[e] != '?'; e++)
+	/* userinfo ends at the last '@': a user may hold '?' ';' ',' (RFC 4475 3.1.1.2), headers no '@'. */
+	for (at = i, e = i; e < n; e++)
 		if (p[e] == '@')
 			at = e + 1;
-	if (at == e && at != i)
-		return -1;
 	for (size_t k = i; k < at; k++)
 		if (is_ws((unsigned char)p[k]) || p[k] == '<' || p[k] == '>')
 			return -1;

@@ -91,6 +91,15 @@ add_vias(const struct sipmsg *req, struct buf *b)
 
 	if (h == NULL)
 		return;
+	if (req->via.host == NULL) {
+		/* unparseable top Via (a 400/505 is on its way): echo the lines as they came */
+		for (; h != NULL; h = sipmsg_hdr(req, HDR_VIA, h)) {
+			buf_adds(b, "Via: ");
+			buf_add(b, req->raw + h->voff, h->vlen);
+			buf_adds(b, "\r\n");
+		}
+		return;
+	}
 	buf_adds(b, "Via: ");
 	reply_top_via(req, b);
 	/* rest of the first Via line after the top value (", next-via ...") */
@@ -177,8 +186,9 @@ reply_dest(const struct sipmsg *req, struct sip_peer *dst)
 			set_port(&dst->addr, req->via.port ? req->via.port : default_port(req->src.proto));
 		return;
 	}
-	/* UDP: to the source address; the source port only when rport was asked (RFC 3581 4). */
-	if (!req->via.rport)
+	/* UDP: to the source address; the source port only when rport was asked (RFC 3581 4),
+	 * or when the top Via could not be read (the answer is a 400 about it). */
+	if (!req->via.rport && req->via.host != NULL)
 		set_port(&dst->addr, req->via.port ? req->via.port : default_port(PROTO_UDP));
 }
 
@@ -190,8 +200,8 @@ reply_stateless(const struct sipmsg *req, int status, const char *reason, const 
 	char tag[16];
 	char *out;
 
-	if (req->via.host == NULL)
-		return;			/* no Via: nowhere to send it (RFC 3261 18.2.2) */
+	if (sipmsg_hdr(req, HDR_VIA, NULL) == NULL)
+		return;			/* no Via: not a request to answer (RFC 3261 18.2.2) */
 	sip_random_token(tag, 10);
 	out = reply_build(req, status, reason, tag, extra, NULL, NULL, 0, &len);
 	reply_dest(req, &dst);

@@ -359,7 +359,7 @@ txn_server_match(const struct sipmsg *req)
 {
 	struct txn *t = server_lookup(req, key_method(req));
 
-	/* RFC 6026 7.1: the ACK for a 2xx is not part of the INVITE transaction; it goes up. */
+	/* RFC 6026: the ACK for a 2xx is not part of the INVITE transaction; it goes up. */
 	if (t != NULL && req->method == SIP_ACK && !(t->invite && t->final_status >= 300))
 		return NULL;
 	return t;
@@ -464,7 +464,7 @@ static void
 server_final(struct txn *t)
 {
 	if (t->invite && t->final_status < 300) {
-		/* RFC 6026 7.1: Accepted absorbs INVITE retransmissions for Timer L. */
+		/* RFC 6026: Accepted absorbs INVITE retransmissions for Timer L. */
 		t->state = TS_ACCEPTED;
 		txn_arm(t->tstate, 64 * t->t1);
 	} else if (t->invite) {
@@ -489,7 +489,7 @@ server_respond(struct txn *t, int status, char *buf, size_t len)
 	if (!t->server || t->state == TS_TERMINATED)
 		goto fail;
 	if (t->final_status != 0) {
-		/* RFC 6026 8.5: further 2xx from the TU in Accepted go to the transport. */
+		/* RFC 6026: further 2xx from the TU in Accepted go to the transport. */
 		if (t->state != TS_ACCEPTED || status / 100 != 2)
 			goto fail;
 		server_send(t, buf, len);
@@ -550,7 +550,7 @@ txn_server_absorb(struct txn *t, struct sipmsg *req)
 		}
 		return;
 	}
-	/* Trying: nothing to resend yet; Confirmed and Accepted absorb (RFC 6026 7.1). */
+	/* Trying: nothing to resend yet; Confirmed and Accepted absorb (RFC 6026). */
 	if ((t->state == TS_PROCEEDING || t->state == TS_COMPLETED) && t->buf != NULL)
 		server_send(t, t->buf, t->len);
 }
@@ -682,7 +682,7 @@ fail:
 
 /* Append the header line h of m as it is on the wire. */
 static void
-buf_addhdr(struct buf *b, const struct sipmsg *m, const struct sip_hdr *h)
+ack_addhdr(struct buf *b, const struct sipmsg *m, const struct sip_hdr *h)
 {
 	if (h != NULL)
 		buf_add(b, m->raw + h->off, h->len);
@@ -710,10 +710,10 @@ client_build_ack(const struct txn *t, const struct sipmsg *resp, size_t *outlen)
 	buf_printf(&b, "ACK %s SIP/2.0\r\nVia: %.*s\r\n", req->ruri,
 	    (int)req->via.vlen, req->raw + req->via.voff);
 	for (h = sipmsg_hdr(req, HDR_ROUTE, NULL); h != NULL; h = sipmsg_hdr(req, HDR_ROUTE, h))
-		buf_addhdr(&b, req, h);
-	buf_addhdr(&b, req, sipmsg_hdr(req, HDR_FROM, NULL));
-	buf_addhdr(&b, resp, sipmsg_hdr(resp, HDR_TO, NULL));
-	buf_addhdr(&b, req, sipmsg_hdr(req, HDR_CALL_ID, NULL));
+		ack_addhdr(&b, req, h);
+	ack_addhdr(&b, req, sipmsg_hdr(req, HDR_FROM, NULL));
+	ack_addhdr(&b, resp, sipmsg_hdr(resp, HDR_TO, NULL));
+	ack_addhdr(&b, req, sipmsg_hdr(req, HDR_CALL_ID, NULL));
 	buf_printf(&b, "CSeq: %u ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
 	    (unsigned)req->cseq);
 	sipmsg_unref(req);
@@ -730,7 +730,7 @@ client_send_ack(struct txn *t, const struct sipmsg *resp)
 		log_debug("txn %p: ACK not sent", (void *)t);
 }
 
-/* A response to an INVITE client transaction (RFC 3261 17.1.1.2, RFC 6026 7.2). */
+/* A response to an INVITE client transaction (RFC 3261 17.1.1.2, RFC 6026). */
 static void
 client_invite_response(struct txn *t, struct sipmsg *resp)
 {

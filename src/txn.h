@@ -41,7 +41,7 @@ struct txn *txn_server_new(struct sipmsg *req);
 
 /* Answer with a response sipd builds (reply_build).  1xx may be sent several times; the first
  * final response ends the proceeding state; later calls after a final response are ignored,
- * except further 2xx to an INVITE while it is Accepted, which are sent (RFC 6026 8.5).
+ * except further 2xx to an INVITE while it is Accepted, which are sent (RFC 6026).
  * Returns 0, or -1 when the transaction already has a final response. */
 int txn_reply(struct txn *, int status, const char *reason, const char *extra,
     const char *body_type, const char *body, size_t bodylen);
@@ -68,7 +68,7 @@ int txn_is_cancelled(const struct txn *);
  * (resp == NULL, status 408) or transport failure (resp == NULL, status 503).  Called for every
  * provisional and for the final outcome; after the final one the transaction no longer calls,
  * except that an INVITE's further 2xx (retransmissions, forks) keep coming during Timer M
- * (RFC 6026 7.2).  For a non-2xx to INVITE the transaction has already sent the ACK. */
+ * (RFC 6026).  For a non-2xx to INVITE the transaction has already sent the ACK. */
 typedef void (*txn_client_cb)(struct txn *, struct sipmsg *resp, int status, void *arg);
 
 /* Send a request that sipd built or forwards (buf holds the whole message, its top Via carries

@@ -1,0 +1,21 @@
+#!/bin/sh
+# RFC 4475 SIP torture messages (49 + the baddn variant): each message is sent to sipd with its
+# top Via rewritten to our address; the reply is judged against conformance_expect.tsv (derived
+# from shared/conformance/rfc4475/EXPECTED.tsv) and the server must answer OPTIONS afterwards.
+# The messages name foreign hosts: everything runs in a network namespace with only loopback.
+SIPD_TEST_NETNS=1
+. "$(dirname "$0")/lib.sh"
+
+CORPUS=$SRCDIR/../shared/conformance
+[ -d "$CORPUS/rfc4475" ] || CORPUS=/work/shared/conformance
+[ -f "$CORPUS/rfc4475/EXPECTED.tsv" ] || skip "no shared/conformance corpus beside the source tree"
+
+SIPD_DOMAINS='"example.com", "example.net", "example.org", "company.com", "chair-dnrc.example.com",
+	"registrar.example.com", "host.example.net", "biloxi.example.com"'
+start_sipd
+
+"$PYTHON" "$TESTDIR/conformance.py" --port "$PORT" --suite rfc4475 --corpus "$CORPUS" \
+	--expect "$TESTDIR/conformance_expect.tsv" ${CONFORMANCE_ONLY:+--only "$CONFORMANCE_ONLY"} \
+	${CONFORMANCE_VERBOSE:+-v} || FAILS=$((FAILS + 1))
+kill -0 "$SIPD_PID" 2>/dev/null || not_ok "sipd is gone"
+finish
