@@ -82,14 +82,19 @@ local_ruri_target(struct sipmsg *m, char *user, size_t ulen, char *host, size_t 
 		s = u + 5;
 	else
 		return -1;
-	e = s + strcspn(s, ";?");
-	at = memchr(s, '@', (size_t)(e - s));
+	/* The user part may hold ';' (RFC 4475 3.1.1.9) but no unescaped '@': take the last one. */
+	e = s + strcspn(s, "?");
+	at = NULL;
+	for (const char *c = s; c < e; c++)
+		if (*c == '@')
+			at = c;
 	if (at != NULL) {
 		n = (size_t)(at - s) < ulen - 1 ? (size_t)(at - s) : ulen - 1;
 		memcpy(user, s, n);
 		user[n] = '\0';
 		s = at + 1;
 	}
+	e = s + strcspn(s, ";?");
 	const char *pe = s;
 	if (*s == '[') {
 		pe = memchr(s, ']', (size_t)(e - s));

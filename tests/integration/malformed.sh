@@ -5,7 +5,7 @@
 # blocks others nor lives past limits.tcp_idle_timeout.
 . "$(dirname "$0")/lib.sh"
 
-start_sipd 'limits: { tcp_idle_timeout = 5; };'
+start_sipd 'limits: { tcp_idle_timeout = 5; tcp_max_connections = 4; };'
 
 # Write the hostile messages into $TMP/m.* (deterministic bytes).
 "$PYTHON" - "$TMP" "$PORT" <<'EOF2'
@@ -100,14 +100,27 @@ tcp cljunk.tcp closed
 
 # A stalled half message: others are served meanwhile, and the idle timeout (5 s) closes it.
 spawn $SIPSEND -p "$PORT" -t tcp -w 9 "$TMP/m.half.tcp" >"$TMP/out.half" 2>&1
+stalled=$BG_PID
 sleep 0.5
 alive "a stalled half message (while it stalls)"
+# Three more stalled connections reach limits.tcp_max_connections (4): a fifth is refused, UDP
+# goes on, and once the idle timeout has closed them TCP is served again.
+for i in 1 2 3; do
+	spawn $SIPSEND -p "$PORT" -t tcp -w 9 "$TMP/m.half.tcp" >"$TMP/out.half.$i" 2>&1
+done
+sleep 0.5
+probe tcp 1 >"$TMP/out.fifth" 2>&1
+say "fifth TCP connection while 4 stall -> $(tr '\n' ' ' <"$TMP/out.fifth")"
+check "fifth TCP connection over tcp_max_connections = 4 refused" \
+	sh -c "! grep -q '^SIP/2.0' '$TMP/out.fifth'"
+check "UDP served while TCP is at its connection limit" probe_ok udp
 i=0
-while kill -0 "$BG_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while kill -0 "$stalled" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 say "tcp half message, stalled -> $(tr '\n' ' ' <"$TMP/out.half")"
 check "stalled connection closed by the server (tcp_idle_timeout = 5 s)" \
 	grep -qE '^(CLOSED|RESET)' "$TMP/out.half"
 check "the stalled half message got no answer" sh -c "! grep -q '^SIP/2.0' '$TMP/out.half'"
-alive "a stalled half message"
+for p in $BG_PIDS; do wait "$p" 2>/dev/null; done
+alive "a stalled half message and a full connection table"
 
 finish

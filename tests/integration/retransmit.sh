@@ -69,6 +69,11 @@ done
 check "INVITE: every copy of the final response byte-identical" test "$same" -eq 1
 n=$(log_count "txn call-id=$cid ")
 check "INVITE: 'txn call-id=$cid' logged exactly once (saw $n)" test "$n" -eq 1
+# (c) Over TCP there is no Timer G (RFC 3261 17.2.1): one final response, even without an ACK.
+$SIPSEND -p "$PORT" -t tcp -m INVITE -u "sip:nobody-$$@127.0.0.1:$PORT" -T -w 2.5 >"$TMP/out" 2>&1
+cat "$TMP/out"
+check "INVITE over TCP, no ACK: exactly one final response in 2.5 s" \
+	test "$(grep -c ' SIP/2.0 [2-6][0-9][0-9] ' "$TMP/out")" -eq 1
 check "server still answers OPTIONS" probe_ok
 
 finish

@@ -1,0 +1,64 @@
+/* store.h - durable storage behind a small interface (OpenSMTPD's table/queue backends):
+ * bindings, users, and the admin queue sipctl writes.  SQLite (store_sqlite.c) is the one
+ * backend.  Writes are queued to a writer thread that commits them in groups; a caller learns
+ * that its writes are durable through store_flush's callback, run on the event loop. */
+#ifndef SIPD_STORE_H
+#define SIPD_STORE_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "auth.h"
+
+/* One binding as stored (strings owned by whoever built the struct). */
+struct store_binding {
+	const char	*aor;
+	const char	*key;
+	const char	*contact;
+	const char	*params;
+	const char	*rproto;
+	const char	*rip;
+	int		 rport;
+	const char	*path;
+	int64_t		 expires;
+	double		 q;
+	const char	*call_id;
+	uint32_t	 cseq;
+	const char	*user_agent;
+	const char	*instance;
+	int		 reg_id;
+	int64_t		 updated;
+};
+
+/* Open (create or migrate) the database and start the writer.  0 or -1 (logged). */
+int store_open(const char *path, struct event_base *base);
+void store_close(void);		/* drains queued writes first */
+/* Schema version of an open database. */
+int store_version(void);
+
+/* Call fn for every binding not expired at now.  Returns the count, or -1. */
+long store_load_bindings(time_t now, void (*fn)(const struct store_binding *, void *), void *arg);
+
+/* Queue writes (copied). */
+void store_save(const struct store_binding *);
+void store_delete(const char *aor, const char *key);
+void store_delete_expired(time_t now);
+/* done(arg) runs on the event loop once everything queued before this call is committed;
+ * ok = 0 when the commit failed. */
+void store_flush(void (*done)(void *arg, int ok), void *arg);
+/* Longest time the writer spent in one commit, in microseconds, and commits done. */
+void store_stats(uint64_t *max_commit_us, uint64_t *commits, uint64_t *rows);
+
+/* Users (read on the loop: indexed lookups on an SQLite read connection). 0 found, -1 not. */
+int store_user_get(const char *username, const char *domain, struct auth_user *out);
+/* The username owning an extension number in domain; 0 found, -1 not. */
+int store_user_by_extension(const char *ext, const char *domain, char *user, size_t len);
+/* Number of users (for "registration without auth" decisions and logs). */
+long store_user_count(void);
+
+/* Admin queue: call fn(op, arg) for each entry sipctl queued, then delete them. */
+void store_admin_poll(void (*fn)(const char *op, const char *arg, void *ctx), void *ctx);
+
+#endif
