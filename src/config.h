@@ -36,6 +36,18 @@ struct sipd_config {
 	/* database.* */
 	char			*db_path;	/* database.path */
 
+	/* registrar.* */
+	int			 reg_default_expires;	/* registrar.default_expires, s */
+	int			 reg_min_expires;	/* registrar.min_expires, s (423 below it) */
+	int			 reg_max_expires;	/* registrar.max_expires, s (capped to it) */
+	int			 reg_max_bindings;	/* registrar.max_bindings per AOR */
+	int			 reg_replace_oldest;	/* registrar.replace_oldest: 1 replace, 0 refuse */
+
+	/* auth.* */
+	char			*realm;			/* auth.realm ("" = the primary domain) */
+	int			 nonce_lifetime;	/* auth.nonce_lifetime, s */
+	int			 auth_register;		/* auth.register: REGISTER needs credentials */
+
 	/* timers.* (milliseconds; RFC 3261 17.1.1.1 / table 4) */
 	int			 t1_ms;		/* timers.t1, default 500 */
 	int			 t2_ms;		/* timers.t2, default 4000 */

@@ -13,7 +13,10 @@
 #include "config.h"
 #include "daemon.h"
 #include "domain.h"
+#include "auth.h"
 #include "log.h"
+#include "registrar.h"
+#include "store.h"
 #include "transport.h"
 #include "txn.h"
 
@@ -117,7 +120,16 @@ daemon_run(int foreground)
 	parser_init();
 	txn_init(base);
 	domain_init(cfg);
-	if (transport_start(base, cfg) == -1 || drop_privileges() == -1) {
+	auth_init(NULL, 0, cfg->nonce_lifetime);
+	if (store_open(cfg->db_path, base) == -1) {
+		log_warnx("cannot open the database %s: create its directory, or set database.path",
+		    cfg->db_path);
+		rc = 1;
+		goto out;
+	}
+	log_notice("database %s (schema version %d)", cfg->db_path, store_version());
+	if (registrar_init(base) == -1 || transport_start(base, cfg) == -1 ||
+	    drop_privileges() == -1) {
 		rc = 1;
 		goto out;
 	}
@@ -133,6 +145,9 @@ daemon_run(int foreground)
 out:
 	if (ev_shutdown_poll)
 		event_free(ev_shutdown_poll);
+	store_close();		/* commits what is queued; answers the REGISTERs waiting on it */
+	registrar_shutdown();
+	auth_shutdown();
 	txn_shutdown();
 	transport_stop();
 	domain_free();

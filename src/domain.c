@@ -17,6 +17,8 @@ struct ownaddr {
 
 static char		**names;
 static int		 nnames;
+static int		 nconfigured;	/* names[0..nconfigured) came from sip.domains */
+static char		*realm;
 static struct ownaddr	*addrs;
 static int		 naddrs;
 static int		*ports;
@@ -77,12 +79,14 @@ domain_init(const struct sipd_config *c)
 	domain_free();
 	for (int i = 0; i < c->ndomains; i++)
 		add_name(c->domains[i]);
+	nconfigured = c->ndomains;
 	if (gethostname(host, sizeof(host)) == 0) {
 		host[sizeof(host) - 1] = '\0';
 		add_name(host);
 	}
 	add_name("localhost");
 	learn_addrs(c);
+	realm = xstrdup(c->realm && c->realm[0] ? c->realm : domain_primary());
 }
 
 void
@@ -93,10 +97,12 @@ domain_free(void)
 	free(names);
 	free(addrs);
 	free(ports);
+	free(realm);
+	realm = NULL;
 	names = NULL;
 	addrs = NULL;
 	ports = NULL;
-	nnames = naddrs = nports = 0;
+	nnames = naddrs = nports = nconfigured = 0;
 }
 
 /* A literal address of ours: port must be one we listen on (another server may share the host). */
@@ -156,4 +162,19 @@ const char *
 domain_primary(void)
 {
 	return nnames > 0 ? names[0] : "localhost";
+}
+
+const char *
+domain_canonical(const char *host)
+{
+	for (int i = 0; i < nconfigured; i++)
+		if (strcasecmp(names[i], host) == 0)
+			return names[i];
+	return domain_primary();
+}
+
+const char *
+domain_realm(void)
+{
+	return realm ? realm : domain_primary();
 }

@@ -12,4 +12,11 @@ int domain_is_local(const char *host, int port);
 /* The first configured domain, or the first own address: used as the default realm/domain. */
 const char *domain_primary(void);
 
+/* The domain an AOR at host is filed under: a configured domain as written (lowercase),
+ * else (one of the server's own addresses or names) the primary domain, so that
+ * alice@192.168.1.10 and alice@<host name> are one user. */
+const char *domain_canonical(const char *host);
+/* The digest realm: auth.realm, or the primary domain. */
+const char *domain_realm(void);
+
 #endif

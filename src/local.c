@@ -11,6 +11,7 @@
 #include "log.h"
 #include "reply.h"
 #include "txn.h"
+#include "uri.h"
 
 /* Option tags sipd supports (RFC 3261 19.2); one place for Supported and the 420 check. */
 static const char *supported_tags[] = { NULL };
@@ -68,53 +69,6 @@ local_check_require(struct txn *t, struct sipmsg *m, enum hdr_id which)
 	return 1;
 }
 
-int
-local_ruri_target(struct sipmsg *m, char *user, size_t ulen, char *host, size_t hlen, int *port)
-{
-	const char *u = m->ruri, *s, *at, *e;
-	size_t n;
-
-	*user = *host = '\0';
-	*port = 0;
-	if (strncasecmp(u, "sip:", 4) == 0)
-		s = u + 4;
-	else if (strncasecmp(u, "sips:", 5) == 0)
-		s = u + 5;
-	else
-		return -1;
-	/* The user part may hold ';' (RFC 4475 3.1.1.9) but no unescaped '@': take the last one. */
-	e = s + strcspn(s, "?");
-	at = NULL;
-	for (const char *c = s; c < e; c++)
-		if (*c == '@')
-			at = c;
-	if (at != NULL) {
-		n = (size_t)(at - s) < ulen - 1 ? (size_t)(at - s) : ulen - 1;
-		memcpy(user, s, n);
-		user[n] = '\0';
-		s = at + 1;
-	}
-	e = s + strcspn(s, ";?");
-	const char *pe = s;
-	if (*s == '[') {
-		pe = memchr(s, ']', (size_t)(e - s));
-		if (pe == NULL)
-			return -1;
-		s++;
-	} else {
-		while (pe < e && *pe != ':')
-			pe++;
-	}
-	n = (size_t)(pe - s) < hlen - 1 ? (size_t)(pe - s) : hlen - 1;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	if (*pe == ']')
-		pe++;
-	if (pe < e && *pe == ':')
-		*port = atoi(pe + 1);
-	return 0;
-}
-
 /* OPTIONS to the server (RFC 3261 11.2): what it allows, accepts and supports. */
 static void
 answer_options(struct txn *t)
@@ -133,8 +87,7 @@ answer_options(struct txn *t)
 void
 local_request(struct txn *t, struct sipmsg *m)
 {
-	char user[256], host[256];
-	int port;
+	struct uri_parts u;
 
 	if (local_check_require(t, m, HDR_REQUIRE))
 		return;
@@ -142,8 +95,7 @@ local_request(struct txn *t, struct sipmsg *m)
 		txn_reply(t, 501, NULL, "Allow: " LOCAL_ALLOW "\r\n", NULL, NULL, 0);
 		return;
 	}
-	if (local_ruri_target(m, user, sizeof(user), host, sizeof(host), &port) == -1 ||
-	    !domain_is_local(host, port)) {
+	if (uri_split(m->ruri, strlen(m->ruri), &u) == -1 || !domain_is_local(u.host, u.port)) {
 		/* Not ours, and nothing routes elsewhere: never an open relay. */
 		if (m->max_forwards == 0)
 			txn_reply(t, 483, NULL, NULL, NULL, NULL, 0);
@@ -168,7 +120,7 @@ local_request(struct txn *t, struct sipmsg *m)
 		}
 		/* FALLTHROUGH */
 	default:
-		txn_reply(t, user[0] ? 404 : 403, user[0] ? NULL : "Not Addressed To A User",
+		txn_reply(t, u.user[0] ? 404 : 403, u.user[0] ? NULL : "Not Addressed To A User",
 		    NULL, NULL, NULL, 0);
 		break;
 	}

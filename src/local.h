@@ -16,7 +16,4 @@ void local_request(struct txn *, struct sipmsg *);
 /* RFC 3261 8.2.2.3: answer 420 when Require (or Proxy-Require when proxy) holds a tag sipd
  * does not support.  Returns 1 when it answered. */
 int local_check_require(struct txn *, struct sipmsg *, enum hdr_id which);
-/* Split the Request-URI into user and host/port (copies into the buffers); 0 or -1. */
-int local_ruri_target(struct sipmsg *, char *user, size_t ulen, char *host, size_t hlen, int *port);
-
 #endif

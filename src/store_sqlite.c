@@ -1,0 +1,545 @@
+/* store_sqlite.c - the SQLite backend of store.h.
+ *
+ * Two connections: a read connection used on the event loop (users, start-up load, admin
+ * queue), and a write connection owned by a writer thread.  The loop queues writes; the thread
+ * takes everything queued, commits it in one transaction (WAL, synchronous=FULL, so a commit
+ * is on disk), then hands the flush callbacks back to the loop through an eventfd.  Group
+ * commit comes for free: while one commit syncs, the next group queues up.  The loop never
+ * waits on the disk. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+static const char schema_sql[] =
+#include "schema.inc"
+;
+
+#define SCHEMA_VERSION	1
+
+enum op_kind { OP_SAVE, OP_DELETE, OP_DELETE_EXPIRED, OP_ADMIN_DONE, OP_FLUSH };
+
+struct op {
+	enum op_kind	 kind;
+	struct store_binding b;		/* OP_SAVE: strings below are owned copies */
+	char		*s[11];
+	int64_t		 n;		/* OP_DELETE_EXPIRED time, OP_ADMIN_DONE id */
+	void		(*done)(void *, int);
+	void		*arg;
+	int		 ok;
+	struct op	*next;
+};
+
+static sqlite3		*rdb, *wdb;
+static sqlite3_stmt	*st_user, *st_ext, *st_save, *st_del, *st_del_exp, *st_admin_del;
+static pthread_t	 writer;
+static pthread_mutex_t	 qlock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 qcond = PTHREAD_COND_INITIALIZER;
+static struct op	*qhead, **qtail = &qhead;
+static struct op	*dhead, **dtail = &dhead;
+static int		 stopping, running, efd = -1;
+static struct event	*ev_done;
+static uint64_t		 max_commit_us, ncommits, nrows;
+static int64_t		 admin_last;
+
+/* Open one connection in WAL mode with a busy timeout. */
+static sqlite3 *
+db_connect(const char *path, int flags, int busy_ms)
+{
+	sqlite3 *db;
+
+	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		log_warnx("database %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, busy_ms);
+	sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+	    "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+	return db;
+}
+
+static int
+db_user_version(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Create the schema in a fresh database, or refuse one newer than this sipd. */
+static int
+db_migrate(sqlite3 *db, const char *path)
+{
+	char *err = NULL;
+	int v = db_user_version(db);
+
+	if (v == SCHEMA_VERSION)
+		return 0;
+	if (v > SCHEMA_VERSION || v < 0) {
+		log_warnx("database %s has schema version %d; this sipd knows %d", path, v,
+		    SCHEMA_VERSION);
+		return -1;
+	}
+	/* v == 0: new database.  Later versions add their upgrade steps here. */
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
+	    sqlite3_exec(db, schema_sql, NULL, NULL, &err) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
+		log_warnx("database %s: creating the schema: %s", path, err ? err : "?");
+		sqlite3_free(err);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	log_notice("database %s: created schema version %d", path, SCHEMA_VERSION);
+	return 0;
+}
+
+static int
+prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+		log_warnx("database: %s: %s", sql, sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+prepare_all(void)
+{
+	return prepare(rdb, "SELECT username, realm, ha1_md5, ha1_sha256, enabled FROM users "
+	    "WHERE username = ?1 AND domain = ?2", &st_user) |
+	    prepare(rdb, "SELECT username FROM users WHERE extension = ?1 AND domain = ?2 "
+	    "AND enabled", &st_ext) |
+	    prepare(wdb, "INSERT INTO location (aor, binding_key, contact, params, received_proto, "
+	    "received_ip, received_port, path, expires, q, call_id, cseq, user_agent, instance, "
+	    "reg_id, updated) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16) "
+	    "ON CONFLICT (aor, binding_key) DO UPDATE SET contact=?3, params=?4, "
+	    "received_proto=?5, received_ip=?6, received_port=?7, path=?8, expires=?9, q=?10, "
+	    "call_id=?11, cseq=?12, user_agent=?13, instance=?14, reg_id=?15, updated=?16",
+	    &st_save) |
+	    prepare(wdb, "DELETE FROM location WHERE aor = ?1 AND binding_key = ?2", &st_del) |
+	    prepare(wdb, "DELETE FROM location WHERE expires <= ?1", &st_del_exp) |
+	    prepare(wdb, "DELETE FROM admin_queue WHERE id <= ?1", &st_admin_del);
+}
+
+/* Run one queued write on the write connection. */
+static int
+op_apply(struct op *o)
+{
+	sqlite3_stmt *st = NULL;
+	const struct store_binding *b = &o->b;
+
+	switch (o->kind) {
+	case OP_SAVE:
+		st = st_save;
+		sqlite3_bind_text(st, 1, b->aor, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, b->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, b->contact, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, b->params, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, b->rproto, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, b->rip, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 7, b->rport);
+		sqlite3_bind_text(st, 8, b->path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 9, b->expires);
+		sqlite3_bind_double(st, 10, b->q);
+		sqlite3_bind_text(st, 11, b->call_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 12, b->cseq);
+		sqlite3_bind_text(st, 13, b->user_agent, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 14, b->instance, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 15, b->reg_id);
+		sqlite3_bind_int64(st, 16, b->updated);
+		break;
+	case OP_DELETE:
+		st = st_del;
+		sqlite3_bind_text(st, 1, b->aor, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, b->key, -1, SQLITE_STATIC);
+		break;
+	case OP_DELETE_EXPIRED:
+		st = st_del_exp;
+		sqlite3_bind_int64(st, 1, o->n);
+		break;
+	case OP_ADMIN_DONE:
+		st = st_admin_del;
+		sqlite3_bind_int64(st, 1, o->n);
+		break;
+	case OP_FLUSH:
+		return 0;
+	}
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void
+op_free(struct op *o)
+{
+	for (size_t i = 0; i < sizeof(o->s) / sizeof(o->s[0]); i++)
+		free(o->s[i]);
+	free(o);
+}
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Commit one group; returns 1 when it reached the disk. */
+static int
+commit_group(struct op *list)
+{
+	int ok = sqlite3_exec(wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+	uint64_t rows = 0;
+
+	for (struct op *o = list; o != NULL && ok; o = o->next) {
+		if (op_apply(o) == -1) {
+			log_warnx("database write: %s", sqlite3_errmsg(wdb));
+			ok = 0;
+		} else if (o->kind != OP_FLUSH)
+			rows++;
+	}
+	if (ok && sqlite3_exec(wdb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		log_warnx("database commit: %s", sqlite3_errmsg(wdb));
+		ok = 0;
+	}
+	if (!ok)
+		sqlite3_exec(wdb, "ROLLBACK", NULL, NULL, NULL);
+	nrows += rows;
+	return ok;
+}
+
+/* The writer thread: take all that is queued, commit it, pass the flushes back. */
+static void *
+writer_main(void *arg)
+{
+	for (;;) {
+		struct op *list;
+		uint64_t one = 1, t0, dt;
+
+		pthread_mutex_lock(&qlock);
+		while (qhead == NULL && !stopping)
+			pthread_cond_wait(&qcond, &qlock);
+		list = qhead;
+		qhead = NULL;
+		qtail = &qhead;
+		pthread_mutex_unlock(&qlock);
+		if (list == NULL)
+			break;
+		t0 = now_us();
+		int ok = commit_group(list);
+		dt = now_us() - t0;
+		pthread_mutex_lock(&qlock);
+		if (dt > max_commit_us)
+			max_commit_us = dt;
+		ncommits++;
+		while (list != NULL) {
+			struct op *o = list;
+			list = o->next;
+			if (o->kind == OP_FLUSH) {
+				o->ok = ok;
+				o->next = NULL;
+				*dtail = o;
+				dtail = &o->next;
+			} else
+				op_free(o);
+		}
+		pthread_mutex_unlock(&qlock);
+		if (write(efd, &one, sizeof(one)) == -1)
+			log_warn("store: eventfd write");
+	}
+	return NULL;
+}
+
+/* On the loop: run the callbacks of committed flushes. */
+static void
+on_done(evutil_socket_t fd, short what, void *arg)
+{
+	uint64_t n;
+	struct op *list;
+
+	if (read(efd, &n, sizeof(n)) == -1 && errno != EAGAIN)
+		log_warn("store: eventfd read");
+	pthread_mutex_lock(&qlock);
+	list = dhead;
+	dhead = NULL;
+	dtail = &dhead;
+	pthread_mutex_unlock(&qlock);
+	while (list != NULL) {
+		struct op *o = list;
+		list = o->next;
+		o->done(o->arg, o->ok);
+		op_free(o);
+	}
+}
+
+static void
+enqueue(struct op *o)
+{
+	pthread_mutex_lock(&qlock);
+	*qtail = o;
+	qtail = &o->next;
+	pthread_cond_signal(&qcond);
+	pthread_mutex_unlock(&qlock);
+}
+
+int
+store_open(const char *path, struct event_base *base)
+{
+	if ((wdb = db_connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 5000)) == NULL)
+		return -1;
+	if (db_migrate(wdb, path) == -1 ||
+	    (rdb = db_connect(path, SQLITE_OPEN_READWRITE, 200)) == NULL || prepare_all() != 0) {
+		store_close();
+		return -1;
+	}
+	if ((efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		log_warn("eventfd");
+		store_close();
+		return -1;
+	}
+	ev_done = event_new(base, efd, EV_READ | EV_PERSIST, on_done, NULL);
+	event_add(ev_done, NULL);
+	stopping = 0;
+	if (pthread_create(&writer, NULL, writer_main, NULL) != 0) {
+		log_warnx("store: cannot start the writer thread");
+		store_close();
+		return -1;
+	}
+	running = 1;
+	return 0;
+}
+
+int
+store_version(void)
+{
+	return rdb ? db_user_version(rdb) : -1;
+}
+
+void
+store_close(void)
+{
+	if (running) {
+		pthread_mutex_lock(&qlock);
+		stopping = 1;
+		pthread_cond_signal(&qcond);
+		pthread_mutex_unlock(&qlock);
+		pthread_join(writer, NULL);
+		running = 0;
+		on_done(efd, EV_READ, NULL);	/* callbacks of the last commits */
+	}
+	sqlite3_stmt **sts[] = { &st_user, &st_ext, &st_save, &st_del, &st_del_exp, &st_admin_del };
+	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++) {
+		sqlite3_finalize(*sts[i]);
+		*sts[i] = NULL;
+	}
+	if (ev_done)
+		event_free(ev_done);
+	ev_done = NULL;
+	if (efd != -1)
+		close(efd);
+	efd = -1;
+	sqlite3_close(rdb);
+	sqlite3_close(wdb);
+	rdb = wdb = NULL;
+}
+
+static char *
+dup_or_empty(const char *s)
+{
+	return xstrdup(s ? s : "");
+}
+
+void
+store_save(const struct store_binding *b)
+{
+	struct op *o = xcalloc(1, sizeof(*o));
+	const char *src[11] = { b->aor, b->key, b->contact, b->params, b->rproto, b->rip, b->path,
+	    b->call_id, b->user_agent, b->instance, NULL };
+	const char **dst[11] = { &o->b.aor, &o->b.key, &o->b.contact, &o->b.params, &o->b.rproto,
+	    &o->b.rip, &o->b.path, &o->b.call_id, &o->b.user_agent, &o->b.instance, NULL };
+
+	o->kind = OP_SAVE;
+	o->b = *b;
+	for (int i = 0; dst[i] != NULL; i++)
+		*dst[i] = o->s[i] = dup_or_empty(src[i]);
+	enqueue(o);
+}
+
+void
+store_delete(const char *aor, const char *key)
+{
+	struct op *o = xcalloc(1, sizeof(*o));
+
+	o->kind = OP_DELETE;
+	o->b.aor = o->s[0] = xstrdup(aor);
+	o->b.key = o->s[1] = xstrdup(key);
+	enqueue(o);
+}
+
+void
+store_delete_expired(time_t now)
+{
+	struct op *o = xcalloc(1, sizeof(*o));
+
+	o->kind = OP_DELETE_EXPIRED;
+	o->n = now;
+	enqueue(o);
+}
+
+void
+store_flush(void (*done)(void *, int), void *arg)
+{
+	struct op *o = xcalloc(1, sizeof(*o));
+
+	o->kind = OP_FLUSH;
+	o->done = done;
+	o->arg = arg;
+	enqueue(o);
+}
+
+void
+store_stats(uint64_t *max_us, uint64_t *commits, uint64_t *rows)
+{
+	pthread_mutex_lock(&qlock);
+	*max_us = max_commit_us;
+	*commits = ncommits;
+	*rows = nrows;
+	pthread_mutex_unlock(&qlock);
+}
+
+static const char *
+col(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	return s ? s : "";
+}
+
+long
+store_load_bindings(time_t now, void (*fn)(const struct store_binding *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	long n = 0;
+
+	if (sqlite3_prepare_v2(rdb, "SELECT aor, binding_key, contact, params, received_proto, "
+	    "received_ip, received_port, path, expires, q, call_id, cseq, user_agent, instance, "
+	    "reg_id, updated FROM location WHERE expires > ?1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct store_binding b = {
+			.aor = col(st, 0), .key = col(st, 1), .contact = col(st, 2),
+			.params = col(st, 3), .rproto = col(st, 4), .rip = col(st, 5),
+			.rport = sqlite3_column_int(st, 6), .path = col(st, 7),
+			.expires = sqlite3_column_int64(st, 8), .q = sqlite3_column_double(st, 9),
+			.call_id = col(st, 10), .cseq = (uint32_t)sqlite3_column_int64(st, 11),
+			.user_agent = col(st, 12), .instance = col(st, 13),
+			.reg_id = sqlite3_column_int(st, 14), .updated = sqlite3_column_int64(st, 15),
+		};
+		fn(&b, arg);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void
+copy(char *dst, size_t len, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+int
+store_user_get(const char *username, const char *domain, struct auth_user *out)
+{
+	int rc = -1;
+
+	sqlite3_bind_text(st_user, 1, username, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st_user, 2, domain, -1, SQLITE_STATIC);
+	if (sqlite3_step(st_user) == SQLITE_ROW) {
+		copy(out->username, sizeof(out->username), col(st_user, 0));
+		copy(out->realm, sizeof(out->realm), col(st_user, 1));
+		copy(out->ha1_md5, sizeof(out->ha1_md5), col(st_user, 2));
+		copy(out->ha1_sha256, sizeof(out->ha1_sha256), col(st_user, 3));
+		out->enabled = sqlite3_column_int(st_user, 4);
+		rc = 0;
+	}
+	sqlite3_reset(st_user);
+	sqlite3_clear_bindings(st_user);
+	return rc;
+}
+
+int
+store_user_by_extension(const char *ext, const char *domain, char *user, size_t len)
+{
+	int rc = -1;
+
+	sqlite3_bind_text(st_ext, 1, ext, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st_ext, 2, domain, -1, SQLITE_STATIC);
+	if (sqlite3_step(st_ext) == SQLITE_ROW) {
+		copy(user, len, col(st_ext, 0));
+		rc = 0;
+	}
+	sqlite3_reset(st_ext);
+	sqlite3_clear_bindings(st_ext);
+	return rc;
+}
+
+long
+store_user_count(void)
+{
+	sqlite3_stmt *st;
+	long n = -1;
+
+	if (sqlite3_prepare_v2(rdb, "SELECT count(*) FROM users", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+void
+store_admin_poll(void (*fn)(const char *, const char *, void *), void *ctx)
+{
+	sqlite3_stmt *st;
+	int64_t last = admin_last;
+
+	if (sqlite3_prepare_v2(rdb, "SELECT id, op, arg FROM admin_queue WHERE id > ?1 "
+	    "ORDER BY id LIMIT 1000", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, admin_last);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		last = sqlite3_column_int64(st, 0);
+		fn(col(st, 1), col(st, 2), ctx);
+	}
+	sqlite3_finalize(st);
+	if (last != admin_last) {
+		struct op *o = xcalloc(1, sizeof(*o));
+		o->kind = OP_ADMIN_DONE;
+		o->n = admin_last = last;
+		enqueue(o);
+	}
+}

@@ -1,0 +1,21 @@
+/* uri.h - pick a SIP URI apart (user, host, port, params).  No I/O. */
+#ifndef SIPD_URI_H
+#define SIPD_URI_H
+
+#include <stddef.h>
+
+struct uri_parts {
+	int		 sips;
+	char		 user[256];	/* "" when none */
+	char		 host[256];	/* lowercased, IPv6 without [] */
+	int		 port;		/* 0 when absent */
+	const char	*params;	/* ";..." inside the URI (points into the input), or NULL */
+	size_t		 params_len;
+};
+
+/* Split a sip:/sips: URI of n bytes.  0, or -1 when it is not a SIP URI or a part is too long. */
+int uri_split(const char *uri, size_t n, struct uri_parts *out);
+/* The value of URI parameter name in parts (e.g. "transport"), copied; NULL when absent. */
+const char *uri_param(const struct uri_parts *, const char *name, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,1098 @@
+/* check_sipmsg.c - sipmsg_parse: the raw header index, the fields it extracts, and every
+ * validation rule (RFC 3261 7, 8.1.1, 8.2.2, 18.3, 20; RFC 4475 and RFC 5118 torture messages).
+ *
+ * The corpus tests read /work/shared/conformance (found as $SRCDIR/../shared/conformance, or
+ * $srcdir/.., or /work/shared/conformance); they are left out when it is not there. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sipd.h"
+#include "sipmsg.h"
+
+static const struct sipmsg_limits lim = { 65535, 256, 8192 };
+
+/* The request every edit starts from (Content-Length added by mkreq). */
+static const char *base_lines[] = {
+	"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKbase1",
+	"Max-Forwards: 70",
+	"From: Alice <sip:alice@example.com>;tag=ftag1",
+	"To: Bob <sip:bob@example.com>",
+	"Call-ID: base-call@192.0.2.1",
+	"CSeq: 1 OPTIONS",
+};
+#define BASE_SLINE	"OPTIONS sip:bob@example.com SIP/2.0"
+
+static char msgbuf[8192];
+
+/* The base request with start line sline (NULL: the base one), without the header lines that
+ * begin with drop (NULL: none), plus add (raw "Name: value\r\n" lines, may be NULL), then
+ * Content-Length: cl NULL = the body's length, "" = none, else the line as given.  Returns a
+ * static buffer. */
+static const char *
+mkreq(const char *sline, const char *drop, const char *add, const char *cl, const char *body)
+{
+	size_t n = 0;
+
+	n += (size_t)snprintf(msgbuf + n, sizeof(msgbuf) - n, "%s\r\n", sline ? sline : BASE_SLINE);
+	for (size_t i = 0; i < sizeof(base_lines) / sizeof(base_lines[0]); i++) {
+		if (drop != NULL && strncmp(base_lines[i], drop, strlen(drop)) == 0)
+			continue;
+		n += (size_t)snprintf(msgbuf + n, sizeof(msgbuf) - n, "%s\r\n", base_lines[i]);
+	}
+	if (add != NULL)
+		n += (size_t)snprintf(msgbuf + n, sizeof(msgbuf) - n, "%s", add);
+	if (cl == NULL)
+		n += (size_t)snprintf(msgbuf + n, sizeof(msgbuf) - n, "Content-Length: %zu\r\n",
+		    body ? strlen(body) : 0);
+	else if (cl[0] != '\0')
+		n += (size_t)snprintf(msgbuf + n, sizeof(msgbuf) - n, "%s\r\n", cl);
+	snprintf(msgbuf + n, sizeof(msgbuf) - n, "\r\n%s", body ? body : "");
+	ck_assert_uint_lt(strlen(msgbuf), sizeof(msgbuf) - 1);
+	return msgbuf;
+}
+
+/* Parse len bytes; the message (maybe NULL) and err. */
+static struct sipmsg *
+parse_n(const char *s, size_t len, int datagram, struct sip_err *err)
+{
+	return sipmsg_parse(s, len, datagram, &lim, err);
+}
+
+/* Parse s as a UDP datagram and expect status; the message is released. */
+static void
+expect_status(const char *s, int datagram, int status, const char *reason_has)
+{
+	struct sip_err err;
+	struct sipmsg *m = parse_n(s, strlen(s), datagram, &err);
+
+	ck_assert_msg(err.status == status, "expected %d, got %d (%s) for:\n%s", status, err.status,
+	    err.reason ? err.reason : "-", s);
+	if (reason_has != NULL) {
+		ck_assert_ptr_nonnull(err.reason);
+		ck_assert_msg(strstr(err.reason, reason_has) != NULL, "reason \"%s\" does not name %s",
+		    err.reason, reason_has);
+	}
+	if (status >= 400)
+		ck_assert_ptr_nonnull(m);	/* a request to answer keeps its index */
+	sipmsg_unref(m);
+}
+
+/* Parse s as a datagram and require success. */
+static struct sipmsg *
+parse_ok(const char *s)
+{
+	struct sip_err err;
+	struct sipmsg *m = parse_n(s, strlen(s), 1, &err);
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_msg(err.status == 0, "parse: %d %s for:\n%s", err.status,
+	    err.reason ? err.reason : "", s);
+	return m;
+}
+
+/* The value of h as a string (static buffer). */
+static const char *
+hval(const struct sipmsg *m, const struct sip_hdr *h)
+{
+	static char v[1024];
+
+	ck_assert_ptr_nonnull(h);
+	ck_assert_uint_lt(h->vlen, sizeof(v));
+	memcpy(v, m->raw + h->voff, h->vlen);
+	v[h->vlen] = '\0';
+	return v;
+}
+
+/* ---- valid messages and their fields ---- */
+
+START_TEST(test_request_fields)
+{
+	const char *s =
+	    "INVITE sip:bob@example.com;transport=udp SIP/2.0\r\n"
+	    "Via: SIP/2.0/udp 192.0.2.1:5062;rport;branch=z9hG4bKinv1\r\n"
+	    "Via: SIP/2.0/TCP 192.0.2.9;branch=z9hG4bKinv0\r\n"
+	    "Max-Forwards: 69\r\n"
+	    "From: \"Alice\" <sip:alice@example.com>;tag=a1b2\r\n"
+	    "To: <sip:bob@example.com>;tag=b3c4\r\n"
+	    "Call-ID: 8f3a@192.0.2.1\r\n"
+	    "CSeq: 4711 INVITE\r\n"
+	    "Content-Type: application/sdp\r\n"
+	    "Content-Length: 5\r\n"
+	    "\r\n"
+	    "v=0\r\n";
+	struct sipmsg *m = parse_ok(s);
+
+	ck_assert_int_eq(m->is_request, 1);
+	ck_assert_int_eq(m->method, SIP_INVITE);
+	ck_assert_str_eq(m->method_name, "INVITE");
+	ck_assert_str_eq(m->ruri, "sip:bob@example.com;transport=udp");
+	ck_assert_uint_eq(m->sline_len, strlen("INVITE sip:bob@example.com;transport=udp SIP/2.0"));
+	ck_assert_uint_eq(m->cseq, 4711);
+	ck_assert_str_eq(m->cseq_method, "INVITE");
+	ck_assert_str_eq(m->call_id, "8f3a@192.0.2.1");
+	ck_assert_str_eq(m->from_tag, "a1b2");
+	ck_assert_str_eq(m->to_tag, "b3c4");
+	ck_assert_int_eq(m->max_forwards, 69);
+	ck_assert_str_eq(m->via.proto, "UDP");
+	ck_assert_str_eq(m->via.host, "192.0.2.1");
+	ck_assert_int_eq(m->via.port, 5062);
+	ck_assert_str_eq(m->via.branch, "z9hG4bKinv1");
+	ck_assert_int_eq(m->via.rport, 1);
+	ck_assert_int_eq(m->via.has_received_param, 0);
+	ck_assert_int_eq((int)m->via.vlen, (int)strlen("SIP/2.0/udp 192.0.2.1:5062;rport;branch=z9hG4bKinv1"));
+	ck_assert_int_eq(memcmp(m->raw + m->via.voff, "SIP/2.0/udp", 11), 0);
+	ck_assert_uint_eq(m->body_len, 5);
+	ck_assert_int_eq(memcmp(m->raw + m->body_off, "v=0\r\n", 5), 0);
+	ck_assert_uint_eq(m->body_off + m->body_len, strlen(s));
+	ck_assert_uint_eq(m->len, strlen(s));
+	ck_assert_int_eq(m->nhdrs, 9);
+	ck_assert_int_eq(memcmp(m->raw, s, m->len), 0);
+	sipmsg_unref(m);
+}
+END_TEST
+
+START_TEST(test_request_defaults)
+{
+	/* No Max-Forwards, no To tag, Via without port/branch/rport. */
+	struct sipmsg *m = parse_ok(
+	    "REGISTER sip:example.com SIP/2.0\r\n"
+	    "Via: SIP/2.0/TLS client.example.com\r\n"
+	    "From: <sip:u@example.com>;tag=1\r\n"
+	    "To: <sip:u@example.com>\r\n"
+	    "Call-ID: reg1\r\n"
+	    "CSeq: 2 REGISTER\r\n"
+	    "Content-Length: 0\r\n\r\n");
+
+	ck_assert_int_eq(m->method, SIP_REGISTER);
+	ck_assert_int_eq(m->max_forwards, -1);
+	ck_assert_ptr_null(m->to_tag);
+	ck_assert_str_eq(m->via.proto, "TLS");
+	ck_assert_str_eq(m->via.host, "client.example.com");
+	ck_assert_int_eq(m->via.port, 0);
+	ck_assert_ptr_null(m->via.branch);
+	ck_assert_int_eq(m->via.rport, 0);
+	ck_assert_uint_eq(m->body_len, 0);
+	sipmsg_unref(m);
+}
+END_TEST
+
+START_TEST(test_via_ipv6_received)
+{
+	struct sipmsg *m = parse_ok(
+	    "OPTIONS sip:[2001:db8::10] SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP [2001:db8::9]:5070;received=2001:db8::9;rport=5070;branch=z9hG4bK6\r\n"
+	    "From: <sip:a@[2001:db8::9]>;tag=1\r\n"
+	    "To: <sip:b@[2001:db8::10]>\r\n"
+	    "Call-ID: v6\r\n"
+	    "CSeq: 1 OPTIONS\r\n"
+	    "Content-Length: 0\r\n\r\n");
+
+	ck_assert_str_eq(m->via.host, "2001:db8::9");
+	ck_assert_int_eq(m->via.port, 5070);
+	ck_assert_int_eq(m->via.rport, 1);
+	ck_assert_int_eq(m->via.has_received_param, 1);
+	ck_assert_str_eq(m->via.branch, "z9hG4bK6");
+	sipmsg_unref(m);
+}
+END_TEST
+
+START_TEST(test_response_fields)
+{
+	struct sipmsg *m = parse_ok(
+	    "SIP/2.0 180 Ringing\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKr1\r\n"
+	    "From: <sip:alice@example.com>;tag=f1\r\n"
+	    "To: <sip:bob@example.com>;tag=t1\r\n"
+	    "Call-ID: resp1\r\n"
+	    "CSeq: 12 INVITE\r\n"
+	    "Content-Length: 0\r\n\r\n");
+
+	ck_assert_int_eq(m->is_request, 0);
+	ck_assert_int_eq(m->status, 180);
+	ck_assert_int_eq(m->method, SIP_INVITE);
+	ck_assert_uint_eq(m->cseq, 12);
+	ck_assert_str_eq(m->cseq_method, "INVITE");
+	ck_assert_str_eq(m->to_tag, "t1");
+	ck_assert_str_eq(m->from_tag, "f1");
+	ck_assert_str_eq(m->via.branch, "z9hG4bKr1");
+	sipmsg_unref(m);
+}
+END_TEST
+
+START_TEST(test_response_no_reason)
+{
+	struct sipmsg *m;
+
+	/* RFC 4475 3.1.1.13: "SIP/2.0 100 " with an empty reason is well formed. */
+	m = parse_ok(
+	    "SIP/2.0 100 \r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKr2\r\n"
+	    "From: <sip:a@example.com>;tag=f\r\n"
+	    "To: <sip:b@example.com>\r\n"
+	    "Call-ID: r2\r\n"
+	    "CSeq: 1 INVITE\r\n"
+	    "Content-Length: 0\r\n\r\n");
+	ck_assert_int_eq(m->status, 100);
+	sipmsg_unref(m);
+}
+END_TEST
+
+START_TEST(test_header_index)
+{
+	struct sipmsg *m = parse_ok(mkreq(NULL, NULL,
+	    "Via: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bKsecond\r\n"
+	    "X-Custom-Thing:   some value  \r\n", NULL, NULL));
+	const struct sip_hdr *h;
+	char buf[64];
+	int n = 0;
+
+	/* every line indexed, in order, each len through its CRLF */
+	ck_assert_int_eq(m->nhdrs, 9);
+	for (int i = 0; i < m->nhdrs; i++) {
+		h = &m->hdrs[i];
+		ck_assert_int_eq(m->raw[h->off + h->len - 2], '\r');
+		ck_assert_int_eq(m->raw[h->off + h->len - 1], '\n');
+		if (i + 1 < m->nhdrs)
+			ck_assert_uint_eq(h->off + h->len, m->hdrs[i + 1].off);
+	}
+	ck_assert_uint_eq(m->hdrs[0].off, strlen(BASE_SLINE) + 2);
+
+	for (h = sipmsg_hdr(m, HDR_VIA, NULL); h != NULL; h = sipmsg_hdr(m, HDR_VIA, h))
+		n++;
+	ck_assert_int_eq(n, 2);
+	h = sipmsg_hdr(m, HDR_VIA, NULL);
+	ck_assert_str_eq(hval(m, h), "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKbase1");
+	ck_assert_uint_eq(h->name_len, 3);
+	h = sipmsg_hdr(m, HDR_VIA, h);
+	ck_assert_str_eq(hval(m, h), "SIP/2.0/UDP 192.0.2.2;branch=z9hG4bKsecond");
+
+	ck_assert_str_eq(sipmsg_hdr_value(m, HDR_CALL_ID, buf, sizeof(buf)), "base-call@192.0.2.1");
+	ck_assert_str_eq(sipmsg_hdr_value(m, HDR_CSEQ, buf, 5), "1 OP");	/* truncated to fit */
+	ck_assert_ptr_null(sipmsg_hdr_value(m, HDR_CONTACT, buf, sizeof(buf)));
+	ck_assert_ptr_null(sipmsg_hdr(m, HDR_ROUTE, NULL));
+
+	h = sipmsg_hdr_named(m, "x-custom-THING");
+	ck_assert_int_eq(h->id, HDR_OTHER);
+	ck_assert_str_eq(hval(m, h), "some value");	/* leading/trailing LWS trimmed */
+	ck_assert_ptr_null(sipmsg_hdr_named(m, "X-Custom"));
+	sipmsg_unref(m);
+}
+END_TEST
+
+START_TEST(test_folded_headers)
+{
+	const char *s =
+	    "OPTIONS sip:bob@example.com SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP\r\n"
+	    "   192.0.2.1:5060\r\n"
+	    "\t;branch=z9hG4bKfold\r\n"
+	    "Subject: a long\r\n"
+	    "  subject line\r\n"
+	    "From: <sip:alice@example.com>\r\n"
+	    " ;tag=ff\r\n"
+	    "To: <sip:bob@example.com>\r\n"
+	    "Call-ID: fold1\r\n"
+	    "CSeq: 1\r\n"
+	    "  OPTIONS\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	struct sipmsg *m = parse_ok(s);
+	const struct sip_hdr *h;
+
+	ck_assert_int_eq(m->nhdrs, 7);
+	h = sipmsg_hdr(m, HDR_VIA, NULL);
+	ck_assert_str_eq(hval(m, h), "SIP/2.0/UDP\r\n   192.0.2.1:5060\r\n\t;branch=z9hG4bKfold");
+	ck_assert_uint_eq(h->len, strlen("Via: SIP/2.0/UDP\r\n   192.0.2.1:5060\r\n\t;branch=z9hG4bKfold\r\n"));
+	ck_assert_str_eq(m->via.host, "192.0.2.1");
+	ck_assert_int_eq(m->via.port, 5060);
+	ck_assert_str_eq(m->via.branch, "z9hG4bKfold");
+	h = sipmsg_hdr_named(m, "Subject");
+	ck_assert_str_eq(hval(m, h), "a long\r\n  subject line");
+	ck_assert_str_eq(m->from_tag, "ff");
+	ck_assert_uint_eq(m->cseq, 1);
+	ck_assert_str_eq(m->cseq_method, "OPTIONS");
+	/* the header after the folded one starts right after it */
+	ck_assert_int_eq(memcmp(m->raw + h->off + h->len, "From:", 5), 0);
+	sipmsg_unref(m);
+}
+END_TEST
+
+START_TEST(test_fold_after_colon)
+{
+	/* HCOLON = *( SP / HTAB ) ":" SWS and SWS may be a fold (RFC 3261 7.3.1, 25.1): a value
+	 * may start on the next line.  RFC 4475 3.1.1.1 does this with To. */
+	struct sipmsg *m = parse_ok(
+	    "OPTIONS sip:bob@example.com SIP/2.0\r\n"
+	    "Via:\r\n SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKcolon\r\n"
+	    "From:\r\n <sip:alice@example.com>;tag=fc\r\n"
+	    "To:\r\n <sip:bob@example.com>\r\n"
+	    "Call-ID:\r\n colon-fold@192.0.2.1\r\n"
+	    "CSeq:\r\n 3 OPTIONS\r\n"
+	    "Max-Forwards:\r\n 70\r\n"
+	    "Content-Length:\r\n 0\r\n\r\n");
+
+	ck_assert_str_eq(m->call_id, "colon-fold@192.0.2.1");
+	ck_assert_uint_eq(m->cseq, 3);
+	ck_assert_str_eq(m->cseq_method, "OPTIONS");
+	ck_assert_int_eq(m->max_forwards, 70);
+	ck_assert_str_eq(m->via.host, "192.0.2.1");
+	sipmsg_unref(m);
+}
+END_TEST
+
+START_TEST(test_compact_forms)
+{
+	const char *s =
+	    "INVITE sip:bob@example.com SIP/2.0\r\n"
+	    "v: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKcompact\r\n"
+	    "f: <sip:alice@example.com>;tag=cf\r\n"
+	    "t: <sip:bob@example.com>;tag=ct\r\n"
+	    "i: compact-1\r\n"
+	    "CSeq: 5 INVITE\r\n"
+	    "m: <sip:alice@192.0.2.1>\r\n"
+	    "k: 100rel\r\n"
+	    "c: text/plain\r\n"
+	    "l: 2\r\n"
+	    "\r\n"
+	    "hi";
+	struct sipmsg *m = parse_ok(s);
+
+	ck_assert_str_eq(m->via.branch, "z9hG4bKcompact");
+	ck_assert_str_eq(m->from_tag, "cf");
+	ck_assert_str_eq(m->to_tag, "ct");
+	ck_assert_str_eq(m->call_id, "compact-1");
+	ck_assert_ptr_nonnull(sipmsg_hdr(m, HDR_CONTACT, NULL));
+	ck_assert_ptr_nonnull(sipmsg_hdr(m, HDR_SUPPORTED, NULL));
+	ck_assert_ptr_nonnull(sipmsg_hdr(m, HDR_CONTENT_TYPE, NULL));
+	ck_assert_uint_eq(m->body_len, 2);
+	ck_assert_int_eq(memcmp(m->raw + m->body_off, "hi", 2), 0);
+	sipmsg_unref(m);
+
+	ck_assert_int_eq(sipmsg_hdr_id("i", 1), HDR_CALL_ID);
+	ck_assert_int_eq(sipmsg_hdr_id("I", 1), HDR_CALL_ID);
+	ck_assert_int_eq(sipmsg_hdr_id("m", 1), HDR_CONTACT);
+	ck_assert_int_eq(sipmsg_hdr_id("v", 1), HDR_VIA);
+	ck_assert_int_eq(sipmsg_hdr_id("f", 1), HDR_FROM);
+	ck_assert_int_eq(sipmsg_hdr_id("t", 1), HDR_TO);
+	ck_assert_int_eq(sipmsg_hdr_id("L", 1), HDR_CONTENT_LENGTH);
+	ck_assert_int_eq(sipmsg_hdr_id("k", 1), HDR_SUPPORTED);
+	ck_assert_int_eq(sipmsg_hdr_id("content-LENGTH", 14), HDR_CONTENT_LENGTH);
+	ck_assert_int_eq(sipmsg_hdr_id("CALL-ID", 7), HDR_CALL_ID);
+	ck_assert_int_eq(sipmsg_hdr_id("Call-IDs", 8), HDR_OTHER);
+	ck_assert_int_eq(sipmsg_hdr_id("x", 1), HDR_OTHER);
+	ck_assert_int_eq(sipmsg_hdr_id("Via", 2), HDR_OTHER);
+}
+END_TEST
+
+START_TEST(test_leading_crlf)
+{
+	/* RFC 3261 7.5: CRLFs before the start line are ignored. */
+	char s[2048];
+	struct sipmsg *m;
+
+	snprintf(s, sizeof(s), "\r\n\r\n\r\n%s", mkreq(NULL, NULL, NULL, NULL, NULL));
+	m = parse_ok(s);
+	ck_assert_int_eq(m->method, SIP_OPTIONS);
+	ck_assert_int_eq(memcmp(m->raw, "OPTIONS ", 8), 0);
+	ck_assert_uint_eq(m->len, strlen(s) - 6);
+	sipmsg_unref(m);
+}
+END_TEST
+
+START_TEST(test_nul_in_quoted)
+{
+	/* RFC 4475 3.1.1.2: NUL may appear inside a quoted-pair in a quoted string. */
+	static const char s[] =
+	    "OPTIONS sip:bob@example.com SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKnul\r\n"
+	    "From: \"NUL:\\\0 here\" <sip:alice@example.com>;tag=nul1\r\n"
+	    "To: \"Bob\" <sip:bob@example.com>\r\n"
+	    "Call-ID: nul-call\r\n"
+	    "CSeq: 1 OPTIONS\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	struct sip_err err;
+	struct sipmsg *m = parse_n(s, sizeof(s) - 1, 1, &err);
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_msg(err.status == 0, "%d %s", err.status, err.reason ? err.reason : "");
+	ck_assert_str_eq(m->from_tag, "nul1");
+	ck_assert_str_eq(m->call_id, "nul-call");
+	ck_assert_uint_eq(m->len, sizeof(s) - 1);
+	sipmsg_unref(m);
+}
+END_TEST
+
+START_TEST(test_nul_outside_quotes)
+{
+	/* NUL is no token character: a Call-ID holding one is malformed. */
+	static const char s[] =
+	    "OPTIONS sip:bob@example.com SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKnul\r\n"
+	    "From: <sip:alice@example.com>;tag=nul1\r\n"
+	    "To: <sip:bob@example.com>\r\n"
+	    "Call-ID: nul\0call\r\n"
+	    "CSeq: 1 OPTIONS\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	struct sip_err err;
+	struct sipmsg *m = parse_n(s, sizeof(s) - 1, 1, &err);
+
+	ck_assert_int_eq(err.status, 400);
+	ck_assert_ptr_nonnull(strstr(err.reason, "Call-ID"));
+	sipmsg_unref(m);
+}
+END_TEST
+
+START_TEST(test_nul_in_request_uri)
+{
+	/* A NUL in the Request-URI is not allowed by the RFC 3261 25.1 grammar (an escaped
+	 * %00 is, RFC 4475 3.1.1.4); the URI must not be judged on the text before the NUL. */
+	static const char s[] =
+	    "OPTIONS sip:bob@example.com\0junk SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKnul\r\n"
+	    "From: <sip:alice@example.com>;tag=nul1\r\n"
+	    "To: <sip:bob@example.com>\r\n"
+	    "Call-ID: nul-ruri\r\n"
+	    "CSeq: 1 OPTIONS\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	struct sip_err err;
+	struct sipmsg *m = parse_n(s, sizeof(s) - 1, 1, &err);
+
+	ck_assert_msg(err.status == 400, "NUL in Request-URI: got %d", err.status);
+	sipmsg_unref(m);
+}
+END_TEST
+
+/* ---- required and single headers ---- */
+
+START_TEST(test_missing_headers)
+{
+	static const struct {
+		const char	*drop;
+		const char	*name;
+	} t[] = {
+		{ "Via:", "Via" }, { "From:", "From" }, { "To:", "To" },
+		{ "Call-ID:", "Call-ID" }, { "CSeq:", "CSeq" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		expect_status(mkreq(NULL, t[i].drop, NULL, NULL, NULL), 1, 400, t[i].name);
+	/* Max-Forwards is not required of a request sipd answers */
+	expect_status(mkreq(NULL, "Max-Forwards:", NULL, NULL, NULL), 1, 0, NULL);
+}
+END_TEST
+
+START_TEST(test_multiple_headers)
+{
+	static const struct {
+		const char	*add;
+		const char	*name;
+	} t[] = {
+		{ "From: <sip:mallory@example.com>;tag=2\r\n", "From" },
+		{ "To: <sip:carol@example.com>\r\n", "To" },
+		{ "Call-ID: second-call\r\n", "Call-ID" },
+		{ "i: compact-second\r\n", "Call-ID" },
+		{ "f: <sip:mallory@example.com>;tag=3\r\n", "From" },
+		{ "CSeq: 2 OPTIONS\r\n", "CSeq" },
+		{ "Max-Forwards: 69\r\n", "Max-Forwards" },
+		{ "Content-Length: 0\r\n", "Content-Length" },
+		{ "l: 0\r\n", "Content-Length" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		expect_status(mkreq(NULL, NULL, t[i].add, NULL, NULL), 1, 400, t[i].name);
+	/* several Via lines are normal */
+	expect_status(mkreq(NULL, NULL, "Via: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKx\r\n", NULL, NULL),
+	    1, 0, NULL);
+}
+END_TEST
+
+/* ---- CSeq ---- */
+
+START_TEST(test_cseq_values)
+{
+	struct sipmsg *m;
+
+	expect_status(mkreq(NULL, "CSeq:", "CSeq: abc OPTIONS\r\n", NULL, NULL), 1, 400, "CSeq");
+	expect_status(mkreq(NULL, "CSeq:", "CSeq: 1\r\n", NULL, NULL), 1, 400, "CSeq");
+	expect_status(mkreq(NULL, "CSeq:", "CSeq: OPTIONS\r\n", NULL, NULL), 1, 400, "CSeq");
+	expect_status(mkreq(NULL, "CSeq:", "CSeq: 1OPTIONS\r\n", NULL, NULL), 1, 400, "CSeq");
+	expect_status(mkreq(NULL, "CSeq:", "CSeq: -1 OPTIONS\r\n", NULL, NULL), 1, 400, "CSeq");
+	expect_status(mkreq(NULL, "CSeq:", "CSeq: 1 OPTIONS extra\r\n", NULL, NULL), 1, 400, "CSeq");
+	expect_status(mkreq(NULL, "CSeq:", "CSeq: 4294967296 OPTIONS\r\n", NULL, NULL), 1, 400, "CSeq");
+	expect_status(mkreq(NULL, "CSeq:", "CSeq: 36893488147419103232 OPTIONS\r\n", NULL, NULL),
+	    1, 400, "CSeq");
+
+	m = parse_ok(mkreq(NULL, "CSeq:", "CSeq: 4294967295 OPTIONS\r\n", NULL, NULL));
+	ck_assert_uint_eq(m->cseq, 4294967295U);
+	sipmsg_unref(m);
+	m = parse_ok(mkreq(NULL, "CSeq:", "CSeq:   0009   OPTIONS\r\n", NULL, NULL));
+	ck_assert_uint_eq(m->cseq, 9);
+	ck_assert_str_eq(m->cseq_method, "OPTIONS");
+	sipmsg_unref(m);
+}
+END_TEST
+
+START_TEST(test_cseq_method_mismatch)
+{
+	struct sipmsg *m;
+
+	/* RFC 4475 3.1.2.17 */
+	expect_status(mkreq(NULL, "CSeq:", "CSeq: 1 INVITE\r\n", NULL, NULL), 1, 400, NULL);
+	/* methods are case-sensitive (RFC 3261 7.1) */
+	expect_status(mkreq(NULL, "CSeq:", "CSeq: 1 options\r\n", NULL, NULL), 1, 400, NULL);
+	/* RFC 4475 3.1.2.18: an unknown method is answered 501 */
+	expect_status(mkreq("NEWMETHOD sip:bob@example.com SIP/2.0", "CSeq:", "CSeq: 1 INVITE\r\n",
+	    NULL, NULL), 1, 501, NULL);
+	/* an unknown method whose CSeq agrees parses (the UAS answers 501 later, not the parser) */
+	m = parse_ok(mkreq("NEWMETHOD sip:bob@example.com SIP/2.0", "CSeq:", "CSeq: 1 NEWMETHOD\r\n",
+	    NULL, NULL));
+	ck_assert_int_eq(m->method, SIP_UNKNOWN);
+	ck_assert_str_eq(m->method_name, "NEWMETHOD");
+	sipmsg_unref(m);
+}
+END_TEST
+
+/* ---- start line ---- */
+
+START_TEST(test_version)
+{
+	expect_status(mkreq("OPTIONS sip:bob@example.com SIP/3.0", NULL, NULL, NULL, NULL), 1, 505, NULL);
+	expect_status(mkreq("OPTIONS sip:bob@example.com SIP/7.0", NULL, NULL, NULL, NULL), 1, 505, NULL);
+	/* SIP-Version is case-insensitive (RFC 3261 7.1) */
+	expect_status(mkreq("OPTIONS sip:bob@example.com sip/2.0", NULL, NULL, NULL, NULL), 1, 0, NULL);
+	expect_status(mkreq("OPTIONS sip:bob@example.com HTTP/1.1", NULL, NULL, NULL, NULL), 1, 400, NULL);
+}
+END_TEST
+
+START_TEST(test_bad_request_lines)
+{
+	static const char *bad[] = {
+		"OPTIONS  sip:bob@example.com SIP/2.0",		/* RFC 4475 3.1.2.9 */
+		"OPTIONS sip:bob@example.com  SIP/2.0",
+		"OPTIONS sip:bob@example.com SIP/2.0 ",		/* RFC 4475 3.1.2.10 */
+		"OPTIONS sip:bob@example.com SIP/2.0\t",
+		"OPTIONS <sip:bob@example.com> SIP/2.0",	/* RFC 4475 3.1.2.7 */
+		"OPTIONS sip:bob@example.com; lr SIP/2.0",	/* RFC 4475 3.1.2.8 */
+		"OPTIONS sip:bob@example.com?Route=%3Csip:x%3E SIP/2.0",	/* RFC 4475 3.1.2.11 */
+		"OPTIONS sip:bob@example.com",
+		"OPTIONS sip:2001:db8::10 SIP/2.0",		/* RFC 5118 4.2 */
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_status(mkreq(bad[i], NULL, NULL, NULL, NULL), 1, 400, NULL);
+}
+END_TEST
+
+START_TEST(test_uri_schemes)
+{
+	struct sipmsg *m;
+
+	/* RFC 3261 8.2.2.1 / RFC 4475 3.3.2, 3.3.3 */
+	expect_status(mkreq("OPTIONS nobodyKnowsThisScheme:totallyopaquecontent SIP/2.0", NULL, NULL,
+	    NULL, NULL), 1, 416, NULL);
+	expect_status(mkreq("OPTIONS soap.beep://192.0.2.103:3002 SIP/2.0", NULL, NULL, NULL, NULL),
+	    1, 416, NULL);
+	expect_status(mkreq("OPTIONS mailto:bob@example.com SIP/2.0", NULL, NULL, NULL, NULL), 1, 416,
+	    NULL);
+	m = parse_ok(mkreq("OPTIONS tel:+15551234567 SIP/2.0", NULL, NULL, NULL, NULL));
+	ck_assert_str_eq(m->ruri, "tel:+15551234567");
+	sipmsg_unref(m);
+	expect_status(mkreq("OPTIONS sips:bob@example.com SIP/2.0", NULL, NULL, NULL, NULL), 1, 0, NULL);
+	expect_status(mkreq("OPTIONS SIP:bob@example.com SIP/2.0", NULL, NULL, NULL, NULL), 1, 0, NULL);
+	expect_status(mkreq("OPTIONS sip:[2001:db8::10]:5070 SIP/2.0", NULL, NULL, NULL, NULL), 1, 0,
+	    NULL);
+}
+END_TEST
+
+START_TEST(test_bad_responses)
+{
+	static const char *bad[] = {
+		"SIP/2.0 4294967301 better not break the receiver",	/* RFC 4475 3.1.2.19 */
+		"SIP/2.0 1000 Too Long",
+		"SIP/2.0 099 Too Small",
+		"SIP/2.0 99 Too Short",
+		"SIP/2.0 abc Letters",
+		"SIP/2.0  200 Two Spaces",
+		"SIP/3.0 200 OK",
+	};
+	char s[1024];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(s, sizeof(s), "%s\r\n"
+		    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKbad\r\n"
+		    "From: <sip:a@example.com>;tag=f\r\n"
+		    "To: <sip:b@example.com>;tag=t\r\n"
+		    "Call-ID: badresp\r\n"
+		    "CSeq: 1 INVITE\r\n"
+		    "Content-Length: 0\r\n\r\n", bad[i]);
+		expect_status(s, 1, -1, NULL);
+	}
+	/* a response with a bad header is dropped, never answered */
+	expect_status("SIP/2.0 200 OK\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKbad\r\n"
+	    "From: <sip:a@example.com>;tag=f\r\n"
+	    "To: <sip:b@example.com>;tag=t\r\n"
+	    "CSeq: 1 INVITE\r\n"
+	    "Content-Length: 0\r\n\r\n", 1, -1, NULL);
+}
+END_TEST
+
+/* ---- Content-Length and framing of a datagram ---- */
+
+START_TEST(test_content_length_bad)
+{
+	expect_status(mkreq(NULL, NULL, NULL, "Content-Length: -5", "hello"), 1, 400, "Content-Length");
+	expect_status(mkreq(NULL, NULL, NULL, "Content-Length: five", "hello"), 1, 400, "Content-Length");
+	expect_status(mkreq(NULL, NULL, NULL, "Content-Length: 5x", "hello"), 1, 400, "Content-Length");
+	expect_status(mkreq(NULL, NULL, NULL, "Content-Length:", "hello"), 1, 400, "Content-Length");
+	expect_status(mkreq(NULL, NULL, NULL, "Content-Length: 99999999999", "hello"), 1, 400,
+	    "Content-Length");
+}
+END_TEST
+
+START_TEST(test_content_length_too_large)
+{
+	/* RFC 3261 18.3 / RFC 4475 3.1.2.2: a request is answered 400 */
+	expect_status(mkreq(NULL, NULL, NULL, "Content-Length: 6", "hello"), 1, 400, "Content-Length");
+	expect_status(mkreq(NULL, NULL, NULL, "Content-Length: 9999", "hello"), 1, 400, NULL);
+	/* a response is discarded */
+	expect_status("SIP/2.0 200 OK\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKcl\r\n"
+	    "From: <sip:a@example.com>;tag=f\r\n"
+	    "To: <sip:b@example.com>;tag=t\r\n"
+	    "Call-ID: clresp\r\n"
+	    "CSeq: 1 INVITE\r\n"
+	    "Content-Length: 100\r\n\r\nshort body", 1, -1, NULL);
+}
+END_TEST
+
+START_TEST(test_datagram_trailing_bytes)
+{
+	/* RFC 3261 18.3: octets past Content-Length in a datagram are ignored */
+	const char *s = mkreq(NULL, NULL, NULL, "Content-Length: 5", "hello, and junk after it");
+	struct sipmsg *m = parse_ok(s);
+
+	ck_assert_uint_eq(m->body_len, 5);
+	ck_assert_uint_eq(m->len, strlen(s) - strlen(", and junk after it"));
+	ck_assert_uint_eq(m->body_off + m->body_len, m->len);
+	ck_assert_int_eq(memcmp(m->raw + m->body_off, "hello", 5), 0);
+	sipmsg_unref(m);
+}
+END_TEST
+
+START_TEST(test_no_content_length)
+{
+	const char *s = mkreq(NULL, NULL, NULL, "", "body without length");
+	struct sip_err err;
+	struct sipmsg *m;
+
+	/* datagram: the body is the rest of it (RFC 3261 18.3, 20.14) */
+	m = parse_ok(s);
+	ck_assert_uint_eq(m->body_len, strlen("body without length"));
+	ck_assert_int_eq(memcmp(m->raw + m->body_off, "body without length", m->body_len), 0);
+	sipmsg_unref(m);
+	/* stream: Content-Length is mandatory */
+	m = parse_n(s, strlen(s), 0, &err);
+	ck_assert_int_eq(err.status, 400);
+	ck_assert_ptr_nonnull(strstr(err.reason, "Content-Length"));
+	sipmsg_unref(m);
+	/* stream with it: fine */
+	s = mkreq(NULL, NULL, NULL, NULL, "abc");
+	m = parse_n(s, strlen(s), 0, &err);
+	ck_assert_int_eq(err.status, 0);
+	ck_assert_uint_eq(m->body_len, 3);
+	sipmsg_unref(m);
+}
+END_TEST
+
+START_TEST(test_headers_only_datagram)
+{
+	/* no empty line at all: tolerated in a datagram, no body */
+	struct sipmsg *m = parse_ok(
+	    "OPTIONS sip:bob@example.com SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKnoempty\r\n"
+	    "From: <sip:a@example.com>;tag=f\r\n"
+	    "To: <sip:b@example.com>\r\n"
+	    "Call-ID: noempty\r\n"
+	    "CSeq: 1 OPTIONS\r\n");
+
+	ck_assert_int_eq(m->nhdrs, 5);
+	ck_assert_uint_eq(m->body_len, 0);
+	sipmsg_unref(m);
+}
+END_TEST
+
+/* ---- limits ---- */
+
+START_TEST(test_limits)
+{
+	const char *s = mkreq(NULL, NULL, "X-Long: 0123456789012345678901234567890123456789\r\n", NULL,
+	    NULL);
+	size_t len = strlen(s);
+	struct sipmsg_limits l;
+	struct sip_err err;
+	struct sipmsg *m;
+
+	l = lim;
+	l.max_size = len - 1;
+	m = sipmsg_parse(s, len, 1, &l, &err);
+	ck_assert_int_eq(err.status, 513);
+	sipmsg_unref(m);
+	l.max_size = len;
+	m = sipmsg_parse(s, len, 1, &l, &err);
+	ck_assert_int_eq(err.status, 0);
+	sipmsg_unref(m);
+
+	l = lim;
+	l.max_headers = 7;		/* the message has 8 */
+	m = sipmsg_parse(s, len, 1, &l, &err);
+	ck_assert_int_eq(err.status, 513);
+	sipmsg_unref(m);
+	l.max_headers = 8;
+	m = sipmsg_parse(s, len, 1, &l, &err);
+	ck_assert_int_eq(err.status, 0);
+	sipmsg_unref(m);
+
+	l = lim;
+	l.max_line = strlen("X-Long: 0123456789012345678901234567890123456789") - 1;
+	m = sipmsg_parse(s, len, 1, &l, &err);
+	ck_assert_int_eq(err.status, 513);
+	sipmsg_unref(m);
+	l.max_line++;
+	m = sipmsg_parse(s, len, 1, &l, &err);
+	ck_assert_int_eq(err.status, 0);
+	sipmsg_unref(m);
+}
+END_TEST
+
+START_TEST(test_short_input)
+{
+	struct sip_err err;
+
+	ck_assert_ptr_null(sipmsg_parse("", 0, 1, &lim, &err));
+	ck_assert_ptr_null(sipmsg_parse("\r\n\r\n", 4, 1, &lim, &err));
+	ck_assert_ptr_null(sipmsg_parse("INVITE", 6, 1, &lim, &err));
+}
+END_TEST
+
+START_TEST(test_garbage_header_line)
+{
+	expect_status(mkreq(NULL, NULL, "this line has no colon\r\n", NULL, NULL), 1, 400, NULL);
+	expect_status(mkreq(NULL, NULL, ": no name\r\n", NULL, NULL), 1, 400, NULL);
+}
+END_TEST
+
+START_TEST(test_refcount)
+{
+	struct sipmsg *m = parse_ok(mkreq(NULL, NULL, NULL, NULL, NULL));
+
+	ck_assert_ptr_eq(sipmsg_ref(m), m);
+	ck_assert_int_eq(m->refcnt, 2);
+	sipmsg_unref(m);
+	ck_assert_int_eq(m->refcnt, 1);
+	parser_init();
+	ck_assert_ptr_nonnull(sipmsg_osip(m));		/* libosip2 takes it too */
+	sipmsg_unref(m);
+	sipmsg_unref(NULL);
+}
+END_TEST
+
+/* ---- the RFC 4475 / RFC 5118 corpus ---- */
+
+static char corpus_dir[1024];
+
+/* Find the conformance corpus; 0 when absent. */
+static int
+corpus_find(void)
+{
+	const char *env[] = { "SRCDIR", "srcdir" };
+	struct stat st;
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *d = getenv(env[i]);
+		if (d == NULL)
+			continue;
+		snprintf(corpus_dir, sizeof(corpus_dir), "%s/../shared/conformance", d);
+		if (stat(corpus_dir, &st) == 0 && S_ISDIR(st.st_mode))
+			return 1;
+	}
+	snprintf(corpus_dir, sizeof(corpus_dir), "/work/shared/conformance");
+	return stat(corpus_dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Read corpus file rel (e.g. "rfc4475/wsinv.sip") into a malloc'd buffer. */
+static char *
+corpus_read(const char *rel, size_t *len)
+{
+	char path[1200];
+	FILE *f;
+	char *p;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", corpus_dir, rel);
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	p = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(fread(p, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	p[n] = '\0';
+	*len = (size_t)n;
+	return p;
+}
+
+/* Parse a corpus file as the UDP datagram it is; the message (maybe NULL) and err. */
+static struct sipmsg *
+corpus_parse(const char *rel, struct sip_err *err, size_t *filelen)
+{
+	size_t len;
+	char *buf = corpus_read(rel, &len);
+	struct sipmsg *m = parse_n(buf, len, 1, err);
+
+	free(buf);
+	if (filelen)
+		*filelen = len;
+	return m;
+}
+
+static void
+corpus_expect(const char *rel, int status)
+{
+	struct sip_err err;
+	struct sipmsg *m = corpus_parse(rel, &err, NULL);
+
+	ck_assert_msg(err.status == status, "%s: expected %d, got %d (%s)", rel, status, err.status,
+	    err.reason ? err.reason : "-");
+	if (status != -1)
+		ck_assert_ptr_nonnull(m);
+	sipmsg_unref(m);
+}
+
+START_TEST(test_corpus_valid)
+{
+	/* RFC 4475 3.1.1: every element must accept these. */
+	static const char *valid[] = {
+		"wsinv", "intmeth", "esc01", "escnull", "esc02", "lwsdisp", "longreq", "dblreq",
+		"semiuri", "transports", "mpart01", "unreason", "noreason",
+	};
+	char rel[128];
+
+	for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) {
+		snprintf(rel, sizeof(rel), "rfc4475/%s.sip", valid[i]);
+		corpus_expect(rel, 0);
+	}
+}
+END_TEST
+
+START_TEST(test_corpus_wellformed_application)
+{
+	/* RFC 4475 3.3: syntactically fine; what to do is up to the layers above the parser. */
+	static const char *ok[] = {
+		"unksm2", "bext01", "invut", "regaut01", "bcast", "zeromf", "cparam01", "cparam02",
+		"regescrt", "sdp01", "inv2543", "baddate",
+	};
+	char rel[128];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(rel, sizeof(rel), "rfc4475/%s.sip", ok[i]);
+		corpus_expect(rel, 0);
+	}
+}
+END_TEST
+
+START_TEST(test_corpus_invalid)
+{
+	static const struct {
+		const char	*name;
+		int		 status;
+	} t[] = {
+		{ "rfc4475/badinv01.sip", 400 }, { "rfc4475/clerr.sip", 400 },
+		{ "rfc4475/ncl.sip", 400 }, { "rfc4475/scalar02.sip", 400 },
+		{ "rfc4475/quotbal.sip", 400 }, { "rfc4475/ltgtruri.sip", 400 },
+		{ "rfc4475/lwsruri.sip", 400 }, { "rfc4475/lwsstart.sip", 400 },
+		{ "rfc4475/trws.sip", 400 }, { "rfc4475/escruri.sip", 400 },
+		{ "rfc4475/regbadct.sip", 400 }, { "rfc4475/badaspec.sip", 400 },
+		{ "rfc4475/baddn.sip", 400 }, { "rfc4475/variants/baddn+crlf.sip", 400 },
+		{ "rfc4475/mismatch01.sip", 400 }, { "rfc4475/insuf.sip", 400 },
+		{ "rfc4475/multi01.sip", 400 }, { "rfc4475/mcl01.sip", 400 },
+		{ "rfc4475/badvers.sip", 505 },
+		{ "rfc4475/unkscm.sip", 416 }, { "rfc4475/novelsc.sip", 416 },
+		{ "rfc4475/mismatch02.sip", 501 },
+		{ "rfc4475/bigcode.sip", -1 }, { "rfc4475/scalarlg.sip", -1 },
+		{ "rfc5118/ipv6-bad.sip", 400 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		corpus_expect(t[i].name, t[i].status);
+}
+END_TEST
+
+START_TEST(test_corpus_rfc5118)
+{
+	static const char *ok[] = {
+		"ipv6-good", "port-ambiguous", "port-unambiguous", "via-received-param-with-delim",
+		"via-received-param-no-delim", "ipv6-in-sdp", "mult-ip-in-header", "mult-ip-in-sdp",
+		"ipv4-mapped-ipv6", "ipv6-bug-abnf-3-colons", "ipv6-correct-abnf-2-colons",
+	};
+	char rel[128];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(rel, sizeof(rel), "rfc5118/%s.sip", ok[i]);
+		corpus_expect(rel, 0);
+	}
+}
+END_TEST
+
+START_TEST(test_corpus_fields)
+{
+	struct sip_err err;
+	struct sipmsg *m;
+	size_t flen;
+
+	/* 3.1.1.1: folded, mixed-case, compact, leading zeros */
+	m = corpus_parse("rfc4475/wsinv.sip", &err, NULL);
+	ck_assert_int_eq(err.status, 0);
+	ck_assert_int_eq(m->method, SIP_INVITE);
+	ck_assert_int_eq(m->max_forwards, 68);
+	ck_assert_uint_eq(m->cseq, 9);
+	ck_assert_str_eq(m->to_tag, "1918181833n");
+	ck_assert_str_eq(m->from_tag, "98asjd8");
+	ck_assert_str_eq(m->call_id, "wsinv.ndaksdj@192.0.2.1");
+	ck_assert_str_eq(m->via.host, "192.0.2.2");
+	ck_assert_str_eq(m->via.branch, "390skdjuw");
+	ck_assert_uint_eq(m->body_len, 150);
+	sipmsg_unref(m);
+
+	/* 3.1.1.8: the REGISTER only; the INVITE octets are not part of it */
+	m = corpus_parse("rfc4475/dblreq.sip", &err, &flen);
+	ck_assert_int_eq(err.status, 0);
+	ck_assert_int_eq(m->method, SIP_REGISTER);
+	ck_assert_uint_eq(m->body_len, 0);
+	ck_assert_uint_lt(m->len, flen);
+	ck_assert_ptr_null(memmem(m->raw, m->len, "INVITE", 6));
+	sipmsg_unref(m);
+
+	/* 3.1.1.5: RE%47IST%45R is not REGISTER; C%6Fntact is not Contact */
+	m = corpus_parse("rfc4475/esc02.sip", &err, NULL);
+	ck_assert_int_eq(err.status, 0);
+	ck_assert_int_eq(m->method, SIP_UNKNOWN);
+	ck_assert_str_eq(m->method_name, "RE%47IST%45R");
+	{
+		int n = 0;
+		for (const struct sip_hdr *h = sipmsg_hdr(m, HDR_CONTACT, NULL); h;
+		    h = sipmsg_hdr(m, HDR_CONTACT, h))
+			n++;
+		ck_assert_int_eq(n, 2);
+	}
+	sipmsg_unref(m);
+
+	/* 3.1.1.11: binary body framed by Content-Length */
+	m = corpus_parse("rfc4475/mpart01.sip", &err, NULL);
+	ck_assert_int_eq(err.status, 0);
+	ck_assert_int_eq(m->method, SIP_MESSAGE);
+	ck_assert_uint_eq(m->body_len, 553);
+	sipmsg_unref(m);
+
+	/* 3.4.1: no Content-Length, no branch, no Max-Forwards, no From tag */
+	m = corpus_parse("rfc4475/inv2543.sip", &err, &flen);
+	ck_assert_int_eq(err.status, 0);
+	ck_assert_ptr_null(m->via.branch);
+	ck_assert_ptr_null(m->from_tag);
+	ck_assert_int_eq(m->max_forwards, -1);
+	ck_assert_uint_eq(m->body_off + m->body_len, flen);
+	sipmsg_unref(m);
+
+	/* 3.1.1.12/13: responses */
+	m = corpus_parse("rfc4475/unreason.sip", &err, NULL);
+	ck_assert_int_eq(err.status, 0);
+	ck_assert_int_eq(m->is_request, 0);
+	ck_assert_int_eq(m->status, 200);
+	sipmsg_unref(m);
+	m = corpus_parse("rfc4475/noreason.sip", &err, NULL);
+	ck_assert_int_eq(err.status, 0);
+	ck_assert_int_eq(m->status, 100);
+	sipmsg_unref(m);
+
+	/* 3.3.11 */
+	m = corpus_parse("rfc4475/zeromf.sip", &err, NULL);
+	ck_assert_int_eq(m->max_forwards, 0);
+	sipmsg_unref(m);
+
+	/* RFC 5118 4.5 */
+	m = corpus_parse("rfc5118/via-received-param-with-delim.sip", &err, NULL);
+	ck_assert_int_eq(err.status, 0);
+	ck_assert_int_eq(m->via.has_received_param, 1);
+	sipmsg_unref(m);
+}
+END_TEST
+
+static Suite *
+sipmsg_suite(void)
+{
+	Suite *s = suite_create("sipmsg");
+	TCase *tv = tcase_create("valid"), *tr = tcase_create("rules"), *tc;
+
+	tcase_add_test(tv, test_request_fields);
+	tcase_add_test(tv, test_request_defaults);
+	tcase_add_test(tv, test_via_ipv6_received);
+	tcase_add_test(tv, test_response_fields);
+	tcase_add_test(tv, test_response_no_reason);
+	tcase_add_test(tv, test_header_index);
+	tcase_add_test(tv, test_folded_headers);
+	tcase_add_test(tv, test_fold_after_colon);
+	tcase_add_test(tv, test_compact_forms);
+	tcase_add_test(tv, test_leading_crlf);
+	tcase_add_test(tv, test_nul_in_quoted);
+	tcase_add_test(tv, test_datagram_trailing_bytes);
+	tcase_add_test(tv, test_no_content_length);
+	tcase_add_test(tv, test_headers_only_datagram);
+	tcase_add_test(tv, test_refcount);
+	suite_add_tcase(s, tv);
+
+	tcase_add_test(tr, test_nul_outside_quotes);
+	tcase_add_test(tr, test_nul_in_request_uri);
+	tcase_add_test(tr, test_missing_headers);
+	tcase_add_test(tr, test_multiple_headers);
+	tcase_add_test(tr, test_cseq_values);
+	tcase_add_test(tr, test_cseq_method_mismatch);
+	tcase_add_test(tr, test_version);
+	tcase_add_test(tr, test_bad_request_lines);
+	tcase_add_test(tr, test_uri_schemes);
+	tcase_add_test(tr, test_bad_responses);
+	tcase_add_test(tr, test_content_length_bad);
+	tcase_add_test(tr, test_content_length_too_large);
+	tcase_add_test(tr, test_limits);
+	tcase_add_test(tr, test_short_input);
+	tcase_add_test(tr, test_garbage_header_line);
+	suite_add_tcase(s, tr);
+
+	if (corpus_find()) {
+		tc = tcase_create("corpus");
+		tcase_add_test(tc, test_corpus_valid);
+		tcase_add_test(tc, test_corpus_wellformed_application);
+		tcase_add_test(tc, test_corpus_invalid);
+		tcase_add_test(tc, test_corpus_rfc5118);
+		tcase_add_test(tc, test_corpus_fields);
+		suite_add_tcase(s, tc);
+	} else {
+		fprintf(stderr, "check_sipmsg: conformance corpus not found, corpus tests skipped\n");
+	}
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(sipmsg_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
