@@ -34,7 +34,9 @@ struct store_binding {
 
 /* Open (create or migrate) the database and start the writer.  0 or -1 (logged). */
 int store_open(const char *path, struct event_base *base);
-void store_close(void);		/* drains queued writes first */
+void store_close(void);
+/* Create or migrate the database at path without starting anything (sipctl). 0 or -1. */
+int store_create(const char *path);		/* drains queued writes first */
 /* Schema version of an open database. */
 int store_version(void);
 

@@ -329,6 +329,19 @@ store_open(const char *path, struct event_base *base)
 }
 
 int
+store_create(const char *path)
+{
+	sqlite3 *db = db_connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 5000);
+	int rc;
+
+	if (db == NULL)
+		return -1;
+	rc = db_migrate(db, path);
+	sqlite3_close(db);
+	return rc;
+}
+
+int
 store_version(void)
 {
 	return rdb ? db_user_version(rdb) : -1;

@@ -401,7 +401,7 @@ START_TEST(test_tampered_nonce)
 {
 	struct auth_user u;
 	struct auth_cred c;
-	char nonce[128], bad[128];
+	char nonce[128], bad[160];
 
 	make_user(&u, "alice", REALM, "s3cret");
 	fresh_nonce("SHA-256", NOW, nonce, sizeof(nonce));
