@@ -29,6 +29,7 @@
 #   BS_DOMAIN       host[:port] of the AOR sip:USER@DOMAIN    (default SERVER_HOST:SERVER_PORT)
 #   BS_OUTBOUND     outbound proxy URI, e.g. sip:127.0.0.1:5070 (default none: requests go to DOMAIN)
 #   BS_EXTRA_ACCOUNT_PARAMS  appended to the accounts line, e.g. ";outbound=..."
+#   BS_SILENCE_SECS length of the generated silent source used when no audio_in.wav is given (600)
 #   BS_TRACE=1      add -s (SIP trace to the log)
 
 _bs_dir() { echo "${SIPCLIENTS_DIR:-/tmp/sipclients.$$}/bs-$1"; }
@@ -53,12 +54,23 @@ bs_start() {
 		echo "bs_start: $name already running" >&2; return 1
 	fi
 	rm -rf "$d"; mkdir -p "$d/cfg" "$d/rec" "$d/home" || return 1
-	local src="ausine,1000" player="aubridge,nil"
-	# aufile needs S16LE mono at the codec rate (8000 Hz for PCMU/PCMA).
-	[ -n "$ain" ] && src="aufile,$(readlink -f "$ain")"
+	[ -n "$ain" ] && { [ -f "$ain" ] || { echo "bs_start: no such file $ain" >&2; return 1; }; }
+	local player="aubridge,nil"   # no sound card: a bridge device with no source = silent sink
+	if [ -z "$ain" ]; then
+		# No input file: digital silence, so RTP still flows both ways (ausine refuses 0 Hz).
+		ain="$d/silence.wav"
+		python3 -c 'import sys,wave; w=wave.open(sys.argv[1],"wb"); w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000); w.writeframes(bytes(2*8000*int(sys.argv[2]))); w.close()' \
+			"$ain" "${BS_SILENCE_SECS:-600}" || return 1
+	fi
+	# aufile: 16-bit PCM WAV, read whole into memory; ausrc_srate/channels must match the file
+	# (baresip resamples to the codec). NOTE: when the file ends, baresip 1.0.0 hangs up the call
+	# ("audio error") -- make it longer than the call.
+	ain=$(readlink -f "$ain")
+	local srate ch
+	read -r srate ch < <(python3 -c 'import sys,wave; w=wave.open(sys.argv[1]); print(w.getframerate(), w.getnchannels())' "$ain")
+	[ -n "$ch" ] || { echo "bs_start: cannot read WAV $ain" >&2; return 1; }
+	local src="aufile,$ain"
 	[ -n "$aout" ] && aout=$(readlink -f "$aout" 2>/dev/null || echo "$aout")
-	local mods_audio="module			aufile.so
-module			ausine.so"
 	cat > "$d/cfg/config" <<EOF
 poll_method		epoll
 sip_listen		$ip:$lport
@@ -70,6 +82,8 @@ audio_player		$player
 audio_source		$src
 audio_alert		$player
 audio_level		no
+ausrc_srate		$srate
+ausrc_channels		$ch
 ausrc_format		s16
 auplay_format		s16
 auenc_format		s16
@@ -84,7 +98,7 @@ module_path		/usr/lib/baresip/modules
 module			g711.so
 module			sndfile.so
 module			aubridge.so
-$mods_audio
+module			aufile.so
 module_tmp		account.so
 module			stdio.so
 module_app		contact.so

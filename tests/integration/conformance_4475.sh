@@ -12,7 +12,7 @@ CORPUS=$SRCDIR/../shared/conformance
 
 SIPD_DOMAINS='"example.com", "example.net", "example.org", "company.com", "chair-dnrc.example.com",
 	"registrar.example.com", "host.example.net", "biloxi.example.com"'
-start_sipd
+start_sipd 'auth: { register = 0; };'
 
 "$PYTHON" "$TESTDIR/conformance.py" --port "$PORT" --suite rfc4475 --corpus "$CORPUS" \
 	--expect "$TESTDIR/conformance_expect.tsv" ${CONFORMANCE_ONLY:+--only "$CONFORMANCE_ONLY"} \

@@ -275,7 +275,7 @@ START_TEST(test_sample_documents_every_key)
 		ck_assert_msg(strstr(sample, want) != NULL, "%s does not document %s", path, line);
 		nkeys++;
 	}
-	ck_assert_int_eq(nkeys, 15);
+	ck_assert_int_ge(nkeys, 15);	/* every key of -H, however many there are */
 	free(sample);
 	free(keys);
 }

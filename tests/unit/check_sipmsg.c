@@ -67,7 +67,9 @@ expect_status(const char *s, int datagram, int status, const char *reason_has)
 {
 	struct sip_err err;
 	struct sipmsg *m = parse_n(s, strlen(s), datagram, &err);
+	int indexed = m != NULL;
 
+	sipmsg_unref(m);		/* first, so a failed assertion leaks nothing (CK_FORK=no) */
 	ck_assert_msg(err.status == status, "expected %d, got %d (%s) for:\n%s", status, err.status,
 	    err.reason ? err.reason : "-", s);
 	if (reason_has != NULL) {
@@ -76,8 +78,7 @@ expect_status(const char *s, int datagram, int status, const char *reason_has)
 		    err.reason, reason_has);
 	}
 	if (status >= 400)
-		ck_assert_ptr_nonnull(m);	/* a request to answer keeps its index */
-	sipmsg_unref(m);
+		ck_assert_msg(indexed, "no message returned");	/* a request to answer keeps its index */
 }
 
 /* Parse s as a datagram and require success. */
@@ -88,8 +89,10 @@ parse_ok(const char *s)
 	struct sipmsg *m = parse_n(s, strlen(s), 1, &err);
 
 	ck_assert_ptr_nonnull(m);
-	ck_assert_msg(err.status == 0, "parse: %d %s for:\n%s", err.status,
-	    err.reason ? err.reason : "", s);
+	if (err.status != 0) {
+		sipmsg_unref(m);
+		ck_abort_msg("parse: %d %s for:\n%s", err.status, err.reason ? err.reason : "", s);
+	}
 	return m;
 }
 
@@ -319,25 +322,47 @@ START_TEST(test_folded_headers)
 }
 END_TEST
 
+/* HCOLON = *( SP / HTAB ) ":" SWS and SWS may be a fold (RFC 3261 7.3.1, 25.1): a value may
+ * start on the next line.  RFC 4475 3.1.1.1 does this with To ("TO :\r\n sip:..."). */
+#define FOLD_REQ(via, from, to, callid, cseq, mf, cl) \
+	"OPTIONS sip:bob@example.com SIP/2.0\r\n" \
+	"Via:" via "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKcolon\r\n" \
+	"From:" from "<sip:alice@example.com>;tag=fc\r\n" \
+	"To:" to "<sip:bob@example.com>\r\n" \
+	"Call-ID:" callid "colon-fold@192.0.2.1\r\n" \
+	"CSeq:" cseq "3 OPTIONS\r\n" \
+	"Max-Forwards:" mf "70\r\n" \
+	"Content-Length:" cl "0\r\n\r\n"
+#define F	"\r\n "
+#define S	" "
+
 START_TEST(test_fold_after_colon)
 {
-	/* HCOLON = *( SP / HTAB ) ":" SWS and SWS may be a fold (RFC 3261 7.3.1, 25.1): a value
-	 * may start on the next line.  RFC 4475 3.1.1.1 does this with To. */
-	struct sipmsg *m = parse_ok(
-	    "OPTIONS sip:bob@example.com SIP/2.0\r\n"
-	    "Via:\r\n SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKcolon\r\n"
-	    "From:\r\n <sip:alice@example.com>;tag=fc\r\n"
-	    "To:\r\n <sip:bob@example.com>\r\n"
-	    "Call-ID:\r\n colon-fold@192.0.2.1\r\n"
-	    "CSeq:\r\n 3 OPTIONS\r\n"
-	    "Max-Forwards:\r\n 70\r\n"
-	    "Content-Length:\r\n 0\r\n\r\n");
+	/* Via, From, To, Max-Forwards, Content-Length folded right after the colon */
+	struct sipmsg *m = parse_ok(FOLD_REQ(F, F, F, S, S, F, F));
 
-	ck_assert_str_eq(m->call_id, "colon-fold@192.0.2.1");
-	ck_assert_uint_eq(m->cseq, 3);
-	ck_assert_str_eq(m->cseq_method, "OPTIONS");
 	ck_assert_int_eq(m->max_forwards, 70);
 	ck_assert_str_eq(m->via.host, "192.0.2.1");
+	ck_assert_str_eq(m->from_tag, "fc");
+	sipmsg_unref(m);
+}
+END_TEST
+
+START_TEST(test_fold_after_colon_callid)
+{
+	struct sipmsg *m = parse_ok(FOLD_REQ(S, S, S, F, S, S, S));
+
+	ck_assert_str_eq(m->call_id, "colon-fold@192.0.2.1");
+	sipmsg_unref(m);
+}
+END_TEST
+
+START_TEST(test_fold_after_colon_cseq)
+{
+	struct sipmsg *m = parse_ok(FOLD_REQ(S, S, S, S, F, S, S));
+
+	ck_assert_uint_eq(m->cseq, 3);
+	ck_assert_str_eq(m->cseq_method, "OPTIONS");
 	sipmsg_unref(m);
 }
 END_TEST
@@ -438,9 +463,9 @@ START_TEST(test_nul_outside_quotes)
 	struct sip_err err;
 	struct sipmsg *m = parse_n(s, sizeof(s) - 1, 1, &err);
 
+	sipmsg_unref(m);
 	ck_assert_int_eq(err.status, 400);
 	ck_assert_ptr_nonnull(strstr(err.reason, "Call-ID"));
-	sipmsg_unref(m);
 }
 END_TEST
 
@@ -459,8 +484,8 @@ START_TEST(test_nul_in_request_uri)
 	struct sip_err err;
 	struct sipmsg *m = parse_n(s, sizeof(s) - 1, 1, &err);
 
-	ck_assert_msg(err.status == 400, "NUL in Request-URI: got %d", err.status);
 	sipmsg_unref(m);
+	ck_assert_msg(err.status == 400, "NUL in Request-URI: got %d", err.status);
 }
 END_TEST
 
@@ -572,7 +597,6 @@ START_TEST(test_bad_request_lines)
 		"OPTIONS  sip:bob@example.com SIP/2.0",		/* RFC 4475 3.1.2.9 */
 		"OPTIONS sip:bob@example.com  SIP/2.0",
 		"OPTIONS sip:bob@example.com SIP/2.0 ",		/* RFC 4475 3.1.2.10 */
-		"OPTIONS sip:bob@example.com SIP/2.0\t",
 		"OPTIONS <sip:bob@example.com> SIP/2.0",	/* RFC 4475 3.1.2.7 */
 		"OPTIONS sip:bob@example.com; lr SIP/2.0",	/* RFC 4475 3.1.2.8 */
 		"OPTIONS sip:bob@example.com?Route=%3Csip:x%3E SIP/2.0",	/* RFC 4475 3.1.2.11 */
@@ -582,6 +606,15 @@ START_TEST(test_bad_request_lines)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_status(mkreq(bad[i], NULL, NULL, NULL, NULL), 1, 400, NULL);
+}
+END_TEST
+
+START_TEST(test_request_line_trailing_tab)
+{
+	/* "SIP/2.0<HTAB>" is no SIP-Version (RFC 3261 7.1, 25.1): a malformed Request-Line like
+	 * RFC 4475 3.1.2.10's trailing SP, answered 400 -- not 505, the version is 2.0. */
+	expect_status(mkreq("OPTIONS sip:bob@example.com SIP/2.0\t", NULL, NULL, NULL, NULL), 1, 400,
+	    NULL);
 }
 END_TEST
 
@@ -728,13 +761,19 @@ END_TEST
 
 START_TEST(test_limits)
 {
-	const char *s = mkreq(NULL, NULL, "X-Long: 0123456789012345678901234567890123456789\r\n", NULL,
-	    NULL);
-	size_t len = strlen(s);
+	static const char xlong[] = "X-Long: "
+	    "0123456789012345678901234567890123456789012345678901234567890123456789"
+	    "0123456789012345678901234567890123456789012345678901234567890123456789";
+	char add[256];
+	const char *s;
+	size_t len;
 	struct sipmsg_limits l;
 	struct sip_err err;
 	struct sipmsg *m;
 
+	snprintf(add, sizeof(add), "%s\r\n", xlong);
+	s = mkreq(NULL, NULL, add, NULL, NULL);
+	len = strlen(s);
 	l = lim;
 	l.max_size = len - 1;
 	m = sipmsg_parse(s, len, 1, &l, &err);
@@ -756,7 +795,7 @@ START_TEST(test_limits)
 	sipmsg_unref(m);
 
 	l = lim;
-	l.max_line = strlen("X-Long: 0123456789012345678901234567890123456789") - 1;
+	l.max_line = strlen(xlong) - 1;		/* the longest line */
 	m = sipmsg_parse(s, len, 1, &l, &err);
 	ck_assert_int_eq(err.status, 513);
 	sipmsg_unref(m);
@@ -865,12 +904,13 @@ corpus_expect(const char *rel, int status)
 {
 	struct sip_err err;
 	struct sipmsg *m = corpus_parse(rel, &err, NULL);
+	int indexed = m != NULL;
 
+	sipmsg_unref(m);
 	ck_assert_msg(err.status == status, "%s: expected %d, got %d (%s)", rel, status, err.status,
 	    err.reason ? err.reason : "-");
 	if (status != -1)
-		ck_assert_ptr_nonnull(m);
-	sipmsg_unref(m);
+		ck_assert_msg(indexed, "%s: no message returned", rel);
 }
 
 START_TEST(test_corpus_valid)
@@ -1045,6 +1085,8 @@ sipmsg_suite(void)
 	tcase_add_test(tv, test_header_index);
 	tcase_add_test(tv, test_folded_headers);
 	tcase_add_test(tv, test_fold_after_colon);
+	tcase_add_test(tv, test_fold_after_colon_callid);
+	tcase_add_test(tv, test_fold_after_colon_cseq);
 	tcase_add_test(tv, test_compact_forms);
 	tcase_add_test(tv, test_leading_crlf);
 	tcase_add_test(tv, test_nul_in_quoted);
@@ -1062,6 +1104,7 @@ sipmsg_suite(void)
 	tcase_add_test(tr, test_cseq_method_mismatch);
 	tcase_add_test(tr, test_version);
 	tcase_add_test(tr, test_bad_request_lines);
+	tcase_add_test(tr, test_request_line_trailing_tab);
 	tcase_add_test(tr, test_uri_schemes);
 	tcase_add_test(tr, test_bad_responses);
 	tcase_add_test(tr, test_content_length_bad);
