@@ -322,14 +322,22 @@ challenge_line(struct buf *out, const char *hdrname, const char *realm, const ch
 	    stale ? ", stale=true" : "");
 }
 
+static int sha256_first;
+
 void
 auth_challenge(struct buf *out, const char *hdrname, const char *realm, int stale, time_t now)
 {
 	if (secret == NULL)
 		fatalx("auth_challenge before auth_init");
-	/* RFC 8760 3: the preferred algorithm first */
-	challenge_line(out, hdrname, realm, "SHA-256", stale, now);
-	challenge_line(out, hdrname, realm, "MD5", stale, now);
+	/* RFC 8760 2.3: one challenge per algorithm, the preferred one first */
+	challenge_line(out, hdrname, realm, sha256_first ? "SHA-256" : "MD5", stale, now);
+	challenge_line(out, hdrname, realm, sha256_first ? "MD5" : "SHA-256", stale, now);
+}
+
+void
+auth_set_sha256_first(int on)
+{
+	sha256_first = on;
 }
 
 /*

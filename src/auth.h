@@ -50,8 +50,12 @@ enum auth_result {
 void auth_init(const unsigned char *secret, size_t len, int nonce_lifetime_s);
 void auth_shutdown(void);
 
-/* Append challenge header lines to out: one for SHA-256 and one for MD5 (RFC 8760 3: the
- * preferred algorithm first), each with realm, a fresh nonce, qop="auth", algorithm, and
+/* Which challenge comes first (RFC 8760 2.3: order of preference).  MD5 first by default:
+ * clients that only answer the first challenge (SIPp, older pjsip) then still work. */
+void auth_set_sha256_first(int);
+
+/* Append challenge header lines to out: one for SHA-256 and one for MD5 (the preferred
+ * algorithm first), each with realm, a fresh nonce, qop="auth", algorithm, and
  * stale=true when stale.  hdrname is "WWW-Authenticate" or "Proxy-Authenticate". */
 void auth_challenge(struct buf *out, const char *hdrname, const char *realm, int stale, time_t now);
 

@@ -47,6 +47,7 @@ struct sipd_config {
 	char			*realm;			/* auth.realm ("" = the primary domain) */
 	int			 nonce_lifetime;	/* auth.nonce_lifetime, s */
 	int			 auth_register;		/* auth.register: REGISTER needs credentials */
+	int			 sha256_first;		/* auth.sha256_first: challenge order */
 
 	/* timers.* (milliseconds; RFC 3261 17.1.1.1 / table 4) */
 	int			 t1_ms;		/* timers.t1, default 500 */

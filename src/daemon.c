@@ -48,6 +48,7 @@ reload(void)
 	cfg = n;
 	log_setlevel(cfg->log_level);
 	domain_init(cfg);
+	auth_set_sha256_first(cfg->sha256_first);
 	log_notice("reloaded %s", cfg->path);
 }
 
@@ -121,6 +122,7 @@ daemon_run(int foreground)
 	txn_init(base);
 	domain_init(cfg);
 	auth_init(NULL, 0, cfg->nonce_lifetime);
+	auth_set_sha256_first(cfg->sha256_first);
 	if (store_open(cfg->db_path, base) == -1) {
 		log_warnx("cannot open the database %s: create its directory, or set database.path",
 		    cfg->db_path);

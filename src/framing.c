@@ -38,10 +38,12 @@ content_length(const char *buf, size_t hend)
 		if (c < e && buf[c] == ':' && ((name_len == 14 && strncasecmp(buf + i, "Content-Length", 14) == 0) ||
 		    (name_len == 1 && (buf[i] | 0x20) == 'l'))) {
 			unsigned long long v;
-			size_t ve = e;
-			if (ve > c && buf[ve - 1] == '\r')
-				ve--;
-			if (found != -1 || grammar_uint(buf + c + 1, ve - c - 1, 10, 0xffffffffULL, &v) == -1)
+			/* the value may continue on folded lines (RFC 3261 7.3.1) */
+			while (e + 1 < hend && (buf[e + 1] == ' ' || buf[e + 1] == '\t')) {
+				const char *more = memchr(buf + e + 1, '\n', hend - e - 1);
+				e = more ? (size_t)(more - buf) : hend;
+			}
+			if (found != -1 || grammar_uint(buf + c + 1, e - c - 1, 10, 0xffffffffULL, &v) == -1)
 				return -2;
 			found = (long long)v;
 		}

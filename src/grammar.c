@@ -378,9 +378,10 @@ grammar_uint(const char *p, size_t n, int maxdigits, unsigned long long maxval,
 	unsigned long long v = 0;
 
 	for (s = i; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
-		if ((int)(i - s) >= maxdigits)
+		unsigned long long d = (unsigned long long)(p[i] - '0');
+		if ((int)(i - s) >= maxdigits || v > (~0ULL - d) / 10)
 			return -1;
-		v = v * 10 + (unsigned long long)(p[i] - '0');
+		v = v * 10 + d;
 	}
 	if (i == s || v > maxval || grammar_skip_lws(p, i, n) != n)
 		return -1;

@@ -102,6 +102,23 @@ parse_status_line(struct sipmsg *m, const char *l, size_t n, struct sip_err *err
 		set_err(err, -1, "Bad status code");
 }
 
+/* SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (RFC 3261 25.1). */
+static int
+is_sip_version(const char *v, size_t n)
+{
+	size_t i = 4, d;
+
+	if (n < 7 || strncasecmp(v, "SIP/", 4) != 0)
+		return 0;
+	for (d = i; i < n && isdigit((unsigned char)v[i]); i++)
+		;
+	if (i == d || i >= n || v[i] != '.')
+		return 0;
+	for (d = ++i; i < n && isdigit((unsigned char)v[i]); i++)
+		;
+	return i > d && i == n;
+}
+
 /* Request-Line = Method SP Request-URI SP SIP-Version, single spaces (RFC 3261 7.1, 25.1). */
 static void
 parse_request_line(struct sipmsg *m, const char *l, size_t n, struct sip_err *err)
@@ -123,6 +140,10 @@ parse_request_line(struct sipmsg *m, const char *l, size_t n, struct sip_err *er
 	while (sp2 < l + n && *sp2 != ' ')
 		sp2++;
 	m->ruri = xstrndup(sp1 + 1, (size_t)(sp2 - sp1 - 1));
+	if (memchr(sp1 + 1, '\0', (size_t)(sp2 - sp1 - 1)) != NULL) {
+		set_err(err, 400, "Malformed Request-URI");	/* only %00 may stand for NUL */
+		return;
+	}
 	if (sp2 >= l + n) {
 		set_err(err, 400, "Bad request line");
 		return;
@@ -134,8 +155,7 @@ parse_request_line(struct sipmsg *m, const char *l, size_t n, struct sip_err *er
 			set_err(err, 400, "Bad request line");
 		return;
 	}
-	if (vlen >= 4 && strncasecmp(ver, "SIP/", 4) == 0 && memchr(ver, ' ', vlen) == NULL &&
-	    isdigit((unsigned char)ver[4]))
+	if (is_sip_version(ver, vlen))
 		set_err(err, 505, "Version Not Supported");
 	else
 		set_err(err, 400, "Bad request line");
@@ -185,6 +205,8 @@ end_hdr(struct sipmsg *m, size_t eol, size_t nl)
 		ve--;
 	if (h->voff > ve)
 		h->voff = (uint32_t)ve;
+	/* a value may start on a folded line (RFC 3261 7.3.1: HCOLON then LWS) */
+	h->voff = (uint32_t)grammar_skip_lws(m->raw, h->voff, ve);
 	h->vlen = (uint32_t)(ve - h->voff);
 	h->len = (uint32_t)((nl < m->len ? nl + 1 : nl) - h->off);
 }

@@ -4,11 +4,13 @@
 #   bs_start NAME USER PASS SERVER_HOST SERVER_PORT LOCALPORT [audio_in.wav [audio_out.wav]]
 #   bs_wait_registered NAME [TIMEOUT]        -> 0 when the account got 200 OK to REGISTER
 #   bs_dial NAME URI                         -> sends INVITE
-#   bs_wait_established NAME [TIMEOUT]       -> 0 when a call is established (caller or callee)
-#   bs_wait_incoming NAME [TIMEOUT]          -> 0 when an incoming call was seen
+#   bs_wait_established NAME [TIMEOUT] [N]   -> 0 when the Nth call is established (caller or callee)
+#   bs_wait_incoming NAME [TIMEOUT] [N]      -> 0 when the Nth incoming call was seen
 #   bs_accept NAME                           -> answer (only needed with BS_ANSWERMODE=manual)
 #   bs_hangup NAME                           -> hang up the current call
-#   bs_wait_closed NAME [TIMEOUT]            -> 0 when a call was terminated
+#   bs_wait_closed NAME [TIMEOUT] [N]        -> 0 when the Nth call ended (hangup, BYE or failure)
+#   bs_wait_failed NAME [TIMEOUT] [N]        -> 0 when the Nth call failed with a SIP error code
+#   bs_wait_reg_failed NAME [TIMEOUT]        -> 0 when a REGISTER got a final error (401/403/..)
 #   bs_send_message NAME URI TEXT            -> SIP MESSAGE (text/plain)
 #   bs_wait_message NAME TEXT [TIMEOUT]      -> 0 when a MESSAGE containing TEXT was received
 #   bs_wait_log NAME REGEX [TIMEOUT]         -> generic: wait for an extended regex in the log
@@ -113,6 +115,7 @@ EOF
 	: > "$d/cfg/contacts"
 	echo "$ctrl" > "$d/ctrlport"
 	echo "$aout" > "$d/aout"
+	echo "${BS_ANSWERMODE:-auto}" > "$d/answermode"
 	local trace=""; [ "${BS_TRACE:-0}" = 1 ] && trace="-s"
 	# stdin is a FIFO opened read-write: the stdio UI module (which prints incoming MESSAGEs and
 	# other ui_output) needs an epoll-able stdin, and O_RDWR never blocks nor sees EOF.
@@ -181,13 +184,25 @@ bs_wait_registered() { bs_wait_log "$1" '\{[0-9]+/(UDP|TCP)/v[46]\} 200 ' "${2:-
 bs_dial() { _bs_ctrl "$(_bs_dir "$1")" dial "$2" >/dev/null; }
 # Established: "Call established: sip:u000002@127.0.0.1"; count lets a test wait for the Nth call.
 bs_wait_established() { bs_wait_log "$1" ': Call established: ' "${2:-10}" "${3:-1}"; }
-# Incoming: "u000002@127.0.0.1: Incoming call from: ..." (auto answer prints "Answering incoming call")
-bs_wait_incoming() { bs_wait_log "$1" 'Incoming call from: ' "${2:-10}" "${3:-1}"; }
+# Incoming: manual/early answermode: "sip:u000002@127.0.0.1:5070: Incoming call from:  sip:... - (press 'a' to accept)"
+#           auto answermode:          "call: answering call on line 1 from sip:... with 200"
+bs_wait_incoming() {
+	local re='Incoming call from: '
+	[ "$(cat "$(_bs_dir "$1")/answermode" 2>/dev/null)" = auto ] && re='call: answering call on line'
+	bs_wait_log "$1" "$re" "${2:-10}" "${3:-1}"
+}
 bs_accept() { _bs_ctrl "$(_bs_dir "$1")" accept "" >/dev/null; }
 bs_hangup() { _bs_ctrl "$(_bs_dir "$1")" hangup "" >/dev/null; }
-# Closed: "sip:u000001@127.0.0.1: Call with sip:u000002@127.0.0.1 terminated (duration: 3 secs)"
-# or, for a call that never got established, "... session closed: ..." / "call: ... closed".
-bs_wait_closed() { bs_wait_log "$1" 'Call with .* terminated|: session closed' "${2:-10}" "${3:-1}"; }
+# Closed (any call ended, either side; exactly one line per call):
+#   local hangup:  "call: terminate call '<id>' with sip:u000002@127.0.0.1:5070"
+#   remote BYE:    "sip:u000002@127.0.0.1:5070: session closed: Connection reset by peer"
+#   failure:       "sip:u000099@127.0.0.1:5070: session closed: 404 Not Found"
+# ("...: Call with ... terminated (duration: N secs)" is NOT reliable: omitted for calls < 1 s.)
+bs_wait_closed() { bs_wait_log "$1" "call: terminate call '|: session closed: " "${2:-10}" "${3:-1}"; }
+# Failed (call never established): "sip:u000099@127.0.0.1:5070: session closed: 404 Not Found"
+bs_wait_failed() { bs_wait_log "$1" ': session closed: [0-9]{3} ' "${2:-10}" "${3:-1}"; }
+# Registration failed: "reg: sip:u000003@127.0.0.1:5070: 401 Unauthorized (...)" (also timeouts)
+bs_wait_reg_failed() { bs_wait_log "$1" '^.{0,8}reg: sip:[^ ]*: ' "${2:-10}" "${3:-1}"; }
 
 # baresip 1.0.0 only sends MESSAGE to the "current contact" of the contact module. We rewrite the
 # contacts file with the target, reload the module (rmmod/insmod) and then send.

@@ -9,7 +9,8 @@
 #   lp_answer NAME                           -> answer (only needed with LP_AUTOANSWER=0)
 #   lp_wait_established NAME [TIMEOUT] [N]   -> 0 when the Nth call is connected (caller or callee)
 #   lp_hangup NAME                           -> "terminate all"
-#   lp_wait_closed NAME [TIMEOUT] [N]        -> 0 when the Nth call ended
+#   lp_wait_closed NAME [TIMEOUT] [N]        -> 0 when the Nth established call ended
+#   lp_wait_failed NAME [TIMEOUT] [N]        -> 0 when the Nth call failed (error response)
 #   lp_send_message NAME URI TEXT            -> SIP MESSAGE ("chat URI TEXT")
 #   lp_wait_message NAME TEXT [TIMEOUT]      -> 0 when a MESSAGE containing TEXT (literal) arrived
 #   lp_cmd NAME "linphonec command line"     -> send any linphonec command on its stdin
@@ -205,6 +206,8 @@ lp_hangup() { lp_cmd "$1" "terminate all"; }
 lp_wait_incoming() { lp_wait_log "$1" '^(linphonec> )?Receiving new incoming call from ' "${2:-10}" "${3:-1}"; }
 lp_wait_established() { lp_wait_log "$1" 'Call [0-9]+ with .* connected\.' "${2:-10}" "${3:-1}"; }
 lp_wait_closed() { lp_wait_log "$1" 'Call [0-9]+ with .* ended \(' "${2:-10}" "${3:-1}"; }
+# A call that failed (4xx-6xx, timeout) prints "Call 2 with sip:... error." and no "ended" line.
+lp_wait_failed() { lp_wait_log "$1" 'Call [0-9]+ with .* error\.' "${2:-10}" "${3:-1}"; }
 lp_send_message() { lp_cmd "$1" "chat $2 $3"; }
 lp_wait_message() {
 	local f; f="$(_lp_dir "$1")/log"; local text=$2 t=${3:-10}

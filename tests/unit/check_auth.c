@@ -256,13 +256,21 @@ START_TEST(test_challenge_format)
 	struct buf b;
 	char *sha, *md5;
 
+	/* default: MD5 first, for clients that answer only the first challenge */
 	buf_init(&b, 0);
 	auth_challenge(&b, "Proxy-Authenticate", "a\"b\\c", 0, NOW);
+	ck_assert(strstr(b.p, "algorithm=MD5\r\n") < strstr(b.p, "algorithm=SHA-256\r\n"));
+	buf_free(&b);
+
+	auth_set_sha256_first(1);
+	buf_init(&b, 0);
+	auth_challenge(&b, "Proxy-Authenticate", "a\"b\\c", 0, NOW);
+	auth_set_sha256_first(0);
 	sha = strstr(b.p, "algorithm=SHA-256\r\n");
 	md5 = strstr(b.p, "algorithm=MD5\r\n");
 	ck_assert_ptr_nonnull(sha);
 	ck_assert_ptr_nonnull(md5);
-	ck_assert(sha < md5);			/* RFC 8760 3: preferred first */
+	ck_assert(sha < md5);			/* RFC 8760 2.3: preferred first */
 	ck_assert_int_eq(strncmp(b.p, pfx, strlen(pfx)), 0);	/* the realm is escaped */
 	ck_assert_ptr_nonnull(strstr(b.p, "\", qop=\"auth\", algorithm=SHA-256\r\n"));
 	ck_assert_ptr_null(strstr(b.p, "stale"));
