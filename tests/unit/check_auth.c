@@ -278,8 +278,8 @@ START_TEST(test_challenge_format)
 
 	buf_init(&b, 0);
 	auth_challenge(&b, "WWW-Authenticate", REALM, 1, NOW);
-	ck_assert_ptr_nonnull(strstr(b.p, "algorithm=SHA-256, stale=true\r\nWWW-Authenticate: "));
-	ck_assert_ptr_nonnull(strstr(b.p, "algorithm=MD5, stale=true\r\n"));
+	ck_assert_ptr_nonnull(strstr(b.p, "algorithm=MD5, stale=true\r\nWWW-Authenticate: "));
+	ck_assert_ptr_nonnull(strstr(b.p, "algorithm=SHA-256, stale=true\r\n"));
 	buf_free(&b);
 }
 END_TEST
