@@ -57,6 +57,9 @@ lp_start() {
 	if [ -n "$aout" ]; then
 		mkdir -p "$(dirname "$aout")"; aout="$(cd "$(dirname "$aout")" && pwd)/$(basename "$aout")"
 	fi
+	# Stable +sip.instance per USER@LOCALIP:LOCALPORT, so a restarted client replaces its old
+	# binding instead of adding one more (linphonec does not unREGISTER on quit; lp_stop does).
+	local uuid; uuid=$(python3 -c 'import sys,uuid; print(uuid.uuid5(uuid.NAMESPACE_URL, sys.argv[1]))' "sip:$user@$ip:$lport")
 	# linphonec rewrites this file on exit (it is regenerated on every lp_start).
 	cat > "$d/linphonerc" <<EOF
 [sip]
@@ -87,6 +90,7 @@ firewall_policy=0
 mtu=1300
 
 [rtp]
+bind_address=$ip
 audio_rtp_port=$rtp
 video_rtp_port=0
 text_rtp_port=0
@@ -141,6 +145,9 @@ reg_sendregister=${LP_REGISTER:-1}
 publish=0
 dial_escape_plus=0
 avpf=0
+
+[misc]
+uuid=$uuid
 
 [auth_info_0]
 username=$user
@@ -224,9 +231,19 @@ lp_stop() {
 	[ -f "$d/pid" ] || return 0
 	local pid; pid=$(cat "$d/pid")
 	if kill -0 "$pid" 2>/dev/null; then
-		lp_cmd "$name" "quit" 2>/dev/null
 		local i
-		for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		# After a 401/407 it can't answer, linphonec sits in an interactive "Password for USER on
+		# REALM: " prompt that would eat "quit" as a password: then go straight to SIGTERM
+		# (linphonec handles it: "Terminating...", unregisters, exits).
+		if ! tail -c 300 "$d/log" 2>/dev/null | tail -n 1 | grep -q '^Password for .*: '; then
+			# linphonec's quit does not unREGISTER: do it first (bounded), so no stale binding is left.
+			if grep -q 'to \[LinphoneRegistrationOk\]' "$d/debug.log" 2>/dev/null; then
+				lp_cmd "$name" "unregister" 2>/dev/null
+				_lp_wait_file "$d/debug.log" 'to \[LinphoneRegistration(Cleared|Failed)\]' "${LP_UNREG_TIMEOUT:-2}" >/dev/null
+			fi
+			lp_cmd "$name" "quit" 2>/dev/null
+			for i in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		fi
 		kill -0 "$pid" 2>/dev/null && kill "$pid" 2>/dev/null
 		for i in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null

@@ -90,6 +90,12 @@ cleanup() {
 	trap '' PIPE	# a reader gone (| head) must not stop the clean-up half way
 	for _p in $BG_PIDS; do stop_pid "$_p"; done
 	stop_pid "$SIPD_PID"
+	# a sanitizer build (./configure --enable-sanitizers) reports into the sipd logs
+	if grep -l -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$TMP"/*.log >/dev/null 2>&1; then
+		echo "---- sanitizer report ----"
+		grep -h -A30 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$TMP"/*.log | head -n 80
+		[ "$_rc" -eq 0 ] || [ "$_rc" -eq 77 ] && _rc=1
+	fi
 	if [ "$_rc" -ne 0 ] && [ "$_rc" -ne 77 ] && [ -s "$TMP/sipd.log" ]; then
 		echo "---- last lines of the sipd log ($TMP/sipd.log) ----"
 		tail -n 40 "$TMP/sipd.log"
@@ -270,4 +276,26 @@ wait_log() {
 		_w=$((_w + 1))
 	done
 	return 0
+}
+
+# restart_sipd: start sipd again with the existing $TMP/sipd.conf (same ports, same database),
+# after stop_sipd or a kill; waits until it answers.
+restart_sipd() {
+	echo "==== restart (port $PORT)" >>"$TMP/sipd.log"
+	$ORPHAN_GUARD "$SIPD" -f -c "$TMP/sipd.conf" >>"$TMP/sipd.log" 2>&1 &
+	SIPD_PID=$!
+	_i=0
+	while [ $_i -lt 40 ]; do	# up to ~10 s
+		if ! kill -0 "$SIPD_PID" 2>/dev/null; then
+			wait "$SIPD_PID"; _st=$?
+			SIPD_PID=
+			fail "sipd exited with status $_st at restart"
+		fi
+		if probe udp 0.25 | grep -q '^SIP/2.0 '; then
+			say "sipd (pid $SIPD_PID) is up again on 127.0.0.1:$PORT"
+			return 0
+		fi
+		_i=$((_i + 1))
+	done
+	fail "restarted sipd (pid $SIPD_PID) does not answer OPTIONS on udp:127.0.0.1:$PORT"
 }
