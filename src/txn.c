@@ -56,7 +56,9 @@ struct txn {
 	int			 final_status;
 
 	/* server side */
-	struct sipmsg		*req;
+	struct sipmsg		*req;		/* released at the final response of a non-INVITE */
+	char			*req_totag;	/* RFC 2543 matching once req is gone */
+	uint16_t		 via_port;	/* sent-by port: a new connection goes there (18.2.2) */
 	char			*resp_totag;	/* RFC 2543 INVITE: To tag of our non-2xx final */
 	char			 totag[TXN_TAG_LEN + 1];
 	void			(*cancel_fn)(struct txn *, void *);
@@ -202,10 +204,11 @@ txn_alloc(int server, enum sip_method method, enum sip_proto proto, enum txn_sta
 	t->t1 = cfg->t1_ms;
 	t->t2 = cfg->t2_ms;
 	t->t4 = cfg->t4_ms;
-	t->tretx = evtimer_new(txn_base, txn_retx_cb, t);
+	/* retransmission timers only where a transport may lose messages (17.1.1.2) */
+	if (!t->reliable)
+		t->tretx = evtimer_new(txn_base, txn_retx_cb, t);
 	t->tstate = evtimer_new(txn_base, txn_state_cb, t);
-	t->tfree = evtimer_new(txn_base, txn_free_cb, t);
-	if (t->tretx == NULL || t->tstate == NULL || t->tfree == NULL)
+	if ((!t->reliable && t->tretx == NULL) || t->tstate == NULL)
 		fatalx("txn: evtimer_new");
 	TAILQ_INSERT_TAIL(&txn_all, t, entry);
 	txn_live++;
@@ -253,7 +256,9 @@ txn_terminate(struct txn *t)
 		return;
 	log_debug("txn %p: %s -> Terminated", (void *)t, txn_state_names[t->state]);
 	t->state = TS_TERMINATED;
-	evtimer_del(t->tretx);
+	if (t->tretx)
+		if (t->tretx)
+			evtimer_del(t->tretx);
 	evtimer_del(t->tstate);
 	txn_unlink(t);
 	txn_live--;
@@ -268,11 +273,14 @@ txn_destroy(struct txn *t)
 		txn_live--;
 	txn_unlink(t);
 	TAILQ_REMOVE(&txn_all, t, entry);
-	event_free(t->tretx);
+	if (t->tretx)
+		event_free(t->tretx);
 	event_free(t->tstate);
-	event_free(t->tfree);
+	if (t->tfree)
+		event_free(t->tfree);
 	if (t->req != NULL)
 		sipmsg_unref(t->req);
+	free(t->req_totag);
 	free(t->key);
 	free(t->buf);
 	free(t->ack);
@@ -302,8 +310,11 @@ txn_unref(struct txn *t)
 {
 	if (t->refcnt <= 0)
 		fatalx("txn_unref: refcnt %d", t->refcnt);
-	if (--t->refcnt == 0)
+	if (--t->refcnt == 0) {
+		if (t->tfree == NULL)
+			t->tfree = evtimer_new(txn_base, txn_free_cb, t);
 		event_active(t->tfree, EV_TIMEOUT, 1);
+	}
 }
 
 void
@@ -351,7 +362,7 @@ server_lookup(const struct sipmsg *req, const char *method)
 	/* RFC 3261 17.2.3: an ACK carries the To tag of our response, anything else the request's. */
 	if (req->method == SIP_ACK)
 		return tag_equal(req->to_tag, t->resp_totag) ? t : NULL;
-	return tag_equal(req->to_tag, t->req->to_tag) ? t : NULL;
+	return tag_equal(req->to_tag, t->req ? t->req->to_tag : t->req_totag) ? t : NULL;
 }
 
 struct txn *
@@ -388,6 +399,8 @@ txn_server_new(struct sipmsg *req)
 	t = txn_alloc(1, req->method, req->src.proto,
 	    req->method == SIP_INVITE ? TS_PROCEEDING : TS_TRYING);
 	t->req = sipmsg_ref(req);
+	reply_dest(req, &t->dst);
+	t->via_port = (uint16_t)(req->via.port ? req->via.port : req->src.proto == PROTO_TLS ? 5061 : 5060);
 	legacy = server_key(req, key_method(req), &key);
 	t->legacy = legacy != 0;
 	if (txn_link(t, txn_servers, &key) == -1)
@@ -399,9 +412,15 @@ txn_server_new(struct sipmsg *req)
 static void
 server_send(struct txn *t, const char *buf, size_t len)
 {
-	struct sip_peer dst;
+	struct sip_peer dst = t->dst;
 
-	reply_dest(t->req, &dst);
+	/* the connection the request came on is gone: a new one to the sent-by port */
+	if (t->reliable && !transport_conn_alive(dst.conn)) {
+		if (dst.addr.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&dst.addr)->sin6_port = htons(t->via_port);
+		else
+			((struct sockaddr_in *)&dst.addr)->sin_port = htons(t->via_port);
+	}
 	if (transport_send(&dst, buf, len) == -1)
 		log_debug("txn %p: response not sent", (void *)t);
 }
@@ -480,6 +499,13 @@ server_final(struct txn *t)
 		txn_arm(t->tstate, t->reliable ? 0 : 64 * t->t1);	/* J */
 	}
 	server_log_final(t);
+	if (!t->invite) {
+		/* Completed needs only the key, the response and its destination */
+		if (t->legacy && t->req->to_tag != NULL)
+			t->req_totag = xstrdup(t->req->to_tag);
+		sipmsg_unref(t->req);
+		t->req = NULL;
+	}
 }
 
 /* Send a response through t; takes buf. */
@@ -545,7 +571,8 @@ txn_server_absorb(struct txn *t, struct sipmsg *req)
 		if (t->invite && t->state == TS_COMPLETED) {
 			/* RFC 3261 17.2.1: Confirmed absorbs further ACKs until Timer I. */
 			t->state = TS_CONFIRMED;
-			evtimer_del(t->tretx);
+			if (t->tretx)
+				evtimer_del(t->tretx);
 			txn_arm(t->tstate, t->reliable ? 0 : t->t4);
 		}
 		return;
@@ -588,6 +615,7 @@ txn_totag(struct txn *t)
 		sip_random_token(t->totag, TXN_TAG_LEN);
 	return t->totag;
 }
+
 
 int
 txn_final_status(const struct txn *t)
@@ -750,13 +778,15 @@ client_invite_response(struct txn *t, struct sipmsg *resp)
 		if (t->state == TS_CALLING) {
 			/* Proceeding: no more retransmissions, and Timer B only runs in Calling */
 			t->state = TS_PROCEEDING;
-			evtimer_del(t->tretx);
+			if (t->tretx)
+				evtimer_del(t->tretx);
 			evtimer_del(t->tstate);
 		}
 		client_notify(t, resp, resp->status);
 		return;
 	}
-	evtimer_del(t->tretx);
+	if (t->tretx)
+		evtimer_del(t->tretx);
 	evtimer_del(t->tstate);
 	t->final_status = resp->status;
 	if (cls == 2) {
@@ -781,7 +811,8 @@ client_noninvite_response(struct txn *t, struct sipmsg *resp)
 	} else {
 		t->state = TS_COMPLETED;
 		t->final_status = resp->status;
-		evtimer_del(t->tretx);
+		if (t->tretx)
+			evtimer_del(t->tretx);
 		evtimer_del(t->tstate);
 		txn_arm(t->tstate, t->reliable ? 0 : t->t4);	/* K */
 	}

@@ -47,7 +47,7 @@ int txn_reply(struct txn *, int status, const char *reason, const char *extra,
     const char *body_type, const char *body, size_t bodylen);
 /* Answer with a ready-made response (the proxy's forwarded one); takes ownership of buf. */
 int txn_reply_raw(struct txn *, int status, char *buf, size_t len);
-/* The request that created the transaction. */
+/* The request that created the transaction (NULL after the final response of a non-INVITE). */
 struct sipmsg *txn_request(const struct txn *);
 /* A To tag stable for this transaction (for sipd-built responses). */
 const char *txn_totag(struct txn *);

@@ -13,7 +13,7 @@
 #   bs_wait_reg_failed NAME [TIMEOUT]        -> 0 when a REGISTER got a final error (401/403/..)
 #   bs_send_message NAME URI TEXT            -> SIP MESSAGE (text/plain)
 #   bs_wait_message NAME TEXT [TIMEOUT]      -> 0 when a MESSAGE containing TEXT was received
-#   bs_wait_log NAME REGEX [TIMEOUT]         -> generic: wait for an extended regex in the log
+#   bs_wait_log NAME REGEX [TIMEOUT] [N]     -> generic: wait for >= N lines matching an ERE in the log
 #   bs_cmd NAME COMMAND [PARAMS]             -> any baresip long command via ctrl_tcp; prints data
 #   bs_recording NAME                        -> path of the last received-audio WAV (sndfile dump)
 #   bs_stop NAME                             -> quit, wait, kill if needed; copies recording to audio_out.wav
@@ -33,6 +33,7 @@
 #   BS_EXTRA_ACCOUNT_PARAMS  appended to the accounts line, e.g. ";outbound=..."
 #   BS_SILENCE_SECS length of the generated silent source used when no audio_in.wav is given (600)
 #   BS_TRACE=1      add -s (SIP trace to the log)
+#   BS_MAX_SECS     baresip -t: it quits by itself after this many seconds (default 900)
 
 _bs_dir() { echo "${SIPCLIENTS_DIR:-/tmp/sipclients.$$}/bs-$1"; }
 bs_log() { echo "$(_bs_dir "$1")/log"; }
@@ -121,7 +122,9 @@ EOF
 	# other ui_output) needs an epoll-able stdin, and O_RDWR never blocks nor sees EOF.
 	# Key/long commands can also be written to it: printf '/dial sip:x@h\n' > "$d/stdin".
 	rm -f "$d/stdin"; mkfifo "$d/stdin" || return 1
-	( cd "$d" && exec env HOME="$d/home" LC_ALL=C baresip -4 $trace -f "$d/cfg" <>"$d/stdin" >"$d/log" 2>&1 ) &
+	# -t: safety net, baresip quits by itself after BS_MAX_SECS even if the test forgets bs_stop.
+	( cd "$d" && exec env HOME="$d/home" LC_ALL=C baresip -4 $trace -t "${BS_MAX_SECS:-900}" -f "$d/cfg" \
+		<>"$d/stdin" >"$d/log" 2>&1 ) &
 	echo $! > "$d/pid"
 	_BS_NAMES="${_BS_NAMES:-} $name"
 	# Ready when ctrl_tcp answers (typically < 0.3 s).
@@ -226,6 +229,7 @@ bs_wait_message() {
 	done
 }
 
+# One dump per call, named by the call's start second (two calls starting in the same second share it).
 bs_recording() {
 	local d; d=$(_bs_dir "$1")
 	ls -t "$d"/rec/dump-*-dec.wav 2>/dev/null | head -1

@@ -126,4 +126,5 @@ check() { # FILE EXPECTED_HZ LABEL
 }
 check "$W/lp_rx.wav" 1000 "linphonec received (baresip's 1 kHz)"
 check "$W/bs_rx.wav" 440 "baresip received (linphonec's 440 Hz)"
-echo "DEMO OK  [$(elapsed)]  (work dir $W)"
+if [ "${DEMO_KEEP:-0}" = 1 ] || [ -n "${DEMO_DIR:-}" ]; then kept="work dir kept: $W"; else kept="work dir removed; DEMO_KEEP=1 keeps it"; fi
+echo "DEMO OK  [$(elapsed)]  ($kept)"

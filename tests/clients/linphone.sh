@@ -29,6 +29,7 @@
 #   LP_EXPIRES      registration expiry in s                (default 300)
 #   LP_DOMAIN       host[:port] of the AOR sip:USER@DOMAIN  (default SERVER_HOST:SERVER_PORT)
 #   LP_SUPPORTED    [sip] supported=                        (default "replaces": no gruu/outbound)
+#   LP_MAX_SECS     linphonec is sent SIGTERM after this many seconds (default 900)
 #   LP_DEBUG        liblinphone log level for -d            (default 4: message level, needed for
 #                                                            lp_wait_registered)
 
@@ -53,9 +54,13 @@ lp_start() {
 		echo "lp_start: $name already running" >&2; return 1
 	fi
 	rm -rf "$d"; mkdir -p "$d/home/.local/share/linphone" || return 1
-	[ -n "$ain" ] && ain=$(readlink -f "$ain")
+	if [ -n "$ain" ]; then
+		[ -f "$ain" ] || { echo "lp_start: no such file $ain" >&2; return 1; }
+		ain=$(readlink -f "$ain")
+	fi
 	if [ -n "$aout" ]; then
 		mkdir -p "$(dirname "$aout")"; aout="$(cd "$(dirname "$aout")" && pwd)/$(basename "$aout")"
+		rm -f "$aout"   # linphonec appends to an existing record file
 	fi
 	# Stable +sip.instance per USER@LOCALIP:LOCALPORT, so a restarted client replaces its old
 	# binding instead of adding one more (linphonec does not unREGISTER on quit; lp_stop does).
@@ -158,8 +163,10 @@ EOF
 	rm -f "$d/stdin"; mkfifo "$d/stdin" || return 1
 	local aa=""; [ "${LP_AUTOANSWER:-1}" = 1 ] && aa="-a"
 	# stdin is a FIFO opened read-write (never blocks, never EOF); commands are lines written to it.
-	( cd "$d" && exec env HOME="$d/home" LC_ALL=C LANG=C linphonec $aa -d "${LP_DEBUG:-4}" \
-		-l "$d/debug.log" -c "$d/linphonerc" <>"$d/stdin" >"$d/log" 2>&1 ) &
+	# timeout: safety net, linphonec gets SIGTERM after LP_MAX_SECS even if the test forgets lp_stop
+	# (--foreground keeps it in the caller's process group; the recorded pid is timeout's).
+	( cd "$d" && exec env HOME="$d/home" LC_ALL=C LANG=C timeout --foreground -k 5 "${LP_MAX_SECS:-900}" \
+		linphonec $aa -d "${LP_DEBUG:-4}" -l "$d/debug.log" -c "$d/linphonerc" <>"$d/stdin" >"$d/log" 2>&1 ) &
 	echo $! > "$d/pid"
 	_LP_NAMES="${_LP_NAMES:-} $name"
 	# Ready when the prompt answers a command (typically ~0.3-1 s).
@@ -173,8 +180,13 @@ EOF
 	if ! grep -q "Using wav files instead of soundcard" "$d/log" 2>/dev/null; then
 		echo "lp_start: $name did not come up; log:" >&2; tail -20 "$d/log" >&2; return 1
 	fi
-	# Without a play file the file player sends silence; received audio is dropped unless recorded.
-	[ -n "$ain" ] && lp_cmd "$name" "play $ain"
+	# Without a play file the file player produces nothing and NO RTP is sent: play 1 s of silence
+	# instead (linphonec loops the play file). Received audio is dropped unless recorded.
+	if [ -z "$ain" ]; then
+		ain="$d/silence.wav"
+		python3 -c 'import sys,wave; w=wave.open(sys.argv[1],"wb"); w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000); w.writeframes(bytes(16000)); w.close()' "$ain" || return 1
+	fi
+	lp_cmd "$name" "play $ain"
 	[ -n "$aout" ] && lp_cmd "$name" "record $aout"
 	return 0
 }
@@ -246,7 +258,7 @@ lp_stop() {
 		fi
 		kill -0 "$pid" 2>/dev/null && kill "$pid" 2>/dev/null
 		for i in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+		kill -0 "$pid" 2>/dev/null && kill -9 $(pgrep -P "$pid") "$pid" 2>/dev/null
 	fi
 	wait "$pid" 2>/dev/null
 	rm -f "$d/pid"

@@ -1,0 +1,24 @@
+#!/bin/sh
+# tests/bench/sipd.sh start|stop DIR PORT [extra config lines]: a sipd for benchmarks (log level
+# warning, database in DIR), on 127.0.0.1:PORT UDP+TCP.  Prints its pid on start.
+set -e
+cmd=$1 dir=$2 port=$3; shift 3
+top=$(cd "$(dirname "$0")/../.." && pwd)
+case $cmd in
+start)
+	mkdir -p "$dir"
+	{
+		echo "sip: { listen = [\"udp:127.0.0.1:$port\", \"tcp:127.0.0.1:$port\"]; domains = [\"bench.local\"]; };"
+		echo "log: { level = \"warning\"; };"
+		echo "database: { path = \"$dir/sipd.db\"; };"
+		for l in "$@"; do echo "$l"; done
+	} > "$dir/sipd.conf"
+	"$top/sipd" -f -c "$dir/sipd.conf" >/dev/null 2>"$dir/sipd.log" &
+	echo $! > "$dir/sipd.pid"
+	sleep 0.5
+	cat "$dir/sipd.pid"
+	;;
+stop)
+	kill "$(cat "$dir/sipd.pid")" 2>/dev/null || true
+	;;
+esac
