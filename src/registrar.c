@@ -60,6 +60,7 @@ registrar_aor(const char *uri, size_t len, char *out, size_t outlen)
 
 	if (uri_split(uri, len, &u) == -1 || u.user[0] == '\0' || !domain_is_local(u.host, u.port))
 		return -1;
+	uri_user_canonical(u.user);
 	if ((size_t)snprintf(out, outlen, "sip:%s@%s", u.user, domain_canonical(u.host)) >= outlen)
 		return -1;
 	return 0;
@@ -267,9 +268,18 @@ collect_path(struct sipmsg *m)
 static int
 check_order(struct sipmsg *m, struct aor *a, const struct reg_req *r)
 {
-	for (int i = 0; a != NULL && i < r->n; i++) {
-		struct binding *b = location_find(a, r->c[i].key);
-		if (b != NULL && strcmp(b->call_id, m->call_id) == 0 && m->cseq <= b->cseq)
+	if (a == NULL)
+		return 0;
+	for (struct binding *b = a->bindings; b != NULL; b = b->next) {
+		/* "*" touches every binding (step 6); otherwise only the listed ones */
+		if (!r->star) {
+			int listed = 0;
+			for (int i = 0; i < r->n && !listed; i++)
+				listed = strcmp(b->key, r->c[i].key) == 0;
+			if (!listed)
+				continue;
+		}
+		if (strcmp(b->call_id, m->call_id) == 0 && m->cseq <= b->cseq)
 			return 500;
 	}
 	return 0;
@@ -496,6 +506,7 @@ check_aor(struct txn *t, struct sipmsg *m, struct reg_req *r, char *user, size_t
 	}
 	if (!cfg->auth_register)
 		return 0;
+	uri_user_canonical(u.user);
 	const char *domain = domain_canonical(u.host);
 	if (registrar_authenticate(t, m, HDR_AUTHORIZATION, domain, user, ulen) == -1)
 		return -1;

@@ -215,6 +215,8 @@ cmd_user(int argc, char **argv, const char *domain)
 		else
 			usage();
 	}
+	if (optind != argc)
+		usage();		/* nothing else on the command line: never a password */
 	if (strcmp(sub, "add") == 0)
 		user_set(name, domain, ext, 1);
 	else if (strcmp(sub, "passwd") == 0)

@@ -67,6 +67,43 @@ uri_split(const char *uri, size_t n, struct uri_parts *out)
 	return 0;
 }
 
+/* Characters a user part may carry unescaped (RFC 3261 25.1 unreserved / user-unreserved). */
+static int
+user_char(int c)
+{
+	return isalnum(c) || (c != 0 && strchr("-_.!~*'()&=+$,;?/", c) != NULL);
+}
+
+static int
+hexval(int c)
+{
+	return isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1;
+}
+
+void
+uri_user_canonical(char *user)
+{
+	char *r = user, *w = user;
+
+	while (*r) {
+		int hi, lo;
+		if (r[0] == '%' && (hi = hexval((unsigned char)r[1])) >= 0 &&
+		    (lo = hexval((unsigned char)r[2])) >= 0) {
+			int c = hi * 16 + lo;
+			if (user_char(c))
+				*w++ = (char)c;
+			else {			/* stays escaped, in one spelling */
+				*w++ = '%';
+				*w++ = "0123456789ABCDEF"[hi];
+				*w++ = "0123456789ABCDEF"[lo];
+			}
+			r += 3;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+}
+
 const char *
 uri_param(const struct uri_parts *u, const char *name, char *buf, size_t len)
 {

@@ -15,6 +15,10 @@ struct uri_parts {
 
 /* Split a sip:/sips: URI of n bytes.  0, or -1 when it is not a SIP URI or a part is too long. */
 int uri_split(const char *uri, size_t n, struct uri_parts *out);
+/* Canonical user part, in place: %XX of characters that need no escaping are unescaped, the
+ * others keep one spelling (uppercase hex), so equal users compare equal (RFC 3261 19.1.4,
+ * 10.3 step 5).  %00 stays escaped: the AOR never holds a NUL. */
+void uri_user_canonical(char *user);
 /* The value of URI parameter name in parts (e.g. "transport"), copied; NULL when absent. */
 const char *uri_param(const struct uri_parts *, const char *name, char *buf, size_t len);
 

@@ -66,8 +66,8 @@ for opt in -p --password -P --pass -w; do
 	    "user add erin $opt pw-argv: usage error (2), no user added"
 done
 run argvonly "" -- user add erin pw-argv
-same "$(rc argvonly) $(db "SELECT count(*) FROM users WHERE username = 'erin'")" "1 0" \
-    "user add erin pw-argv with nothing on stdin: fails (1), the operand is no password"
+same "$(rc argvonly) $(db "SELECT count(*) FROM users WHERE username = 'erin'")" "2 0" \
+    "user add erin pw-argv: a stray operand is a usage error (2), no user added"
 run argvpw pw-stdin -- user add erin pw-argv
 if [ "$(rc argvpw)" = 0 ]; then
 	same "$(db "SELECT ha1_md5 FROM users WHERE username = 'erin'")" "$(ha1 md5 erin "$D" pw-stdin)" \
@@ -77,7 +77,7 @@ else
 	ok "user add erin pw-argv: refused ($(rc argvpw))"
 fi
 run passwdargv "" -- user passwd alice pw-argv
-same "$(rc passwdargv)" 1 "user passwd alice pw-argv with nothing on stdin fails (1)"
+same "$(rc passwdargv)" 2 "user passwd alice pw-argv: a stray operand is a usage error (2)"
 same "$(db "SELECT ha1_md5 FROM users WHERE username = 'alice'")" "$(ha1 md5 alice "$D" pw-alice-1)" \
     "... and alice's password is unchanged"
 
