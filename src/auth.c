@@ -325,11 +325,17 @@ challenge_line(struct buf *out, const char *hdrname, const char *realm, const ch
 static int sha256_first;
 
 void
-auth_challenge(struct buf *out, const char *hdrname, const char *realm, int stale, time_t now)
+auth_challenge(struct buf *out, const char *hdrname, const char *realm, int flags, time_t now)
 {
+	int stale = (flags & AUTH_CH_STALE) != 0;
+
 	if (secret == NULL)
 		fatalx("auth_challenge before auth_init");
 	/* RFC 8760 2.3: one challenge per algorithm, the preferred one first */
+	if (flags & AUTH_CH_MD5_ONLY) {
+		challenge_line(out, hdrname, realm, "MD5", stale, now);
+		return;
+	}
 	challenge_line(out, hdrname, realm, sha256_first ? "SHA-256" : "MD5", stale, now);
 	challenge_line(out, hdrname, realm, sha256_first ? "MD5" : "SHA-256", stale, now);
 }

@@ -56,8 +56,10 @@ void auth_set_sha256_first(int);
 
 /* Append challenge header lines to out: one for SHA-256 and one for MD5 (the preferred
  * algorithm first), each with realm, a fresh nonce, qop="auth", algorithm, and
- * stale=true when stale.  hdrname is "WWW-Authenticate" or "Proxy-Authenticate". */
-void auth_challenge(struct buf *out, const char *hdrname, const char *realm, int stale, time_t now);
+ * stale=true with AUTH_CH_STALE; only MD5 with AUTH_CH_MD5_ONLY.  hdrname is "WWW-Authenticate" or "Proxy-Authenticate". */
+#define AUTH_CH_STALE		0x1	/* stale=true */
+#define AUTH_CH_MD5_ONLY	0x2	/* a client known to fail on any non-MD5 challenge */
+void auth_challenge(struct buf *out, const char *hdrname, const char *realm, int flags, time_t now);
 
 /* Parse the value of an Authorization header ("Digest k=v, k="v", ...").  Returns 0, or -1
  * when it is not a Digest credential or is malformed (RFC 4475 3.3.7: unknown schemes). */

@@ -92,6 +92,8 @@ static const struct config_key config_keys[] = {
 	    "1: REGISTER needs a user's password (users added with sipctl); 0: anyone may register."),
 	KINT("auth.sha256_first", sha256_first, 0, 0, 1,
 	    "1: offer the SHA-256 challenge before MD5; 0: MD5 first, for clients that only read the first."),
+	KLIST("auth.md5_only_agents", md5_only_agents, nmd5_only_agents, "baresip_v0. baresip_v1.", 0, 0,
+	    "User-Agent prefixes (\"_\" matches a space) of clients that fail when offered SHA-256: they get only MD5."),
 	KINT("timers.t1", t1_ms, 500, 10, 10000,
 	    "Timer T1 in ms: round-trip estimate, base of retransmissions (RFC 3261 17.1.1.1)."),
 	KINT("timers.t2", t2_ms, 4000, 100, 64000,

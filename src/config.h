@@ -48,6 +48,8 @@ struct sipd_config {
 	int			 nonce_lifetime;	/* auth.nonce_lifetime, s */
 	int			 auth_register;		/* auth.register: REGISTER needs credentials */
 	int			 sha256_first;		/* auth.sha256_first: challenge order */
+	char			**md5_only_agents;	/* auth.md5_only_agents: User-Agent prefixes */
+	int			 nmd5_only_agents;
 
 	/* timers.* (milliseconds; RFC 3261 17.1.1.1 / table 4) */
 	int			 t1_ms;		/* timers.t1, default 500 */

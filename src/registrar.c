@@ -445,14 +445,35 @@ find_credential(struct sipmsg *m, enum hdr_id hdr, const char *realm, struct aut
 	return -1;
 }
 
+/* 1 when the request's User-Agent starts with one of auth.md5_only_agents ('_' = space). */
+static int
+md5_only(struct sipmsg *m)
+{
+	char ua[256];
+
+	if (sipmsg_hdr_value(m, HDR_USER_AGENT, ua, sizeof(ua)) == NULL)
+		return 0;
+	for (int i = 0; i < cfg->nmd5_only_agents; i++) {
+		const char *p = cfg->md5_only_agents[i];
+		size_t k = 0;
+		while (p[k] && ua[k] && (tolower((unsigned char)ua[k]) ==
+		    tolower((unsigned char)(p[k] == '_' ? ' ' : p[k]))))
+			k++;
+		if (p[k] == '\0')
+			return 1;
+	}
+	return 0;
+}
+
 static void
-challenge(struct txn *t, enum hdr_id hdr, int stale)
+challenge(struct txn *t, struct sipmsg *m, enum hdr_id hdr, int stale)
 {
 	struct buf b;
 	int proxy = hdr == HDR_PROXY_AUTHORIZATION;
+	int flags = (stale ? AUTH_CH_STALE : 0) | (md5_only(m) ? AUTH_CH_MD5_ONLY : 0);
 
 	buf_init(&b, 512);
-	auth_challenge(&b, proxy ? "Proxy-Authenticate" : "WWW-Authenticate", domain_realm(), stale,
+	auth_challenge(&b, proxy ? "Proxy-Authenticate" : "WWW-Authenticate", domain_realm(), flags,
 	    time(NULL));
 	txn_reply(t, proxy ? 407 : 401, NULL, b.p, NULL, NULL, 0);
 	buf_free(&b);
@@ -468,7 +489,7 @@ registrar_authenticate(struct txn *t, struct sipmsg *m, enum hdr_id hdr, const c
 	char ps[80];
 
 	if (find_credential(m, hdr, domain_realm(), &c) == -1) {
-		challenge(t, hdr, 0);
+		challenge(t, m, hdr, 0);
 		return -1;
 	}
 	int found = store_user_get(c.username, domain, &u) == 0;
@@ -481,7 +502,7 @@ registrar_authenticate(struct txn *t, struct sipmsg *m, enum hdr_id hdr, const c
 		log_notice("auth failed user=%s realm=%s method=%s src=%s reason=%s", c.username,
 		    c.realm, m->method_name, sip_peer_str(&m->src, ps, sizeof(ps)),
 		    res == AUTH_REPLAY ? "replay" : "credentials");
-	challenge(t, hdr, res == AUTH_STALE);
+	challenge(t, m, hdr, res == AUTH_STALE);
 	return -1;
 }
 
