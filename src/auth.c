@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <sys/random.h>
 
+#include <openssl/rand.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -45,6 +46,7 @@ struct ncent {
 
 static unsigned char	*secret;
 static size_t		 secret_len;
+static EVP_MD_CTX	*hmac_inner, *hmac_outer, *hmac_tmp;	/* SHA-256 after the keyed pads */
 static int		 lifetime = LIFETIME_DEF;
 static struct htab	*nc_tab;
 static int		 full_warned;
@@ -56,21 +58,51 @@ static const char dummy_ha1[] =
 static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/* Fill p with n bytes from the kernel's CSPRNG. */
+/* Fill p with n bytes from OpenSSL's DRBG (seeded from the kernel; no syscall per nonce). */
 static void
 random_fill(unsigned char *p, size_t n)
 {
-	ssize_t r;
+	if (RAND_bytes(p, (int)n) != 1)
+		fatalx("auth: RAND_bytes failed");
+}
 
-	while (n > 0) {
-		r = getrandom(p, n, 0);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			fatal("auth: getrandom");
-		p += r;
-		n -= (size_t)r;
-	}
+/* HMAC-SHA256 (RFC 2104) with the pads hashed once: each MAC then copies two digest
+ * states instead of setting up an HMAC from scratch (OpenSSL 3's HMAC() fetches the
+ * algorithm on every call, which showed at the top of REGISTER profiles). */
+static void
+hmac_prepare(void)
+{
+	unsigned char key[64] = { 0 }, pad[64];
+
+	if (secret_len > sizeof(key))
+		EVP_Digest(secret, secret_len, key, NULL, EVP_sha256(), NULL);
+	else
+		memcpy(key, secret, secret_len);
+	hmac_inner = EVP_MD_CTX_new();
+	hmac_outer = EVP_MD_CTX_new();
+	hmac_tmp = EVP_MD_CTX_new();
+	for (int i = 0; i < 64; i++)
+		pad[i] = key[i] ^ 0x36;
+	if (hmac_inner == NULL || hmac_outer == NULL || hmac_tmp == NULL ||
+	    EVP_DigestInit_ex(hmac_inner, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(hmac_inner, pad, 64) != 1)
+		fatalx("auth: SHA-256 unavailable");
+	for (int i = 0; i < 64; i++)
+		pad[i] = key[i] ^ 0x5c;
+	if (EVP_DigestInit_ex(hmac_outer, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(hmac_outer, pad, 64) != 1)
+		fatalx("auth: SHA-256 unavailable");
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(pad, sizeof(pad));
+}
+
+static void
+hmac_release(void)
+{
+	EVP_MD_CTX_free(hmac_inner);
+	EVP_MD_CTX_free(hmac_outer);
+	EVP_MD_CTX_free(hmac_tmp);
+	hmac_inner = hmac_outer = hmac_tmp = NULL;
 }
 
 void
@@ -86,6 +118,7 @@ auth_init(const unsigned char *s, size_t len, int nonce_lifetime_s)
 		secret = xmalloc(len);
 		memcpy(secret, s, len);
 	}
+	hmac_prepare();
 	lifetime = nonce_lifetime_s > 0 ? nonce_lifetime_s : LIFETIME_DEF;
 	nc_tab = htab_new();
 	full_warned = 0;
@@ -107,6 +140,7 @@ auth_shutdown(void)
 		htab_free(nc_tab);
 		nc_tab = NULL;
 	}
+	hmac_release();
 	if (secret != NULL) {
 		OPENSSL_cleanse(secret, secret_len);
 		free(secret);
@@ -246,8 +280,12 @@ nonce_mac(const unsigned char raw[NONCE_RAW], unsigned char mac[NONCE_MAC])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
-	if (HMAC(EVP_sha256(), secret, (int)secret_len, raw, NONCE_TIME + NONCE_RAND, md,
-	    &mdlen) == NULL || mdlen < NONCE_MAC)
+	if (EVP_MD_CTX_copy_ex(hmac_tmp, hmac_inner) != 1 ||
+	    EVP_DigestUpdate(hmac_tmp, raw, NONCE_TIME + NONCE_RAND) != 1 ||
+	    EVP_DigestFinal_ex(hmac_tmp, md, &mdlen) != 1 ||
+	    EVP_MD_CTX_copy_ex(hmac_tmp, hmac_outer) != 1 ||
+	    EVP_DigestUpdate(hmac_tmp, md, mdlen) != 1 ||
+	    EVP_DigestFinal_ex(hmac_tmp, md, &mdlen) != 1 || mdlen < NONCE_MAC)
 		fatalx("auth: HMAC-SHA256 failed");
 	memcpy(mac, md, NONCE_MAC);
 	OPENSSL_cleanse(md, sizeof(md));
@@ -311,11 +349,8 @@ buf_add_quoted(struct buf *out, const char *s)
 /* One challenge header line for algo. */
 static void
 challenge_line(struct buf *out, const char *hdrname, const char *realm, const char *algo,
-    int stale, time_t now)
+    int stale, const char *nonce)
 {
-	char nonce[NONCE_B64 + 1];
-
-	nonce_make(now, nonce);
 	buf_printf(out, "%s: Digest realm=", hdrname);
 	buf_add_quoted(out, realm);
 	buf_printf(out, ", nonce=\"%s\", qop=\"auth\", algorithm=%s%s\r\n", nonce, algo,
@@ -328,16 +363,19 @@ void
 auth_challenge(struct buf *out, const char *hdrname, const char *realm, int flags, time_t now)
 {
 	int stale = (flags & AUTH_CH_STALE) != 0;
+	char nonce[NONCE_B64 + 1];
 
 	if (secret == NULL)
 		fatalx("auth_challenge before auth_init");
+	/* one nonce serves both challenges: the client answers one of them */
+	nonce_make(now, nonce);
 	/* RFC 8760 2.3: one challenge per algorithm, the preferred one first */
 	if (flags & AUTH_CH_MD5_ONLY) {
-		challenge_line(out, hdrname, realm, "MD5", stale, now);
+		challenge_line(out, hdrname, realm, "MD5", stale, nonce);
 		return;
 	}
-	challenge_line(out, hdrname, realm, sha256_first ? "SHA-256" : "MD5", stale, now);
-	challenge_line(out, hdrname, realm, sha256_first ? "MD5" : "SHA-256", stale, now);
+	challenge_line(out, hdrname, realm, sha256_first ? "SHA-256" : "MD5", stale, nonce);
+	challenge_line(out, hdrname, realm, sha256_first ? "MD5" : "SHA-256", stale, nonce);
 }
 
 void

@@ -74,6 +74,8 @@ static const struct config_key config_keys[] = {
 	    "Least severe message logged: error, warning, notice, info or debug."),
 	KSTR("database.path", db_path, LOCALSTATEDIR "/lib/sipd/sipd.db", 1,
 	    "SQLite database holding the registrations."),
+	KINT("database.commit_interval", commit_interval_ms, 5, 0, 1000,
+	    "Most ms writes wait to be committed together (one disk sync for many REGISTERs)."),
 	KINT("registrar.default_expires", reg_default_expires, 3600, 10, 31536000,
 	    "Binding lifetime in s when a REGISTER names none."),
 	KINT("registrar.min_expires", reg_min_expires, 60, 1, 86400,

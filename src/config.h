@@ -35,6 +35,7 @@ struct sipd_config {
 
 	/* database.* */
 	char			*db_path;	/* database.path */
+	int			 commit_interval_ms;	/* database.commit_interval: group commit window */
 
 	/* registrar.* */
 	int			 reg_default_expires;	/* registrar.default_expires, s */

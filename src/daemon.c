@@ -49,6 +49,7 @@ reload(void)
 	log_setlevel(cfg->log_level);
 	domain_init(cfg);
 	auth_set_sha256_first(cfg->sha256_first);
+	store_set_commit_interval(cfg->commit_interval_ms);
 	log_notice("reloaded %s", cfg->path);
 }
 
@@ -129,6 +130,7 @@ daemon_run(int foreground)
 		rc = 1;
 		goto out;
 	}
+	store_set_commit_interval(cfg->commit_interval_ms);
 	log_notice("database %s (schema version %d)", cfg->db_path, store_version());
 	if (registrar_init(base) == -1 || transport_start(base, cfg) == -1 ||
 	    drop_privileges() == -1) {

@@ -37,6 +37,8 @@ int store_open(const char *path, struct event_base *base);
 void store_close(void);
 /* Create or migrate the database at path without starting anything (sipctl). 0 or -1. */
 int store_create(const char *path);		/* drains queued writes first */
+/* Longest wait for more writes before a commit (group commit), in ms. */
+void store_set_commit_interval(int ms);
 /* Schema version of an open database. */
 int store_version(void);
 

@@ -49,6 +49,9 @@ static struct op	*dhead, **dtail = &dhead;
 static int		 stopping, running, efd = -1;
 static struct event	*ev_done;
 static uint64_t		 max_commit_us, ncommits, nrows;
+static int		 commit_interval_ms;
+static int		 writer_idle;	/* the writer sleeps until signalled (queue was empty) */
+static sqlite3_stmt	*st_begin, *st_commit;
 static int64_t		 admin_last;
 
 /* Open one connection in WAL mode with a busy timeout. */
@@ -134,7 +137,8 @@ prepare_all(void)
 	    &st_save) |
 	    prepare(wdb, "DELETE FROM location WHERE aor = ?1 AND binding_key = ?2", &st_del) |
 	    prepare(wdb, "DELETE FROM location WHERE expires <= ?1", &st_del_exp) |
-	    prepare(wdb, "DELETE FROM admin_queue WHERE id <= ?1", &st_admin_del);
+	    prepare(wdb, "DELETE FROM admin_queue WHERE id <= ?1", &st_admin_del) |
+	    prepare(wdb, "BEGIN IMMEDIATE", &st_begin) | prepare(wdb, "COMMIT", &st_commit);
 }
 
 /* Run one queued write on the write connection. */
@@ -203,11 +207,20 @@ now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+static int
+step_reset(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc;
+}
+
 /* Commit one group; returns 1 when it reached the disk. */
 static int
 commit_group(struct op *list)
 {
-	int ok = sqlite3_exec(wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+	int ok = step_reset(st_begin) == SQLITE_DONE;
 	uint64_t rows = 0;
 
 	for (struct op *o = list; o != NULL && ok; o = o->next) {
@@ -217,7 +230,7 @@ commit_group(struct op *list)
 		} else if (o->kind != OP_FLUSH)
 			rows++;
 	}
-	if (ok && sqlite3_exec(wdb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (ok && step_reset(st_commit) != SQLITE_DONE) {
 		log_warnx("database commit: %s", sqlite3_errmsg(wdb));
 		ok = 0;
 	}
@@ -231,20 +244,39 @@ commit_group(struct op *list)
 static void *
 writer_main(void *arg)
 {
+	uint64_t last_start = 0;
+
 	for (;;) {
 		struct op *list;
 		uint64_t one = 1, t0, dt;
 
 		pthread_mutex_lock(&qlock);
-		while (qhead == NULL && !stopping)
+		while (qhead == NULL && !stopping) {
+			writer_idle = 1;
 			pthread_cond_wait(&qcond, &qlock);
+		}
+		writer_idle = 0;
+		/* Group commit: let writes gather for up to commit_interval_ms after the previous
+		 * commit began, so one fsync serves many REGISTERs (their 200s wait for it). */
+		if (!stopping && commit_interval_ms > 0) {
+			struct timespec until;
+			uint64_t due = last_start + (uint64_t)commit_interval_ms * 1000;
+			if (due > now_us()) {
+				clock_gettime(CLOCK_REALTIME, &until);
+				uint64_t ns = (due - now_us()) * 1000 + (uint64_t)until.tv_nsec;
+				until.tv_sec += (time_t)(ns / 1000000000);
+				until.tv_nsec = (long)(ns % 1000000000);
+				while (!stopping && pthread_cond_timedwait(&qcond, &qlock, &until) == 0)
+					;	/* only stopping signals here */
+			}
+		}
 		list = qhead;
 		qhead = NULL;
 		qtail = &qhead;
 		pthread_mutex_unlock(&qlock);
 		if (list == NULL)
 			break;
-		t0 = now_us();
+		t0 = last_start = now_us();
 		int ok = commit_group(list);
 		dt = now_us() - t0;
 		pthread_mutex_lock(&qlock);
@@ -297,7 +329,19 @@ enqueue(struct op *o)
 	pthread_mutex_lock(&qlock);
 	*qtail = o;
 	qtail = &o->next;
-	pthread_cond_signal(&qcond);
+	/* a writer gathering a group wakes by itself at its deadline: no signal, no switch */
+	if (writer_idle) {
+		writer_idle = 0;
+		pthread_cond_signal(&qcond);
+	}
+	pthread_mutex_unlock(&qlock);
+}
+
+void
+store_set_commit_interval(int ms)
+{
+	pthread_mutex_lock(&qlock);
+	commit_interval_ms = ms;
 	pthread_mutex_unlock(&qlock);
 }
 
@@ -353,13 +397,17 @@ store_close(void)
 	if (running) {
 		pthread_mutex_lock(&qlock);
 		stopping = 1;
-		pthread_cond_signal(&qcond);
+		pthread_cond_broadcast(&qcond);
 		pthread_mutex_unlock(&qlock);
 		pthread_join(writer, NULL);
 		running = 0;
+		log_notice("database: %llu commits of %llu rows, longest %llu us",
+		    (unsigned long long)ncommits, (unsigned long long)nrows,
+		    (unsigned long long)max_commit_us);
 		on_done(efd, EV_READ, NULL);	/* callbacks of the last commits */
 	}
-	sqlite3_stmt **sts[] = { &st_user, &st_ext, &st_save, &st_del, &st_del_exp, &st_admin_del };
+	sqlite3_stmt **sts[] = { &st_user, &st_ext, &st_save, &st_del, &st_del_exp, &st_admin_del,
+	    &st_begin, &st_commit };
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++) {
 		sqlite3_finalize(*sts[i]);
 		*sts[i] = NULL;

@@ -9,7 +9,7 @@ start)
 	mkdir -p "$dir"
 	{
 		echo "sip: { listen = [\"udp:127.0.0.1:$port\", \"tcp:127.0.0.1:$port\"]; domains = [\"bench.local\"]; };"
-		echo "log: { level = \"warning\"; };"
+		echo "log: { level = \"notice\"; };"
 		echo "database: { path = \"$dir/sipd.db\"; };"
 		for l in "$@"; do echo "$l"; done
 	} > "$dir/sipd.conf"
