@@ -30,6 +30,7 @@ binding_free(struct binding *b)
 	free(b->params);
 	free(b->path);
 	free(b->call_id);
+	free(b->branch);
 	free(b->user_agent);
 	free(b->instance);
 	free(b);

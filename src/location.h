@@ -15,6 +15,7 @@ struct binding {
 	char		*path;		/* Path values (RFC 3327), "" when none */
 	char		*call_id;
 	uint32_t	 cseq;
+	char		*branch;	/* of the REGISTER that set it (memory only): spots retransmissions */
 	char		*user_agent;
 	char		*instance;
 	int		 reg_id;

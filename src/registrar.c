@@ -264,6 +264,21 @@ collect_path(struct sipmsg *m)
 	return buf_take(&b, NULL);
 }
 
+/* The REGISTER is a retransmission of the one that last set a binding it lists: same
+ * Call-ID, CSeq and branch.  The registrar's transactions are stateless (txn_set_stateless),
+ * so it answers a retransmission again instead of applying it twice (RFC 3261 8.2.7). */
+static int
+is_retransmission(struct sipmsg *m, struct aor *a, const struct reg_req *r)
+{
+	for (int i = 0; a != NULL && m->via.branch != NULL && i < r->n; i++) {
+		struct binding *b = location_find(a, r->c[i].key);
+		if (b != NULL && b->cseq == m->cseq && b->branch != NULL &&
+		    strcmp(b->branch, m->via.branch) == 0 && strcmp(b->call_id, m->call_id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* 10.3 step 7: Call-ID / CSeq ordering against existing bindings. */
 static int
 check_order(struct sipmsg *m, struct aor *a, const struct reg_req *r)
@@ -313,6 +328,7 @@ make_binding(struct sipmsg *m, const struct reg_contact *c, const char *path, ti
 	b->path = xstrdup(path ? path : "");
 	b->call_id = xstrdup(m->call_id);
 	b->cseq = m->cseq;
+	b->branch = m->via.branch ? xstrdup(m->via.branch) : NULL;
 	b->user_agent = xstrdup(sipmsg_hdr_value(m, HDR_USER_AGENT, ua, sizeof(ua)) ? ua : "");
 	b->instance = xstrdup(c->instance ? c->instance : "");
 	b->reg_id = c->reg_id;
@@ -506,38 +522,44 @@ registrar_authenticate(struct txn *t, struct sipmsg *m, enum hdr_id hdr, const c
 	return -1;
 }
 
-/* 10.3 steps 2-4: the To AOR must be ours and belong to the authenticated user. */
+/* 10.3 steps 3 and 5: the To URI names an AOR of ours; its canonical form into r->aor. */
 static int
-check_aor(struct txn *t, struct sipmsg *m, struct reg_req *r, char *user, size_t ulen)
+resolve_aor(struct txn *t, struct sipmsg *m, struct reg_req *r, struct uri_parts *u)
 {
 	const struct sip_hdr *to = sipmsg_hdr(m, HDR_TO, NULL);
 	struct nameaddr_info ni;
-	struct uri_parts u;
 
 	grammar_nameaddr(m->raw + to->voff, to->vlen, 0, &ni);
 	const char *uri = m->raw + to->voff + ni.uri.off;
-	if (uri_split(uri, ni.uri.len, &u) == -1) {
+	if (uri_split(uri, ni.uri.len, u) == -1) {
 		txn_reply(t, 400, "To Is Not A SIP URI", NULL, NULL, NULL, 0);
 		return -1;
 	}
-	if (u.user[0] == '\0' || !domain_is_local(u.host, u.port) ||
+	if (u->user[0] == '\0' || !domain_is_local(u->host, u->port) ||
 	    registrar_aor(uri, ni.uri.len, r->aor, sizeof(r->aor)) == -1) {
 		txn_reply(t, 404, "Not Found Here", NULL, NULL, NULL, 0);
 		return -1;
 	}
+	uri_user_canonical(u->user);
+	return 0;
+}
+
+/* 10.3 steps 2 and 4: who sent it, and may they change this AOR. */
+static int
+check_owner(struct txn *t, struct sipmsg *m, const struct uri_parts *u)
+{
+	char user[128], owner[128];
+	const char *domain = domain_canonical(u->host);
+
 	if (!cfg->auth_register)
 		return 0;
-	uri_user_canonical(u.user);
-	const char *domain = domain_canonical(u.host);
-	if (registrar_authenticate(t, m, HDR_AUTHORIZATION, domain, user, ulen) == -1)
+	if (registrar_authenticate(t, m, HDR_AUTHORIZATION, domain, user, sizeof(user)) == -1)
 		return -1;
-	if (strcmp(user, u.user) != 0) {
-		char owner[128];
-		if (store_user_by_extension(u.user, domain, owner, sizeof(owner)) == -1 ||
-		    strcmp(owner, user) != 0) {
-			txn_reply(t, 403, "Not Your Address", NULL, NULL, NULL, 0);
-			return -1;
-		}
+	if (strcmp(user, u->user) != 0 &&
+	    (store_user_by_extension(u->user, domain, owner, sizeof(owner)) == -1 ||
+	    strcmp(owner, user) != 0)) {
+		txn_reply(t, 403, "Not Your Address", NULL, NULL, NULL, 0);
+		return -1;
 	}
 	return 0;
 }
@@ -579,12 +601,12 @@ void
 registrar_request(struct txn *t, struct sipmsg *m)
 {
 	struct reg_req r;
-	struct uri_parts ru;
-	char user[128] = "";
+	struct uri_parts ru, to;
 	long long hexp;
 	int st;
 
 	memset(&r, 0, sizeof(r));
+	txn_set_stateless(t);
 	if (local_check_require(t, m, HDR_REQUIRE))
 		return;
 	/* 10.3 step 1: a registrar answers only for its own domains. */
@@ -592,7 +614,7 @@ registrar_request(struct txn *t, struct sipmsg *m)
 		txn_reply(t, 403, "Not A Local Domain", NULL, NULL, NULL, 0);
 		return;
 	}
-	if (check_aor(t, m, &r, user, sizeof(user)) == -1)
+	if (resolve_aor(t, m, &r, &to) == -1)
 		return;
 	if ((hexp = header_expires(m)) < 0) {
 		txn_reply(t, 400, "Bad Expires header", NULL, NULL, NULL, 0);
@@ -603,9 +625,14 @@ registrar_request(struct txn *t, struct sipmsg *m)
 		    NULL, 0);
 		goto out;
 	}
-	if (check_intervals(t, &r) == -1)
-		goto out;
 	struct aor *a = location_get(r.aor);
+	/* before authentication: its nonce count was used by the original */
+	if (is_retransmission(m, a, &r)) {
+		reply_when_durable(t, m, r.aor);
+		goto out;
+	}
+	if (check_owner(t, m, &to) == -1 || check_intervals(t, &r) == -1)
+		goto out;
 	if (check_order(m, a, &r) != 0) {
 		txn_reply(t, 500, "Out Of Order CSeq", "Retry-After: 1\r\n", NULL, NULL, 0);
 		goto out;

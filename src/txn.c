@@ -37,7 +37,7 @@ static const char *const txn_state_names[] = {
 struct txn {
 	TAILQ_ENTRY(txn)	 entry;		/* every allocated transaction: walked only at shutdown */
 	int			 refcnt;
-	unsigned		 server:1, invite:1, legacy:1, reliable:1, cancelled:1;
+	unsigned		 server:1, invite:1, legacy:1, reliable:1, cancelled:1, stateless:1;
 	enum txn_state		 state;
 	enum sip_method		 method;
 
@@ -81,6 +81,7 @@ static size_t			 txn_live;	/* not yet Terminated */
 static void txn_retx_cb(evutil_socket_t, short, void *);
 static void txn_state_cb(evutil_socket_t, short, void *);
 static void txn_free_cb(evutil_socket_t, short, void *);
+static void stateless_totag(struct txn *);
 
 /* ---- keys ---- */
 
@@ -496,7 +497,9 @@ server_final(struct txn *t)
 		txn_arm(t->tstate, 64 * t->t1);			/* H */
 	} else {
 		t->state = TS_COMPLETED;
-		txn_arm(t->tstate, t->reliable ? 0 : 64 * t->t1);	/* J */
+		/* A stateless UAS (RFC 3261 8.2.7) keeps nothing once it answered: its owner
+		 * recognises a retransmission itself and answers it the same way again. */
+		txn_arm(t->tstate, t->reliable || t->stateless ? 0 : 64 * t->t1);	/* J */
 	}
 	server_log_final(t);
 	if (!t->invite) {
@@ -611,9 +614,35 @@ txn_request(const struct txn *t)
 const char *
 txn_totag(struct txn *t)
 {
-	if (t->totag[0] == '\0')
+	if (t->totag[0] == '\0' && t->stateless)
+		stateless_totag(t);
+	else if (t->totag[0] == '\0')
 		sip_random_token(t->totag, TXN_TAG_LEN);
 	return t->totag;
+}
+
+void
+txn_set_stateless(struct txn *t)
+{
+	if (t->server && !t->invite)
+		t->stateless = 1;
+}
+
+/* A To tag a retransmission of the same request gets again: a keyed hash (the htab SipHash
+ * key is secret and fixed for the process) of the transaction key. */
+static void
+stateless_totag(struct txn *t)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	uint64_t h = htab_hash(t->key, t->klen);
+
+	for (int i = 0; i < TXN_TAG_LEN; i++) {
+		if (i == 10)
+			h = htab_hash(&h, sizeof(h));
+		t->totag[i] = set[h % (sizeof(set) - 1)];
+		h /= sizeof(set) - 1;
+	}
+	t->totag[TXN_TAG_LEN] = '\0';
 }
 
 

@@ -47,6 +47,10 @@ int txn_reply(struct txn *, int status, const char *reason, const char *extra,
     const char *body_type, const char *body, size_t bodylen);
 /* Answer with a ready-made response (the proxy's forwarded one); takes ownership of buf. */
 int txn_reply_raw(struct txn *, int status, char *buf, size_t len);
+/* Answer statelessly (RFC 3261 8.2.7): nothing is kept after the final response and the To
+ * tag derives from the request, so the owner, recognising a retransmission itself, answers
+ * it identically.  Non-INVITE only (the registrar: no 32 s of state per REGISTER). */
+void txn_set_stateless(struct txn *);
 /* The request that created the transaction (NULL after the final response of a non-INVITE). */
 struct sipmsg *txn_request(const struct txn *);
 /* A To tag stable for this transaction (for sipd-built responses). */

@@ -66,8 +66,10 @@ for cq in "$A2 0.8" "$A3 0.5" "$A4 0.1"; do
 	check "multi: $1 listed with ;q=$2" contact_has multi "$1" ";q=${2}0*(;|\$)"
 	same "$(col "$A" "$1" q)" "$2" "multi: q of $1 in the database"
 done
-same "$(contact_expires multi "$A1")" "$(contact_expires refresh "$A1")" \
-    "multi: the older binding keeps its lifetime"
+# the two replies may straddle a second boundary: one second less is the same lifetime
+e_multi=$(contact_expires multi "$A1") e_refresh=$(contact_expires refresh "$A1")
+check "multi: the older binding keeps its lifetime ($e_multi vs $e_refresh)" \
+    test "$e_multi" -le "$e_refresh" -a "$e_multi" -ge "$((e_refresh - 1))"
 same "$(rows "$A")" 4 "multi: four rows"
 
 # ---- query -----------------------------------------------------------------------------------
