@@ -22,7 +22,12 @@
 
 #define SHUTDOWN_GRACE_MS	2000
 
+#define STALL_PROBE_MS		50
+
 static struct event_base	*base;
+static struct event		*ev_stall;
+static struct timeval		 stall_due;
+static long			 stall_max_us;	/* worst lateness of the probe timer */
 static struct event		*ev_shutdown_poll;
 static int			 shutdown_ticks;
 
@@ -87,6 +92,22 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+/* A timer every STALL_PROBE_MS: how late it fires is how long the loop was busy. */
+static void
+stall_probe(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval now, tv = { 0, STALL_PROBE_MS * 1000 };
+
+	event_base_gettimeofday_cached(base, &now);
+	if (stall_due.tv_sec != 0) {
+		long late = (now.tv_sec - stall_due.tv_sec) * 1000000L + (now.tv_usec - stall_due.tv_usec);
+		if (late > stall_max_us)
+			stall_max_us = late;
+	}
+	evutil_timeradd(&now, &tv, &stall_due);
+	event_add(ev_stall, &tv);
+}
+
 /* Started as root with server.user set: become that user once the sockets are bound. */
 static int
 drop_privileges(void)
@@ -142,7 +163,11 @@ daemon_run(int foreground)
 		event_add(sigs[i], NULL);
 	}
 	log_notice("sipd %s started (config %s)", PACKAGE_VERSION, cfg->path ? cfg->path : "-");
+	ev_stall = evtimer_new(base, stall_probe, NULL);
+	stall_probe(-1, 0, NULL);
 	event_base_dispatch(base);
+	log_notice("event loop: longest delay of a %d ms timer %ld us", STALL_PROBE_MS, stall_max_us);
+	event_free(ev_stall);
 	for (int i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	log_notice("sipd stopped");

@@ -674,10 +674,15 @@ registrar_init(struct event_base *base)
 	struct timeval purge = { 5, 0 }, admin = { 1, 0 };
 	long n;
 
+	struct timespec t0, t1;
+
 	location_init();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((n = location_load(time(NULL))) < 0)
 		return -1;
-	log_notice("registrar: %ld bindings loaded", n);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_notice("registrar: %ld bindings loaded in %ld ms", n,
+	    (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
 	dispatch_set(SIP_REGISTER, registrar_request);
 	ev_purge = event_new(base, -1, EV_PERSIST, on_purge, NULL);
 	ev_admin = event_new(base, -1, EV_PERSIST, on_admin, NULL);

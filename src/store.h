@@ -54,6 +54,8 @@ void store_delete_expired(time_t now);
 void store_flush(void (*done)(void *arg, int ok), void *arg);
 /* Longest time the writer spent in one commit, in microseconds, and commits done. */
 void store_stats(uint64_t *max_commit_us, uint64_t *commits, uint64_t *rows);
+/* Longest SQLite call made on the event loop, in microseconds. */
+uint64_t store_max_read_us(void);
 
 /* Users (read on the loop: indexed lookups on an SQLite read connection). 0 found, -1 not. */
 int store_user_get(const char *username, const char *domain, struct auth_user *out);

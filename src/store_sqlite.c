@@ -49,6 +49,7 @@ static struct op	*dhead, **dtail = &dhead;
 static int		 stopping, running, efd = -1;
 static struct event	*ev_done;
 static uint64_t		 max_commit_us, ncommits, nrows;
+static uint64_t		 max_read_us;	/* longest SQLite call on the event loop */
 static int		 commit_interval_ms;
 static int		 writer_idle;	/* the writer sleeps until signalled (queue was empty) */
 static sqlite3_stmt	*st_begin, *st_commit;
@@ -401,9 +402,10 @@ store_close(void)
 		pthread_mutex_unlock(&qlock);
 		pthread_join(writer, NULL);
 		running = 0;
-		log_notice("database: %llu commits of %llu rows, longest %llu us",
-		    (unsigned long long)ncommits, (unsigned long long)nrows,
-		    (unsigned long long)max_commit_us);
+		log_notice("database: %llu commits of %llu rows, longest commit %llu us (writer "
+		    "thread), longest read on the event loop %llu us", (unsigned long long)ncommits,
+		    (unsigned long long)nrows, (unsigned long long)max_commit_us,
+		    (unsigned long long)max_read_us);
 		on_done(efd, EV_READ, NULL);	/* callbacks of the last commits */
 	}
 	sqlite3_stmt **sts[] = { &st_user, &st_ext, &st_save, &st_del, &st_del_exp, &st_admin_del,
@@ -533,10 +535,27 @@ copy(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
+/* Time SQLite work done on the event loop (it must stay short: WAL readers never wait). */
+static void
+note_read(uint64_t t0)
+{
+	uint64_t dt = now_us() - t0;
+
+	if (dt > max_read_us)
+		max_read_us = dt;
+}
+
+uint64_t
+store_max_read_us(void)
+{
+	return max_read_us;
+}
+
 int
 store_user_get(const char *username, const char *domain, struct auth_user *out)
 {
 	int rc = -1;
+	uint64_t t0 = now_us();
 
 	sqlite3_bind_text(st_user, 1, username, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st_user, 2, domain, -1, SQLITE_STATIC);
@@ -550,6 +569,7 @@ store_user_get(const char *username, const char *domain, struct auth_user *out)
 	}
 	sqlite3_reset(st_user);
 	sqlite3_clear_bindings(st_user);
+	note_read(t0);
 	return rc;
 }
 
@@ -587,6 +607,7 @@ store_admin_poll(void (*fn)(const char *, const char *, void *), void *ctx)
 {
 	sqlite3_stmt *st;
 	int64_t last = admin_last;
+	uint64_t t0 = now_us();
 
 	if (sqlite3_prepare_v2(rdb, "SELECT id, op, arg FROM admin_queue WHERE id > ?1 "
 	    "ORDER BY id LIMIT 1000", -1, &st, NULL) != SQLITE_OK)
@@ -603,4 +624,5 @@ store_admin_poll(void (*fn)(const char *, const char *, void *), void *ctx)
 		o->n = admin_last = last;
 		enqueue(o);
 	}
+	note_read(t0);
 }
