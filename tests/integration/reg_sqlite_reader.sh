@@ -14,13 +14,13 @@ start_sipd 'auth: { register = 0; };'
 FIFO=$TMP/reader.fifo
 mkfifo "$FIFO" || fail "mkfifo"
 # The reader blocks opening the fifo until we open it for writing (fd 3) just below.
-spawn sh -c 'exec sqlite3 -readonly -batch "$1" <"$2" >"$3" 2>&1' sh "$TMP/sipd.db" "$FIFO" \
+spawn sh -c 'exec stdbuf -oL sqlite3 -readonly -batch "$1" <"$2" >"$3" 2>&1' sh "$TMP/sipd.db" "$FIFO" \
     "$TMP/reader.out"
 READER=$BG_PID
 exec 3>"$FIFO"
 printf 'BEGIN;\nSELECT count(*) FROM location;\n' >&3
 i=0
-while [ "$(grep -c . "$TMP/reader.out" 2>/dev/null)" -lt 1 ] && [ $i -lt 50 ]; do
+while [ "$(grep -c . "$TMP/reader.out" 2>/dev/null)" -lt 1 ] && [ $i -lt 100 ]; do
 	sleep 0.1; i=$((i + 1))
 done
 same "$(cat "$TMP/reader.out")" 0 "the reader's transaction is open (it counted the empty table)"
