@@ -52,6 +52,9 @@ static uint64_t		 max_commit_us, ncommits, nrows;
 static uint64_t		 max_read_us;	/* longest SQLite call on the event loop */
 static int		 commit_interval_ms;
 static int		 writer_idle;	/* the writer sleeps until signalled (queue was empty) */
+static int		 wal_blocked;	/* a reader keeps the WAL from being checkpointed */
+
+#define WAL_BLOCKED_FRAMES	16384	/* 64 MiB of WAL that cannot be checkpointed */
 static sqlite3_stmt	*st_begin, *st_commit;
 static int64_t		 admin_last;
 
@@ -68,7 +71,7 @@ db_connect(const char *path, int flags, int busy_ms)
 	}
 	sqlite3_busy_timeout(db, busy_ms);
 	sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-	    "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+	    "PRAGMA journal_size_limit=67108864; PRAGMA foreign_keys=ON", NULL, NULL, NULL);
 	return db;
 }
 
@@ -241,11 +244,35 @@ commit_group(struct op *list)
 	return ok;
 }
 
+/* A reader holding a read transaction (sqlite3 -readonly left in BEGIN) stops checkpoints,
+ * and the WAL grows by every commit: SQLite cannot checkpoint past a reader.  Slowing the
+ * commits down was measured to make clients time out (REGISTERs must not fail), so sipd
+ * keeps committing and says once, loudly, what holds the WAL; when the reader ends, the
+ * next checkpoint catches up and journal_size_limit shrinks the file again. */
+static void
+wal_watch(void)
+{
+	int frames = 0, done = 0;
+
+	if (sqlite3_wal_checkpoint_v2(wdb, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &done) !=
+	    SQLITE_OK)
+		return;
+	if (!wal_blocked && frames - done > WAL_BLOCKED_FRAMES) {
+		wal_blocked = 1;
+		log_warnx("database: %d WAL pages cannot be checkpointed: a reader keeps a "
+		    "transaction open (an sqlite3 shell left in BEGIN?); the WAL grows until it ends",
+		    frames - done);
+	} else if (wal_blocked && frames - done < WAL_BLOCKED_FRAMES / 4) {
+		wal_blocked = 0;
+		log_notice("database: the reader ended; checkpoints caught up");
+	}
+}
+
 /* The writer thread: take all that is queued, commit it, pass the flushes back. */
 static void *
 writer_main(void *arg)
 {
-	uint64_t last_start = 0;
+	uint64_t last_start = 0, last_watch = 0;
 
 	for (;;) {
 		struct op *list;
@@ -280,6 +307,11 @@ writer_main(void *arg)
 		t0 = last_start = now_us();
 		int ok = commit_group(list);
 		dt = now_us() - t0;
+		/* a checkpoint attempt costs time while a reader blocks it: once a second */
+		if (t0 - last_watch > 1000000) {
+			last_watch = t0;
+			wal_watch();
+		}
 		pthread_mutex_lock(&qlock);
 		if (dt > max_commit_us)
 			max_commit_us = dt;
