@@ -20,7 +20,8 @@ READER=$BG_PID
 exec 3>"$FIFO"
 printf 'BEGIN;\nSELECT count(*) FROM location;\n' >&3
 i=0
-while [ "$(grep -c . "$TMP/reader.out" 2>/dev/null)" -lt 1 ] && [ $i -lt 100 ]; do
+# (the file may not exist yet: count 0 then, or the loop would end at once)
+while [ "$(cat "$TMP/reader.out" 2>/dev/null | grep -c .)" -lt 1 ] && [ $i -lt 100 ]; do
 	sleep 0.1; i=$((i + 1))
 done
 same "$(cat "$TMP/reader.out")" 0 "the reader's transaction is open (it counted the empty table)"
