@@ -15,6 +15,7 @@
 #include "domain.h"
 #include "auth.h"
 #include "log.h"
+#include "proxy.h"
 #include "registrar.h"
 #include "store.h"
 #include "transport.h"
@@ -153,6 +154,7 @@ daemon_run(int foreground)
 	}
 	store_set_commit_interval(cfg->commit_interval_ms);
 	log_notice("database %s (schema version %d)", cfg->db_path, store_version());
+	proxy_init(base);
 	if (registrar_init(base) == -1 || transport_start(base, cfg) == -1 ||
 	    drop_privileges() == -1) {
 		rc = 1;

@@ -1,0 +1,719 @@
+/* proxy.c - stateful forwarding (RFC 3261 16): route processing (16.4), target determination
+ * from the location service, forwarding by editing the received bytes (16.6), response
+ * selection (16.7) and CANCEL (16.10).  One struct call per forwarded request. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "config.h"
+#include "dispatch.h"
+#include "domain.h"
+#include "grammar.h"
+#include "htab.h"
+#include "local.h"
+#include "location.h"
+#include "log.h"
+#include "proxy.h"
+#include "registrar.h"
+#include "reply.h"
+#include "store.h"
+#include "transport.h"
+#include "txn.h"
+#include "uri.h"
+#include "xmalloc.h"
+
+#define MAX_BRANCHES	16
+#define MAX_ROUTES	16
+
+struct call;
+
+/* One forwarded copy (16.6) and its client transaction. */
+struct branch {
+	struct call	*call;
+	struct txn	*ct;
+	struct sip_peer	 dst;
+	char		 id[64];	/* Via branch */
+	char		*sent;		/* the request as sent (for CANCEL, 9.1) */
+	size_t		 sentlen;
+	int		 provisional;	/* got a 1xx: a CANCEL may be sent */
+	int		 cancel;	/* CANCEL wanted */
+	int		 status;	/* final status, 0 while pending */
+};
+
+/* The proxy's state for one server transaction. */
+struct call {
+	struct txn	*st;
+	struct sipmsg	*req;
+	struct branch	 b[MAX_BRANCHES];
+	int		 nb;
+	int		 pending;
+	int		 answered;	/* a 2xx (or the final) went upstream */
+	int		 best;		/* index of the best final response so far, -1 none */
+	char		*bestbuf;
+	size_t		 bestlen;
+	int		 beststatus;
+	struct event	*linger;	/* keeps the call until late 2xx retransmissions are done */
+};
+
+/* One hop a request goes to: the URI to put in the Request-URI and where to send it. */
+struct target {
+	char		 uri[1024];
+	struct sip_peer	 dst;
+	char		*routes;	/* Route lines to add (from Path), or NULL */
+};
+
+static struct event_base *proxy_base;
+
+/* Is this a dialog-creating method that gets Record-Route (16.6 step 4)? */
+static int
+creates_dialog(enum sip_method m)
+{
+	return m == SIP_INVITE || m == SIP_SUBSCRIBE || m == SIP_REFER;
+}
+
+/* Numeric host/port into a peer; 0, or -1 when host is not an address literal. */
+static int
+peer_from(enum sip_proto proto, const char *host, int port, struct sip_peer *p)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&p->addr;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&p->addr;
+
+	memset(p, 0, sizeof(*p));
+	p->proto = proto;
+	p->lsock = -1;
+	if (port == 0)
+		port = proto == PROTO_TLS ? 5061 : 5060;
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		p->addrlen = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		p->addrlen = sizeof(*s6);
+		return 0;
+	}
+	if (strcasecmp(host, "localhost") == 0)
+		return peer_from(proto, "127.0.0.1", port, p);
+	return -1;	/* host names need RFC 3263 resolution: not done yet */
+}
+
+/* Where a SIP URI points (its transport parameter, host and port). */
+static int
+uri_peer(const char *uri, struct sip_peer *p)
+{
+	struct uri_parts u;
+	char tp[16];
+	enum sip_proto proto = PROTO_UDP;
+
+	if (uri_split(uri, strlen(uri), &u) == -1)
+		return -1;
+	if (uri_param(&u, "transport", tp, sizeof(tp)) != NULL && strcasecmp(tp, "tcp") == 0)
+		proto = PROTO_TCP;
+	if (u.sips || (uri_param(&u, "transport", tp, sizeof(tp)) && strcasecmp(tp, "tls") == 0))
+		proto = PROTO_TLS;
+	return peer_from(proto, u.host, u.port, p);
+}
+
+/* 1 when the URI names this server (a Route / Record-Route of ours). */
+static int
+uri_is_us(const char *p, size_t n)
+{
+	struct uri_parts u;
+
+	return uri_split(p, n, &u) == 0 && u.user[0] == '\0' && domain_is_local(u.host, u.port);
+}
+
+/* The i-th Route value of m (counting across Route headers), as the URI inside <>. */
+static int
+route_value(const struct sipmsg *m, int want, char *out, size_t outlen)
+{
+	const struct sip_hdr *h = NULL;
+	int i = 0;
+
+	while ((h = sipmsg_hdr(m, HDR_ROUTE, h)) != NULL) {
+		const char *p = m->raw + h->voff;
+		size_t s = 0, e;
+		do {
+			e = grammar_next_comma(p, s, h->vlen);
+			if (i++ == want) {
+				struct nameaddr_info ni;
+				if (grammar_nameaddr(p + s, e - s, 0, &ni) == -1 || ni.uri.len >= outlen)
+					return -1;
+				memcpy(out, p + s + ni.uri.off, ni.uri.len);
+				out[ni.uri.len] = '\0';
+				return 0;
+			}
+			s = e + 1;
+		} while (e < h->vlen);
+	}
+	return -1;
+}
+
+/* How many of the top Route values name us (16.4: loose routing removes them). */
+static int
+own_routes(const struct sipmsg *m)
+{
+	char uri[1024];
+	int n = 0;
+
+	while (n < MAX_ROUTES && route_value(m, n, uri, sizeof(uri)) == 0 &&
+	    uri_is_us(uri, strlen(uri)))
+		n++;
+	return n;
+}
+
+/* Copy the first Route header line minus its first `drop` values (0: copy as is). */
+static int
+copy_route_line(struct buf *b, const struct sipmsg *m, const struct sip_hdr *h, int *drop)
+{
+	const char *p = m->raw + h->voff;
+	size_t s = 0, e;
+
+	while (*drop > 0) {
+		e = grammar_next_comma(p, s, h->vlen);
+		(*drop)--;
+		if (e >= h->vlen)
+			return 0;	/* the whole line was ours */
+		s = grammar_skip_lws(p, e + 1, h->vlen);
+	}
+	buf_adds(b, "Route: ");
+	buf_add(b, p + s, h->vlen - s);
+	buf_adds(b, "\r\n");
+	return 0;
+}
+
+char *
+proxy_build(const struct sipmsg *m, const char *ruri, const char *via, const char *rr,
+    const char *routes, int nroutes_drop, size_t *len)
+{
+	struct buf b;
+	int saw_mf = 0, first_via = 1, drop = nroutes_drop;
+
+	buf_init(&b, m->len + 256);
+	buf_printf(&b, "%s %s SIP/2.0\r\n", m->method_name, ruri);
+	buf_adds(&b, via);
+	if (rr)
+		buf_adds(&b, rr);
+	if (routes)
+		buf_adds(&b, routes);
+	for (int i = 0; i < m->nhdrs; i++) {
+		const struct sip_hdr *h = &m->hdrs[i];
+		if (h->id == HDR_VIA && first_via) {
+			/* the received Via as the transport layer records it (18.2.1) */
+			first_via = 0;
+			buf_adds(&b, "Via: ");
+			reply_top_via(m, &b);
+			size_t rest = m->via.voff + m->via.vlen;
+			buf_add(&b, m->raw + rest, h->voff + h->vlen - rest);
+			buf_adds(&b, "\r\n");
+		} else if (h->id == HDR_MAX_FORWARDS) {
+			saw_mf = 1;
+			buf_printf(&b, "Max-Forwards: %d\r\n", m->max_forwards > 0 ? m->max_forwards - 1 : 0);
+		} else if (h->id == HDR_ROUTE && drop > 0) {
+			copy_route_line(&b, m, h, &drop);
+		} else {
+			buf_add(&b, m->raw + h->off, h->len);
+			if (h->len == 0 || m->raw[h->off + h->len - 1] != '\n')
+				buf_adds(&b, "\r\n");
+		}
+	}
+	if (!saw_mf)
+		buf_adds(&b, "Max-Forwards: 70\r\n");	/* 16.6 step 3 */
+	buf_adds(&b, "\r\n");
+	buf_add(&b, m->raw + m->body_off, m->body_len);
+	return buf_take(&b, len);
+}
+
+char *
+proxy_strip_via(const struct sipmsg *resp, size_t *len)
+{
+	const struct sip_hdr *h = sipmsg_hdr(resp, HDR_VIA, NULL);
+	struct buf b;
+	size_t cut_from, cut_to;
+
+	if (h == NULL)
+		return NULL;
+	size_t end = resp->via.voff + resp->via.vlen;
+	if (grammar_skip_lws(resp->raw, end, h->voff + h->vlen) >= h->voff + h->vlen) {
+		cut_from = h->off;			/* one value: the whole line goes */
+		cut_to = h->off + h->len;
+	} else {
+		cut_from = resp->via.voff;		/* "ours, next" -> "next" */
+		cut_to = grammar_next_comma(resp->raw, end, h->voff + h->vlen) + 1;
+		cut_to = grammar_skip_lws(resp->raw, cut_to, h->voff + h->vlen);
+	}
+	buf_init(&b, resp->len);
+	buf_add(&b, resp->raw, cut_from);
+	buf_add(&b, resp->raw + cut_to, resp->len - cut_to);
+	return buf_take(&b, len);
+}
+
+/* Our Via for a copy sent to dst: a unique branch that carries a hash of the request. */
+static void
+make_via(const struct sipmsg *m, const struct sip_peer *dst, int idx, char *branch,
+    size_t blen, struct buf *via)
+{
+	char host[64], key[1024];
+	int port = 0;
+	uint64_t h;
+
+	/* RFC 3261 16.6 step 8: the branch depends on what identifies the request, so a
+	 * retransmission gets the same branch and a loop can be recognised. */
+	snprintf(key, sizeof(key), "%s|%s|%s|%s|%u|%s|%s|%s", m->ruri, m->call_id,
+	    m->from_tag ? m->from_tag : "", m->to_tag ? m->to_tag : "", m->cseq,
+	    m->via.branch ? m->via.branch : "", m->via.host, m->via.proto);
+	h = htab_hash(key, strlen(key));
+	snprintf(branch, blen, SIP_BRANCH_COOKIE "-sd%016llx.%d", (unsigned long long)h, idx);
+	if (transport_local(dst->proto, dst->addr.ss_family, host, sizeof(host), &port) == -1)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	if (dst->addr.ss_family == AF_INET6)
+		buf_printf(via, "Via: SIP/2.0/%s [%s]:%d;branch=%s;rport\r\n",
+		    sip_proto_via(dst->proto), host, port, branch);
+	else
+		buf_printf(via, "Via: SIP/2.0/%s %s:%d;branch=%s;rport\r\n",
+		    sip_proto_via(dst->proto), host, port, branch);
+}
+
+/* Record-Route line(s): one, or two when the transport changes between the sides. */
+static void
+make_rr(const struct sipmsg *m, const struct sip_peer *dst, struct buf *rr)
+{
+	const struct sip_peer *side[2] = { dst, &m->src };
+	int n = (dst->proto == m->src.proto && dst->addr.ss_family == m->src.addr.ss_family) ? 1 : 2;
+
+	for (int i = 0; i < n; i++) {
+		char host[64];
+		int port = 0;
+		if (transport_local(side[i]->proto, side[i]->addr.ss_family, host, sizeof(host),
+		    &port) == -1)
+			continue;
+		int v6 = side[i]->addr.ss_family == AF_INET6;
+		buf_printf(rr, "Record-Route: <sip:%s%s%s:%d;lr%s>\r\n", v6 ? "[" : "", host,
+		    v6 ? "]" : "", port, side[i]->proto == PROTO_TCP ? ";transport=tcp" : "");
+	}
+}
+
+static void
+call_free(struct call *c)
+{
+	for (int i = 0; i < c->nb; i++) {
+		if (c->b[i].ct != NULL) {
+			txn_client_detach(c->b[i].ct);
+			txn_unref(c->b[i].ct);
+		}
+		free(c->b[i].sent);
+	}
+	if (c->linger)
+		event_free(c->linger);
+	free(c->bestbuf);
+	txn_unref(c->st);
+	sipmsg_unref(c->req);
+	free(c);
+}
+
+static void
+linger_done(evutil_socket_t fd, short what, void *arg)
+{
+	call_free(arg);
+}
+
+/* All branches are final: keep the call a while for 2xx retransmissions, then free it. */
+static void
+call_finish(struct call *c)
+{
+	struct timeval tv = { (64 * cfg->t1_ms) / 1000, 0 };
+
+	if (c->linger != NULL)
+		return;
+	c->linger = evtimer_new(proxy_base, linger_done, c);
+	evtimer_add(c->linger, &tv);
+}
+
+/* 16.7 step 6: which final response is better (lower class; 6xx beats all). */
+static int
+better(int a, int b)
+{
+	if (b == 0)
+		return 1;
+	if (a / 100 == 6)
+		return b / 100 != 6;
+	if (b / 100 == 6)
+		return 0;
+	return a / 100 < b / 100;
+}
+
+/* Build a CANCEL for a branch (RFC 3261 9.1) from the request that went out. */
+static char *
+build_cancel(const struct branch *br, size_t *len)
+{
+	struct sipmsg_limits lim = { br->sentlen + 1, 1024, br->sentlen + 1 };
+	struct sip_err err;
+	struct sipmsg *inv = sipmsg_parse(br->sent, br->sentlen, 1, &lim, &err);
+	struct buf b;
+	static const enum hdr_id keep[] = { HDR_FROM, HDR_TO, HDR_CALL_ID, HDR_ROUTE };
+
+	if (inv == NULL)
+		return NULL;
+	buf_init(&b, 512);
+	buf_printf(&b, "CANCEL %s SIP/2.0\r\n", inv->ruri);
+	buf_adds(&b, "Via: ");		/* only the top Via, same branch */
+	buf_add(&b, inv->raw + inv->via.voff, inv->via.vlen);
+	buf_adds(&b, "\r\n");
+	for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
+		for (const struct sip_hdr *h = sipmsg_hdr(inv, keep[k], NULL); h != NULL;
+		    h = sipmsg_hdr(inv, keep[k], h))
+			buf_add(&b, inv->raw + h->off, h->len);
+	buf_printf(&b, "CSeq: %u CANCEL\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n", inv->cseq);
+	sipmsg_unref(inv);
+	return buf_take(&b, len);
+}
+
+static void
+cancel_cb(struct txn *t, struct sipmsg *resp, int status, void *arg)
+{
+	/* the CANCEL's own answer needs nothing from us */
+}
+
+/* Send CANCEL down a branch that has had a provisional response (9.1). */
+static void
+cancel_branch(struct branch *br)
+{
+	size_t len;
+	char *buf;
+
+	if (br->status != 0 || br->ct == NULL)
+		return;
+	if (!br->provisional) {
+		br->cancel = 1;		/* sent when the first 1xx arrives */
+		return;
+	}
+	br->cancel = 0;
+	if ((buf = build_cancel(br, &len)) == NULL)
+		return;
+	struct txn *ct = txn_client_new(&br->dst, SIP_CANCEL, br->id, buf, len, cancel_cb, NULL);
+	if (ct != NULL)
+		txn_client_detach(ct);
+}
+
+static void
+cancel_others(struct call *c, int except)
+{
+	for (int i = 0; i < c->nb; i++)
+		if (i != except)
+			cancel_branch(&c->b[i]);
+}
+
+/* The caller cancelled the INVITE (16.10): CANCEL every pending branch. */
+static void
+on_cancel(struct txn *st, void *arg)
+{
+	cancel_others(arg, -1);
+}
+
+/* Send the best final response upstream once nothing is pending (16.7 step 6). */
+static void
+send_best(struct call *c)
+{
+	if (c->answered)
+		return;
+	c->answered = 1;
+	if (c->bestbuf != NULL) {
+		txn_reply_raw(c->st, c->beststatus, c->bestbuf, c->bestlen);
+		c->bestbuf = NULL;
+	} else {
+		txn_reply(c->st, c->beststatus ? c->beststatus : 408, NULL, NULL, NULL, NULL, 0);
+	}
+}
+
+/* Responses of one branch (16.7). */
+static void
+branch_cb(struct txn *ct, struct sipmsg *resp, int status, void *arg)
+{
+	struct branch *br = arg;
+	struct call *c = br->call;
+	size_t len;
+	char *out;
+
+	if (status < 200) {
+		br->provisional = 1;
+		if (br->cancel)
+			cancel_branch(br);
+		if (status > 100 && !c->answered && (out = proxy_strip_via(resp, &len)) != NULL)
+			txn_reply_raw(c->st, status, out, len);
+		return;
+	}
+	if (status < 300) {
+		/* every 2xx goes upstream at once, retransmissions and forks too (16.7 step 5) */
+		if (resp != NULL && (out = proxy_strip_via(resp, &len)) != NULL)
+			txn_reply_raw(c->st, status, out, len);
+		if (br->status != 0)
+			return;
+		br->status = status;
+		c->answered = 1;
+		c->pending--;
+		cancel_others(c, (int)(br - c->b));
+	} else {
+		if (br->status != 0)
+			return;
+		br->status = status;
+		c->pending--;
+		if (better(status, c->beststatus) && (status != 408 || resp != NULL || !c->beststatus)) {
+			free(c->bestbuf);
+			c->bestbuf = resp ? proxy_strip_via(resp, &c->bestlen) : NULL;
+			c->beststatus = status;
+		}
+		if (status / 100 == 6)
+			cancel_others(c, -1);
+	}
+	if (c->pending == 0) {
+		send_best(c);
+		call_finish(c);
+	}
+}
+
+/* Start one branch toward target t. */
+static int
+fork_branch(struct call *c, const struct target *t, int drop_routes)
+{
+	struct branch *br = &c->b[c->nb];
+	struct buf via, rr;
+	char *buf;
+	size_t len;
+
+	buf_init(&via, 128);
+	buf_init(&rr, 128);
+	br->call = c;
+	br->dst = t->dst;
+	make_via(c->req, &t->dst, c->nb, br->id, sizeof(br->id), &via);
+	if (creates_dialog(c->req->method) && c->req->to_tag == NULL)
+		make_rr(c->req, &t->dst, &rr);
+	buf = proxy_build(c->req, t->uri, via.p, rr.len ? rr.p : NULL, t->routes, drop_routes, &len);
+	buf_free(&via);
+	buf_free(&rr);
+	br->sent = xmalloc(len);
+	memcpy(br->sent, buf, len);
+	br->sentlen = len;
+	br->ct = txn_client_new(&t->dst, c->req->method, br->id, buf, len, branch_cb, br);
+	if (br->ct == NULL) {
+		free(br->sent);
+		memset(br, 0, sizeof(*br));
+		return -1;
+	}
+	txn_ref(br->ct);
+	c->nb++;
+	c->pending++;
+	return 0;
+}
+
+/* Forward m to targets (16.5 / 16.6); answers 503 when no copy could be sent. */
+static void
+forward(struct txn *st, struct sipmsg *m, struct target *targets, int n, int drop_routes)
+{
+	struct call *c = xcalloc(1, sizeof(*c));
+
+	c->st = txn_ref(st);
+	c->req = sipmsg_ref(m);
+	c->best = -1;
+	if (m->method == SIP_INVITE)
+		txn_reply(st, 100, NULL, NULL, NULL, NULL, 0);	/* at once (16.2) */
+	for (int i = 0; i < n && c->nb < MAX_BRANCHES; i++)
+		fork_branch(c, &targets[i], drop_routes);
+	if (c->nb == 0) {
+		txn_reply(st, 503, "No Route To Target", NULL, NULL, NULL, 0);
+		call_free(c);
+		return;
+	}
+	if (m->method == SIP_INVITE)
+		txn_on_cancel(st, on_cancel, c);
+	if (txn_is_cancelled(st))
+		on_cancel(st, c);
+}
+
+/* Targets of a registered AOR: its bindings, reached at their received address (NAT). */
+static int
+aor_targets(const char *aor, struct target *t, int max)
+{
+	struct aor *a = location_get(aor);
+	time_t now = time(NULL);
+	int n = 0;
+
+	for (struct binding *b = a ? a->bindings : NULL; b != NULL && n < max; b = b->next) {
+		if (b->expires <= now)
+			continue;		/* expired: unusable at once */
+		memset(&t[n], 0, sizeof(t[n]));
+		snprintf(t[n].uri, sizeof(t[n].uri), "%s", b->contact);
+		t[n].dst = b->received;
+		if (b->path[0] != '\0') {
+			/* RFC 3327: the Path becomes the Route set; the first hop is its first entry */
+			char first[1024];
+			struct nameaddr_info ni;
+			size_t e = grammar_next_comma(b->path, 0, strlen(b->path));
+			if (grammar_nameaddr(b->path, e, 0, &ni) == 0 && ni.uri.len < sizeof(first)) {
+				memcpy(first, b->path + ni.uri.off, ni.uri.len);
+				first[ni.uri.len] = '\0';
+				if (uri_peer(first, &t[n].dst) == -1)
+					continue;
+			}
+			xasprintf(&t[n].routes, "Route: %s\r\n", b->path);
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Does user (or extension) exist in domain? */
+static int
+user_known(const char *user, const char *domain)
+{
+	struct auth_user u;
+	char owner[128];
+
+	return store_user_get(user, domain, &u) == 0 ||
+	    store_user_by_extension(user, domain, owner, sizeof(owner)) == 0;
+}
+
+/* Target set for a Request-URI in our domain (16.5): the user's bindings, by name or by
+ * extension number.  Returns the count; *status is 404 / 480 when there is none. */
+static int
+local_targets(struct sipmsg *m, const struct uri_parts *u, struct target *t, int max, int *status)
+{
+	char aor[600], owner[128];
+	const char *domain = domain_canonical(u->host);
+	int n;
+
+	*status = 0;
+	if (registrar_aor(m->ruri, strlen(m->ruri), aor, sizeof(aor)) == -1)
+		return 0;
+	if ((n = aor_targets(aor, t, max)) > 0)
+		return n;
+	if (store_user_by_extension(u->user, domain, owner, sizeof(owner)) == 0) {
+		snprintf(aor, sizeof(aor), "sip:%s@%s", owner, domain);
+		if ((n = aor_targets(aor, t, max)) > 0)
+			return n;
+	}
+	*status = user_known(u->user, domain) || location_get(aor) ? 480 : 404;
+	return 0;
+}
+
+static void
+free_targets(struct target *t, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(t[i].routes);
+}
+
+/* Route processing (16.4) and the next hop for a request that carries a Route set. */
+static int
+routed_target(struct sipmsg *m, int drop, struct target *t)
+{
+	char next[1024];
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->uri, sizeof(t->uri), "%s", m->ruri);
+	if (route_value(m, drop, next, sizeof(next)) == 0)
+		return uri_peer(next, &t->dst);		/* loose routing: toward the next Route */
+	return uri_peer(m->ruri, &t->dst);		/* none left: the Request-URI itself */
+}
+
+void
+proxy_request(struct txn *t, struct sipmsg *m)
+{
+	struct target targets[MAX_BRANCHES];
+	struct uri_parts u;
+	int n, status, drop;
+
+	/* 16.3 step 3: Max-Forwards 0 ends here (an OPTIONS for us may still be answered) */
+	if (m->max_forwards == 0 && m->method != SIP_OPTIONS) {
+		txn_reply(t, 483, NULL, NULL, NULL, NULL, 0);
+		return;
+	}
+	if (local_check_require(t, m, HDR_PROXY_REQUIRE))	/* 16.3 step 5 */
+		return;
+	drop = own_routes(m);
+	if (route_value(m, drop, targets[0].uri, sizeof(targets[0].uri)) == 0) {
+		/* 16.4: a Route set remains after ours: on to its next hop, R-URI untouched */
+		if (drop == 0) {
+			local_request(t, m);	/* routed elsewhere by someone else: not a relay */
+			return;
+		}
+		if (m->max_forwards == 0) {
+			txn_reply(t, 483, NULL, NULL, NULL, NULL, 0);
+			return;
+		}
+		if (routed_target(m, drop, &targets[0]) == -1) {
+			txn_reply(t, 404, "Route Not Resolvable", NULL, NULL, NULL, 0);
+			return;
+		}
+		forward(t, m, targets, 1, drop);
+		return;
+	}
+	if (uri_split(m->ruri, strlen(m->ruri), &u) == -1 || !domain_is_local(u.host, u.port) ||
+	    u.user[0] == '\0') {
+		/* our Route was the last: a mid-dialog request goes to its Request-URI (the
+		 * remote target); anything else not for a user of ours is answered here */
+		if (drop > 0 && m->to_tag != NULL && routed_target(m, drop, &targets[0]) == 0) {
+			forward(t, m, targets, 1, drop);
+			return;
+		}
+		local_request(t, m);
+		return;
+	}
+	if (m->max_forwards == 0) {
+		txn_reply(t, 483, NULL, NULL, NULL, NULL, 0);
+		return;
+	}
+	n = local_targets(m, &u, targets, MAX_BRANCHES, &status);
+	if (n == 0) {
+		if (status == 480)
+			txn_reply(t, 480, NULL, NULL, NULL, NULL, 0);
+		else
+			local_request(t, m);	/* 404, or OPTIONS answered for the domain */
+		return;
+	}
+	forward(t, m, targets, n, drop);
+	free_targets(targets, n);
+}
+
+/* Stateless forwarding (16.11): our Via with a branch derived from the request's. */
+static void
+stateless_forward(struct sipmsg *m, const struct target *t, int drop)
+{
+	struct buf via;
+	char branch[64];
+	size_t len;
+	char *buf;
+
+	buf_init(&via, 128);
+	make_via(m, &t->dst, 0, branch, sizeof(branch), &via);
+	buf = proxy_build(m, t->uri, via.p, NULL, NULL, drop, &len);
+	transport_send(&t->dst, buf, len);
+	free(buf);
+	buf_free(&via);
+}
+
+void
+proxy_ack(struct txn *unused, struct sipmsg *m)
+{
+	struct target t;
+	int drop = own_routes(m);
+
+	if (m->max_forwards == 0 || (drop == 0 && sipmsg_hdr(m, HDR_ROUTE, NULL) == NULL))
+		return;		/* an ACK for us, or nowhere to go: absorbed */
+	if (routed_target(m, drop, &t) == 0)
+		stateless_forward(m, &t, drop);
+}
+
+void
+proxy_init(struct event_base *base)
+{
+	proxy_base = base;
+	dispatch_set(SIP_UNKNOWN, proxy_request);
+	dispatch_set(SIP_ACK, proxy_ack);
+}
