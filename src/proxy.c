@@ -255,22 +255,75 @@ proxy_strip_via(const struct sipmsg *resp, size_t *len)
 	return buf_take(&b, len);
 }
 
-/* Our Via for a copy sent to dst: a unique branch that carries a hash of the request. */
+/* RFC 3261 16.6 step 8 / 16.3 step 4: a hash of what identifies the request at this hop
+ * (Request-URI as received, Call-ID, tags, CSeq, Proxy-Require, Proxy-Authorization).
+ * The top Via is left out on purpose: in a loop the request comes back under someone
+ * else's Via, and must still hash the same; a spiral changes the Request-URI. */
+static uint64_t
+loop_hash(const struct sipmsg *m)
+{
+	struct buf k;
+	uint64_t h;
+	static const enum hdr_id extra[] = { HDR_PROXY_REQUIRE, HDR_PROXY_AUTHORIZATION };
+
+	buf_init(&k, 256);
+	buf_printf(&k, "%s|%s|%s|%s|%u|%s", m->ruri, m->call_id, m->from_tag ? m->from_tag : "",
+	    m->to_tag ? m->to_tag : "", m->cseq, m->cseq_method ? m->cseq_method : "");
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		for (const struct sip_hdr *x = sipmsg_hdr(m, extra[i], NULL); x != NULL;
+		    x = sipmsg_hdr(m, extra[i], x)) {
+			buf_adds(&k, "|");
+			buf_add(&k, m->raw + x->voff, x->vlen);
+		}
+	h = htab_hash(k.p, k.len);
+	buf_free(&k);
+	return h;
+}
+
+#define BRANCH_PREFIX	SIP_BRANCH_COOKIE "-sd"
+
+/* 16.3 step 4: a Via of ours whose branch carries this request's hash means a loop (482);
+ * a Via of ours with another hash is a spiral and passes. */
+static int
+is_loop(const struct sipmsg *m)
+{
+	const struct sip_hdr *h = NULL;
+	char want[32];
+
+	snprintf(want, sizeof(want), "%016llx", (unsigned long long)loop_hash(m));
+	while ((h = sipmsg_hdr(m, HDR_VIA, h)) != NULL) {
+		const char *p = m->raw + h->voff;
+		size_t s = 0, e;
+		do {
+			struct via_info vi;
+			char host[256];
+			e = grammar_next_comma(p, s, h->vlen);
+			if (grammar_via(p + s, e - s, &vi) == 0 && vi.host.len < sizeof(host) &&
+			    vi.branch.len >= strlen(BRANCH_PREFIX) + 16) {
+				memcpy(host, p + s + vi.host.off, vi.host.len);
+				host[vi.host.len] = '\0';
+				const char *br = p + s + vi.branch.off;
+				if (strncmp(br, BRANCH_PREFIX, strlen(BRANCH_PREFIX)) == 0 &&
+				    memcmp(br + strlen(BRANCH_PREFIX), want, 16) == 0 &&
+				    domain_is_local(host, vi.port))
+					return 1;
+			}
+			s = e + 1;
+		} while (e < h->vlen);
+	}
+	return 0;
+}
+
+/* Our Via for a copy sent to dst: branch = cookie + loop hash + copy index (unique per
+ * client transaction, the same for a retransmission). */
 static void
 make_via(const struct sipmsg *m, const struct sip_peer *dst, int idx, char *branch,
     size_t blen, struct buf *via)
 {
-	char host[64], key[1024];
+	char host[64];
 	int port = 0;
-	uint64_t h;
 
-	/* RFC 3261 16.6 step 8: the branch depends on what identifies the request, so a
-	 * retransmission gets the same branch and a loop can be recognised. */
-	snprintf(key, sizeof(key), "%s|%s|%s|%s|%u|%s|%s|%s", m->ruri, m->call_id,
-	    m->from_tag ? m->from_tag : "", m->to_tag ? m->to_tag : "", m->cseq,
-	    m->via.branch ? m->via.branch : "", m->via.host, m->via.proto);
-	h = htab_hash(key, strlen(key));
-	snprintf(branch, blen, SIP_BRANCH_COOKIE "-sd%016llx.%d", (unsigned long long)h, idx);
+	snprintf(branch, blen, BRANCH_PREFIX "%016llx.%d", (unsigned long long)loop_hash(m), idx);
 	if (transport_local(dst->proto, dst->addr.ss_family, host, sizeof(host), &port) == -1)
 		snprintf(host, sizeof(host), "127.0.0.1");
 	if (dst->addr.ss_family == AF_INET6)
@@ -636,6 +689,10 @@ proxy_request(struct txn *t, struct sipmsg *m)
 	}
 	if (local_check_require(t, m, HDR_PROXY_REQUIRE))	/* 16.3 step 5 */
 		return;
+	if (is_loop(m)) {
+		txn_reply(t, 482, NULL, NULL, NULL, NULL, 0);
+		return;
+	}
 	drop = own_routes(m);
 	if (route_value(m, drop, targets[0].uri, sizeof(targets[0].uri)) == 0) {
 		/* 16.4: a Route set remains after ours: on to its next hop, R-URI untouched */
