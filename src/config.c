@@ -92,6 +92,10 @@ static const struct config_key config_keys[] = {
 	    "Seconds a digest nonce stays valid; older ones get stale=true."),
 	KINT("auth.register", auth_register, 1, 0, 1,
 	    "1: REGISTER needs a user's password (users added with sipctl); 0: anyone may register."),
+	KINT("auth.calls", auth_calls, 1, 0, 1,
+	    "1: calls and messages from a local user need its password (407); 0: no caller authentication."),
+	KLIST("auth.trusted", trusted, ntrusted, "", 0, 0,
+	    "Addresses or CIDRs (\"192.168.1.0/24\", \"::1/128\") whose requests skip authentication."),
 	KINT("auth.sha256_first", sha256_first, 0, 0, 1,
 	    "1: offer the SHA-256 challenge before MD5; 0: MD5 first, for clients that only read the first."),
 	KLIST("auth.md5_only_agents", md5_only_agents, nmd5_only_agents, "baresip_v0. baresip_v1.", 0, 0,
@@ -608,6 +612,62 @@ config_check(struct cfload *ld, const config_t *lc)
 		cf_err(ld, s, "key 'timers.t2' (%d) must be >= timers.t1 (%d)",
 		    ld->c->t2_ms, ld->c->t1_ms);
 	}
+	for (int i = 0; i < ld->c->ntrusted; i++) {
+		struct cidr c;
+		if (config_parse_cidr(ld->c->trusted[i], &c) == -1)
+			cf_err(ld, setting_of(lc, "auth.trusted"),
+			    "key 'auth.trusted': '%s' is not an address or CIDR", ld->c->trusted[i]);
+	}
+}
+
+int
+config_parse_cidr(const char *spec, struct cidr *out)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(spec, '/');
+	size_t n = slash ? (size_t)(slash - spec) : strlen(spec);
+	int max;
+
+	if (n == 0 || n >= sizeof(addr))
+		return -1;
+	memcpy(addr, spec, n);
+	addr[n] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, addr, out->addr) == 1) {
+		out->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, addr, out->addr) == 1) {
+		out->family = AF_INET6;
+		max = 128;
+	} else
+		return -1;
+	out->bits = max;
+	if (slash != NULL) {
+		char *end;
+		long b = strtol(slash + 1, &end, 10);
+		if (*end != '\0' || end == slash + 1 || b < 0 || b > max)
+			return -1;
+		out->bits = (int)b;
+	}
+	return 0;
+}
+
+int
+config_cidr_match(const struct cidr *c, const struct sockaddr_storage *ss)
+{
+	const unsigned char *a;
+	int bits = c->bits;
+
+	if (ss->ss_family != c->family)
+		return 0;
+	a = c->family == AF_INET ? (const unsigned char *)&((const struct sockaddr_in *)ss)->sin_addr :
+	    (const unsigned char *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+	for (int i = 0; bits > 0; i++, bits -= 8) {
+		unsigned char mask = bits >= 8 ? 0xff : (unsigned char)(0xff << (8 - bits));
+		if ((a[i] & mask) != (c->addr[i] & mask))
+			return 0;
+	}
+	return 1;
 }
 
 struct sipd_config *

@@ -49,6 +49,9 @@ struct sipd_config {
 	int			 nonce_lifetime;	/* auth.nonce_lifetime, s */
 	int			 auth_register;		/* auth.register: REGISTER needs credentials */
 	int			 sha256_first;		/* auth.sha256_first: challenge order */
+	int			 auth_calls;		/* auth.calls: requests from local users need credentials */
+	char			**trusted;		/* auth.trusted: CIDRs that skip authentication */
+	int			 ntrusted;
 	char			**md5_only_agents;	/* auth.md5_only_agents: User-Agent prefixes */
 	int			 nmd5_only_agents;
 
@@ -76,6 +79,15 @@ struct sipd_config *config_defaults(void);
 void config_free(struct sipd_config *);
 /* Parse one listener spec; 0 on success, -1 (with a message in err) otherwise. */
 int config_parse_listen(const char *spec, struct listen_addr *out, char *err, size_t errlen);
+/* An address range from auth.trusted. */
+struct cidr {
+	int		 family;
+	unsigned char	 addr[16];
+	int		 bits;
+};
+int config_parse_cidr(const char *spec, struct cidr *out);
+/* 1 when the address in ss lies in c. */
+int config_cidr_match(const struct cidr *c, const struct sockaddr_storage *ss);
 /* Print every key with type, default, bounds and help (sipd -H). */
 void config_print_keys(FILE *);
 

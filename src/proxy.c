@@ -565,12 +565,58 @@ fork_branch(struct call *c, const struct target *t, int drop_routes)
 	return 0;
 }
 
+/* A request from one of auth.trusted (a gateway, a PBX) needs no credentials. */
+static int
+trusted(const struct sipmsg *m)
+{
+	for (int i = 0; i < cfg->ntrusted; i++) {
+		struct cidr c;
+		if (config_parse_cidr(cfg->trusted[i], &c) == 0 && config_cidr_match(&c, &m->src.addr))
+			return 1;
+	}
+	return 0;
+}
+
+/* A new request whose From is a user of ours must carry that user's credentials (407, RFC
+ * 3261 22.3).  Mid-dialog requests, ACK and CANCEL are not challenged.  Returns 0 to go on,
+ * -1 when it answered. */
+static int
+check_caller(struct txn *t, struct sipmsg *m)
+{
+	const struct sip_hdr *f = sipmsg_hdr(m, HDR_FROM, NULL);
+	struct nameaddr_info ni;
+	struct uri_parts u;
+	char user[128], owner[128];
+
+	if (!cfg->auth_calls || m->to_tag != NULL || m->method == SIP_ACK ||
+	    m->method == SIP_CANCEL || f == NULL || trusted(m))
+		return 0;
+	if (grammar_nameaddr(m->raw + f->voff, f->vlen, 0, &ni) == -1 ||
+	    uri_split(m->raw + f->voff + ni.uri.off, ni.uri.len, &u) == -1 ||
+	    !domain_is_local(u.host, u.port))
+		return 0;		/* from outside: accepted toward our users only */
+	uri_user_canonical(u.user);
+	const char *domain = domain_canonical(u.host);
+	if (registrar_authenticate(t, m, HDR_PROXY_AUTHORIZATION, domain, user, sizeof(user)) == -1)
+		return -1;
+	if (strcmp(user, u.user) != 0 &&
+	    (store_user_by_extension(u.user, domain, owner, sizeof(owner)) == -1 ||
+	    strcmp(owner, user) != 0)) {
+		txn_reply(t, 403, "From Is Not You", NULL, NULL, NULL, 0);
+		return -1;
+	}
+	return 0;
+}
+
 /* Forward m to targets (16.5 / 16.6); answers 503 when no copy could be sent. */
 static void
 forward(struct txn *st, struct sipmsg *m, struct target *targets, int n, int drop_routes)
 {
-	struct call *c = xcalloc(1, sizeof(*c));
+	struct call *c;
 
+	if (check_caller(st, m) == -1)
+		return;
+	c = xcalloc(1, sizeof(*c));
 	c->st = txn_ref(st);
 	c->req = sipmsg_ref(m);
 	c->best = -1;
@@ -693,6 +739,7 @@ proxy_request(struct txn *t, struct sipmsg *m)
 		txn_reply(t, 482, NULL, NULL, NULL, NULL, 0);
 		return;
 	}
+
 	drop = own_routes(m);
 	if (route_value(m, drop, targets[0].uri, sizeof(targets[0].uri)) == 0) {
 		/* 16.4: a Route set remains after ours: on to its next hop, R-URI untouched */

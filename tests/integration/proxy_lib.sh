@@ -11,13 +11,17 @@
 #                                              here, in $CALLEE_PORT), registered for AOR from
 #                                              that port; returns once the 200 arrived
 #   caller NAME [peer.py uac options...]       run a caller in $TMP/NAME to completion
+#   register NAME LPORT AOR CONTACT [EXPIRES]  REGISTER from LPORT with sipsend.py; prints the status
 #   msgs NAME in|out WHAT                      paths of NAME's messages: WHAT is a method
 #                                              (INVITE) or CODE/METHOD (487/INVITE, 1xx/INVITE)
 #   nmsgs NAME in|out WHAT                     how many of them
 #   hdr FILE HEADER                            every value of HEADER in FILE (compact forms too)
 #   startline FILE                             its first line
 #   show NAME                                  NAME's message log, indented (for failures)
+#   sipp_split FILE NAME                       a SIPp -trace_msg file as $TMP/NAME/in.NNN, out.NNN
+#                                              and log, the way peer.py records (msgs works on it)
 #   peer ARGS...                               peer.py itself
+#   same A B DESCRIPTION                       one check that A and B are equal strings
 #
 # peer.py uas: registers (REGISTER from its own port, To/From AOR, Contact --contact), then
 # answers: INVITE with the --invite plan (comma-separated CODE[@SECONDS], e.g. "180,200@1":
@@ -33,8 +37,14 @@
 [ -n "${TESTDIR:-}" ] || { echo "proxy_lib.sh is sourced by the proxy tests, it is not a test"; exit 77; }
 
 PEER="$PYTHON $TMP/peer.py"
+# sipd's config for these tests: nobody authenticates (REGISTER nor calls; 407 is tested elsewhere)
+PROXY_NOAUTH='auth: { register = 0; calls = 0; };'
 
 peer() { $PEER "$@"; }
+
+same() {
+	if [ "$1" = "$2" ]; then ok "$3 ($1)"; else not_ok "$3: got '$1', want '$2'"; fi
+}
 
 # callee NAME AOR [uas options...]
 callee() {
@@ -66,8 +76,30 @@ caller() {
 	    >"$TMP/$_cn/stdout" 2>&1
 }
 
+# register NAME LPORT AOR CONTACT [EXPIRES]: one REGISTER over UDP from 127.0.0.1:LPORT, without
+# authentication; prints the final status code (or nothing).  The request is in $TMP/NAME.req,
+# what came back in $TMP/NAME.resp.
+register() {
+	_rn=$1 _rl=$2 _ra=$3 _rc=$4 _re=${5:-300}
+	{
+		printf 'REGISTER sip:127.0.0.1:%s SIP/2.0\r\n' "$PORT"
+		printf 'Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]\r\n'
+		printf 'Max-Forwards: 70\r\n'
+		printf 'From: <%s>;tag=[call_id]\r\n' "$_ra"
+		printf 'To: <%s>\r\n' "$_ra"
+		printf 'Call-ID: [call_id]@reg\r\n'
+		printf 'CSeq: 1 REGISTER\r\n'
+		printf 'Contact: <%s>\r\n' "$_rc"
+		printf 'Expires: %s\r\n' "$_re"
+		printf 'Content-Length: 0\r\n\r\n'
+	} >"$TMP/$_rn.req"
+	$SIPSEND --subst -p "$PORT" -l "$_rl" -n 1 -w 5 -v "$TMP/$_rn.req" >"$TMP/$_rn.resp" 2>&1
+	sed -n 's/^SIP\/2\.0 \([2-6][0-9][0-9]\) .*/\1/p' "$TMP/$_rn.resp" | tail -n 1
+}
+
 msgs() { $PEER find "$TMP/$1" "$2" "$3"; }
 nmsgs() { msgs "$@" | grep -c .; }
+sipp_split() { $PEER sipptrace "$1" "$TMP/$2"; }
 hdr() { $PEER hdr "$1" "$2"; }
 startline() { head -n 1 "$1" | tr -d '\r'; }
 show() {
@@ -492,6 +524,33 @@ def find(d, way, what):
     return out
 
 
+def sipptrace(path, d):
+    """Split a SIPp -trace_msg file into d/in.NNN and d/out.NNN (and d/log), like a peer's."""
+    os.makedirs(d, exist_ok=True)
+    with open(path, "rb") as fh:
+        text = fh.read()
+    parts = re.split(rb"(?m)^-{20,} [0-9-]+ [0-9:.]+\r?\n", text)
+    n = 0
+    with open(os.path.join(d, "log"), "w") as logf:
+        for p in parts:
+            m = re.match(rb"(?:UDP|TCP|TLS|SCTP) message (received|sent) [^\n]*\n\r?\n", p)
+            if not m:
+                continue
+            msg = p[m.end():]
+            end = msg.find(b"\r\n\r\n")
+            if end < 0:
+                continue
+            cl = re.search(rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*([0-9]+)", msg[:end])
+            msg = msg[:end + 4 + (int(cl.group(1)) if cl else 0)]
+            n += 1
+            way = "in" if m.group(1) == b"received" else "out"
+            with open(os.path.join(d, "%s.%03d" % (way, n)), "wb") as fh:
+                fh.write(msg)
+            c = cseq(msg)
+            logf.write("%s %03d %s | %d %s | %s\n" % (way, n, msg.split(b"\r\n", 1)[0].decode(
+                "latin-1"), c[0], c[1], branch(msg)))
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -501,7 +560,7 @@ def main():
         p.add_argument("--port", type=int, default=0)
         p.add_argument("--name", required=True)
         p.add_argument("--dir", required=True)
-        p.add_argument("--time", type=float, default=30.0)
+        p.add_argument("--time", type=float, default=20.0)
     p = sub.choices["uas"]
     p.add_argument("--aor", required=True)
     p.add_argument("--contact", help="Contact URI (default sip:NAME@127.0.0.1:PORT)")
@@ -518,6 +577,9 @@ def main():
     p.add_argument("dir")
     p.add_argument("way", choices=("in", "out"))
     p.add_argument("what")
+    p = sub.add_parser("sipptrace")
+    p.add_argument("file")
+    p.add_argument("dir")
     p = sub.add_parser("hdr")
     p.add_argument("file")
     p.add_argument("name")
@@ -530,6 +592,8 @@ def main():
         n = a.name.lower()
         for v in values(m, COMPACT.get(n, n)):
             print(v)
+    elif a.cmd == "sipptrace":
+        sipptrace(a.file, a.dir)
     elif a.cmd == "uas":
         u = UAS(a)
         u.register()
