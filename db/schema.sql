@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS location (
 	received_proto	TEXT NOT NULL,		-- udp / tcp / tls: where the REGISTER came from
 	received_ip	TEXT NOT NULL,
 	received_port	INTEGER NOT NULL,
+	nat		INTEGER NOT NULL DEFAULT 0,	-- 1: reach it at received_* (NAT, or a stream flow), 0: at its contact
 	path		TEXT NOT NULL DEFAULT '',	-- Path header values (RFC 3327), comma-joined
 	expires		INTEGER NOT NULL,	-- Unix time
 	q		REAL NOT NULL DEFAULT 1.0,
@@ -47,7 +48,7 @@ CREATE VIEW IF NOT EXISTS registrations AS
 	       datetime(expires, 'unixepoch', 'localtime') AS expires_at,
 	       expires - CAST(strftime('%s','now') AS INTEGER) AS seconds_left,
 	       q, user_agent, instance, reg_id, path,
-	       datetime(updated, 'unixepoch', 'localtime') AS updated_at
+	       datetime(updated, 'unixepoch', 'localtime') AS updated_at, nat
 	FROM location WHERE expires > CAST(strftime('%s','now') AS INTEGER);
 
 -- Changes made by sipctl while sipd runs; sipd applies and deletes them (polled each second).

@@ -136,7 +136,7 @@ persist(const struct aor *a, const struct binding *b)
 	sip_addr_host(&b->received.addr, ip, sizeof(ip), &port);
 	struct store_binding sb = {
 		.aor = a->aor, .key = b->key, .contact = b->contact, .params = b->params,
-		.rproto = sip_proto_name(b->received.proto), .rip = ip, .rport = port,
+		.rproto = sip_proto_name(b->received.proto), .rip = ip, .rport = port, .nat = b->nat,
 		.path = b->path, .expires = b->expires, .q = b->q / 1000.0, .call_id = b->call_id,
 		.cseq = b->cseq, .user_agent = b->user_agent, .instance = b->instance,
 		.reg_id = b->reg_id, .updated = b->updated,
@@ -237,6 +237,7 @@ load_one(const struct store_binding *sb, void *arg)
 	b->expires = sb->expires;
 	b->q = (int)(sb->q * 1000 + 0.5);
 	b->updated = sb->updated;
+	b->nat = sb->nat;
 	received_from_row(sb, &b->received);
 	link_binding(a, b);
 }

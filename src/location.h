@@ -23,6 +23,7 @@ struct binding {
 	int		 q;		/* q-value * 1000 */
 	int64_t		 updated;
 	struct sip_peer	 received;	/* where its REGISTER came from */
+	int		 nat;		/* reach it at received (NAT'd or a stream flow), not its contact */
 	struct binding	*next;
 };
 

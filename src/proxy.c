@@ -648,7 +648,9 @@ aor_targets(const char *aor, struct target *t, int max)
 			continue;		/* expired: unusable at once */
 		memset(&t[n], 0, sizeof(t[n]));
 		snprintf(t[n].uri, sizeof(t[n].uri), "%s", b->contact);
-		t[n].dst = b->received;
+		/* NAT'd or on a flow: where it registered from; else its contact (16.5) */
+		if (b->nat || uri_peer(b->contact, &t[n].dst) == -1)
+			t[n].dst = b->received;
 		if (b->path[0] != '\0') {
 			/* RFC 3327: the Path becomes the Route set; the first hop is its first entry */
 			char first[1024];

@@ -316,6 +316,27 @@ count_after(struct aor *a, const struct reg_req *r)
 	return n;
 }
 
+/* Is the phone behind a NAT (or on a stream we must reuse)?  Then requests go to where its
+ * REGISTER came from.  NAT shows as a contact or Via address that is not the packet's source
+ * (RFC 3581; the hosts compared as addresses). */
+static int
+behind_nat(const struct sipmsg *m, const char *contact)
+{
+	struct uri_parts u;
+	char src[64];
+	int sport;
+
+	if (m->src.proto != PROTO_UDP)
+		return 1;		/* TCP/TLS: the flow it registered on */
+	sip_addr_host(&m->src.addr, src, sizeof(src), &sport);
+	if (uri_split(contact, strlen(contact), &u) == -1 || strcmp(u.host, src) != 0)
+		return 1;
+	if (m->via.host == NULL || strcmp(m->via.host, src) != 0 ||
+	    (m->via.port ? m->via.port : 5060) != sport)
+		return 1;
+	return 0;
+}
+
 static struct binding *
 make_binding(struct sipmsg *m, const struct reg_contact *c, const char *path, time_t now)
 {
@@ -336,6 +357,7 @@ make_binding(struct sipmsg *m, const struct reg_contact *c, const char *path, ti
 	b->q = c->q;
 	b->updated = now;
 	b->received = m->src;
+	b->nat = behind_nat(m, c->uri);
 	return b;
 }
 

@@ -21,6 +21,7 @@ struct store_binding {
 	const char	*rproto;
 	const char	*rip;
 	int		 rport;
+	int		 nat;
 	const char	*path;
 	int64_t		 expires;
 	double		 q;

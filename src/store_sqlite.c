@@ -134,10 +134,10 @@ prepare_all(void)
 	    "AND enabled", &st_ext) |
 	    prepare(wdb, "INSERT INTO location (aor, binding_key, contact, params, received_proto, "
 	    "received_ip, received_port, path, expires, q, call_id, cseq, user_agent, instance, "
-	    "reg_id, updated) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16) "
-	    "ON CONFLICT (aor, binding_key) DO UPDATE SET contact=?3, params=?4, "
+	    "reg_id, updated, nat) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
+	    "?17) ON CONFLICT (aor, binding_key) DO UPDATE SET contact=?3, params=?4, "
 	    "received_proto=?5, received_ip=?6, received_port=?7, path=?8, expires=?9, q=?10, "
-	    "call_id=?11, cseq=?12, user_agent=?13, instance=?14, reg_id=?15, updated=?16",
+	    "call_id=?11, cseq=?12, user_agent=?13, instance=?14, reg_id=?15, updated=?16, nat=?17",
 	    &st_save) |
 	    prepare(wdb, "DELETE FROM location WHERE aor = ?1 AND binding_key = ?2", &st_del) |
 	    prepare(wdb, "DELETE FROM location WHERE expires <= ?1", &st_del_exp) |
@@ -171,6 +171,7 @@ op_apply(struct op *o)
 		sqlite3_bind_text(st, 14, b->instance, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 15, b->reg_id);
 		sqlite3_bind_int64(st, 16, b->updated);
+		sqlite3_bind_int(st, 17, b->nat);
 		break;
 	case OP_DELETE:
 		st = st_del;
@@ -536,7 +537,7 @@ store_load_bindings(time_t now, void (*fn)(const struct store_binding *, void *)
 
 	if (sqlite3_prepare_v2(rdb, "SELECT aor, binding_key, contact, params, received_proto, "
 	    "received_ip, received_port, path, expires, q, call_id, cseq, user_agent, instance, "
-	    "reg_id, updated FROM location WHERE expires > ?1", -1, &st, NULL) != SQLITE_OK)
+	    "reg_id, updated, nat FROM location WHERE expires > ?1", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -548,6 +549,7 @@ store_load_bindings(time_t now, void (*fn)(const struct store_binding *, void *)
 			.call_id = col(st, 10), .cseq = (uint32_t)sqlite3_column_int64(st, 11),
 			.user_agent = col(st, 12), .instance = col(st, 13),
 			.reg_id = sqlite3_column_int(st, 14), .updated = sqlite3_column_int64(st, 15),
+			.nat = sqlite3_column_int(st, 16),
 		};
 		fn(&b, arg);
 		n++;

@@ -238,9 +238,11 @@ class Peer:
     def later(self, delay, fn):
         self.timers.append([time.monotonic() + delay, fn])
 
-    def run(self, until):
-        """Serve until until() is true or --time runs out."""
+    def run(self, until, stop_at=None):
+        """Serve until until() is true, or stop_at (monotonic), or --time runs out."""
         end = self.t0 + self.a.time
+        if stop_at is not None:
+            end = min(end, stop_at)
         while not until() and time.monotonic() < end:
             self.timers.sort(key=lambda x: x[0])
             wake = min([end] + [t[0] for t in self.timers])
@@ -293,8 +295,7 @@ class UAS(Peer):
             contact, a.expires)
         self.send(req.encode())
         self.retransmit(req.encode(), None, lambda: self.registered, limit=T1 * 8)
-        end = time.monotonic() + 5
-        self.run(lambda: self.registered or time.monotonic() > end)
+        self.run(lambda: self.registered, time.monotonic() + 5)
         if not self.registered:
             sys.stderr.write("peer %s: no 200 for the REGISTER\n" % a.name)
             sys.exit(3)
@@ -401,7 +402,8 @@ class UAC(Peer):
             with open(a.request, "rb") as fh:
                 raw = fh.read()
             vals = {"local_ip": "127.0.0.1", "local_port": self.lport, "remote_ip": "127.0.0.1",
-                    "remote_port": a.server_port, "transport": "UDP", "call_id": self.callid}
+                    "remote_port": a.server_port, "transport": "UDP",
+                    "call_id": self.callid.split("@")[0]}
             raw = sipsend.substitute(raw, vals, 1)
         else:
             body = (b"v=0\r\no=caller 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
@@ -417,8 +419,7 @@ class UAC(Peer):
         self.send(raw)
         self.retransmit(raw, None, lambda: self.provisional or "INVITE" in self.finals, limit=64)
         self.run(lambda: self.done)
-        end = time.monotonic() + a.linger
-        self.run(lambda: time.monotonic() > end)
+        self.run(lambda: False, time.monotonic() + a.linger)
 
     def dialog_request(self, meth, resp, num, new_branch=True):
         """ACK for a 2xx, or BYE, along the route set of the 2xx (RFC 3261 12.1.2, 12.2.1.1)."""
