@@ -15,6 +15,8 @@
 #   msgs NAME in|out WHAT                      paths of NAME's messages: WHAT is a method
 #                                              (INVITE) or CODE/METHOD (487/INVITE, 1xx/INVITE)
 #   nmsgs NAME in|out WHAT                     how many of them
+#   codes NAME in|out METHOD                   the status codes of NAME's responses to METHOD
+#                                              received (in) or sent (out), space-separated
 #   hdr FILE HEADER                            every value of HEADER in FILE (compact forms too)
 #   startline FILE                             its first line
 #   show NAME                                  NAME's message log, indented (for failures)
@@ -98,6 +100,11 @@ register() {
 }
 
 msgs() { $PEER find "$TMP/$1" "$2" "$3"; }
+# codes NAME in|out METHOD: the status codes of NAME's responses to METHOD, in order, one line
+codes() {
+	awk -v w="$2" -v m="$3" '$2 == w && $4 == "SIP/2.0" { split($0, p, "|"); split(p[2], c, " ")
+	    if (c[2] == m) printf "%s%s", (n++ ? " " : ""), $5 } END { print "" }' "$TMP/$1/log"
+}
 nmsgs() { msgs "$@" | grep -c .; }
 sipp_split() { $PEER sipptrace "$1" "$TMP/$2"; }
 hdr() { $PEER hdr "$1" "$2"; }
@@ -364,7 +371,8 @@ class UAS(Peer):
         if st["final"] is not None:
             return
         reasons = {100: "Trying", 180: "Ringing", 183: "Session Progress", 200: "OK",
-                   486: "Busy Here", 603: "Decline", 404: "Not Found"}
+                   486: "Busy Here", 603: "Decline", 404: "Not Found", 480: "Temporarily Unavailable",
+                   500: "Server Internal Error", 503: "Service Unavailable"}
         if code < 200:
             r = self.response(st["req"], code, reasons.get(code, "Whatever"),
                               None if code == 100 else st["tag"], dialog=code != 100)
@@ -548,7 +556,7 @@ def sipptrace(path, d):
             with open(os.path.join(d, "%s.%03d" % (way, n)), "wb") as fh:
                 fh.write(msg)
             c = cseq(msg)
-            logf.write("%s %03d %s | %d %s | %s\n" % (way, n, msg.split(b"\r\n", 1)[0].decode(
+            logf.write("- %s %03d %s | %d %s | %s\n" % (way, n, msg.split(b"\r\n", 1)[0].decode(
                 "latin-1"), c[0], c[1], branch(msg)))
 
 
