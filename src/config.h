@@ -55,6 +55,11 @@ struct sipd_config {
 	char			**md5_only_agents;	/* auth.md5_only_agents: User-Agent prefixes */
 	int			 nmd5_only_agents;
 
+	/* proxy.* */
+	int			 record_route;		/* proxy.record_route: 1 always, 0 never */
+	int			 serial_forking;	/* proxy.serial_forking: by q when q-values differ */
+	int			 timer_c;		/* proxy.timer_c, s (RFC 3261 16.6 step 11) */
+
 	/* timers.* (milliseconds; RFC 3261 17.1.1.1 / table 4) */
 	int			 t1_ms;		/* timers.t1, default 500 */
 	int			 t2_ms;		/* timers.t2, default 4000 */

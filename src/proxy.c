@@ -57,6 +57,11 @@ struct call {
 	size_t		 bestlen;
 	int		 beststatus;
 	struct event	*linger;	/* keeps the call until late 2xx retransmissions are done */
+	struct event	*timer_c;	/* RFC 3261 16.6 step 11 */
+	struct target	*later;		/* serial forking: the q-groups not tried yet */
+	int		 nlater;
+	int		 drop;		/* own Route values removed from the copies */
+	int		 cancelled;
 };
 
 /* One hop a request goes to: the URI to put in the Request-URI and where to send it. */
@@ -64,6 +69,7 @@ struct target {
 	char		 uri[1024];
 	struct sip_peer	 dst;
 	char		*routes;	/* Route lines to add (from Path), or NULL */
+	int		 q;		/* q-value * 1000 (serial forking order) */
 };
 
 static struct event_base *proxy_base;
@@ -72,7 +78,7 @@ static struct event_base *proxy_base;
 static int
 creates_dialog(enum sip_method m)
 {
-	return m == SIP_INVITE || m == SIP_SUBSCRIBE || m == SIP_REFER;
+	return cfg->record_route && (m == SIP_INVITE || m == SIP_SUBSCRIBE || m == SIP_REFER);
 }
 
 /* Numeric host/port into a peer; 0, or -1 when host is not an address literal. */
@@ -365,6 +371,11 @@ call_free(struct call *c)
 	}
 	if (c->linger)
 		event_free(c->linger);
+	if (c->timer_c)
+		event_free(c->timer_c);
+	for (int i = 0; i < c->nlater; i++)
+		free(c->later[i].routes);
+	free(c->later);
 	free(c->bestbuf);
 	txn_unref(c->st);
 	sipmsg_unref(c->req);
@@ -385,6 +396,8 @@ call_finish(struct call *c)
 
 	if (c->linger != NULL)
 		return;
+	if (c->timer_c)
+		evtimer_del(c->timer_c);
 	c->linger = evtimer_new(proxy_base, linger_done, c);
 	evtimer_add(c->linger, &tv);
 }
@@ -467,7 +480,10 @@ cancel_others(struct call *c, int except)
 static void
 on_cancel(struct txn *st, void *arg)
 {
-	cancel_others(arg, -1);
+	struct call *c = arg;
+
+	c->cancelled = 1;	/* and no further q-group is tried */
+	cancel_others(c, -1);
 }
 
 /* Send the best final response upstream once nothing is pending (16.7 step 6). */
@@ -485,6 +501,50 @@ send_best(struct call *c)
 	}
 }
 
+static int fork_branch(struct call *, const struct target *, int);
+
+/* Serial forking (16.6): start every target of the highest remaining q; returns how many. */
+static int
+next_group(struct call *c)
+{
+	int started = 0, i = 0;
+
+	if (c->nlater == 0)
+		return 0;
+	int q = c->later[0].q;
+	for (; i < c->nlater && c->later[i].q == q && c->nb < MAX_BRANCHES; i++)
+		started += fork_branch(c, &c->later[i], c->drop) == 0;
+	for (int k = 0; k < i; k++)
+		free(c->later[k].routes);
+	memmove(c->later, c->later + i, (size_t)(c->nlater - i) * sizeof(*c->later));
+	c->nlater -= i;
+	return started;
+}
+
+/* Timer C: the INVITE rang too long; cancel, and count every pending branch as 408. */
+static void
+timer_c_fired(evutil_socket_t fd, short what, void *arg)
+{
+	struct call *c = arg;
+
+	log_info("proxy call-id=%s: Timer C, cancelling", c->req->call_id);
+	c->cancelled = 1;
+	for (int i = 0; i < c->nb; i++) {
+		struct branch *br = &c->b[i];
+		if (br->status != 0)
+			continue;
+		cancel_branch(br);
+		br->status = 408;
+		c->pending--;
+		if (better(408, c->beststatus) && c->beststatus == 0)
+			c->beststatus = 408;
+	}
+	if (c->pending == 0) {
+		send_best(c);
+		call_finish(c);
+	}
+}
+
 /* Responses of one branch (16.7). */
 static void
 branch_cb(struct txn *ct, struct sipmsg *resp, int status, void *arg)
@@ -496,6 +556,10 @@ branch_cb(struct txn *ct, struct sipmsg *resp, int status, void *arg)
 
 	if (status < 200) {
 		br->provisional = 1;
+		if (c->timer_c != NULL && br->status == 0) {
+			struct timeval tv = { cfg->timer_c, 0 };
+			evtimer_add(c->timer_c, &tv);	/* restarted by every provisional */
+		}
 		if (br->cancel)
 			cancel_branch(br);
 		if (status > 100 && !c->answered && (out = proxy_strip_via(resp, &len)) != NULL)
@@ -525,6 +589,9 @@ branch_cb(struct txn *ct, struct sipmsg *resp, int status, void *arg)
 		if (status / 100 == 6)
 			cancel_others(c, -1);
 	}
+	if (c->pending == 0 && !c->answered && !c->cancelled && c->beststatus / 100 != 6 &&
+	    next_group(c) > 0)
+		return;		/* serial forking: the next q-group rings now */
 	if (c->pending == 0) {
 		send_best(c);
 		call_finish(c);
@@ -620,10 +687,27 @@ forward(struct txn *st, struct sipmsg *m, struct target *targets, int n, int dro
 	c->st = txn_ref(st);
 	c->req = sipmsg_ref(m);
 	c->best = -1;
+	c->drop = drop_routes;
 	if (m->method == SIP_INVITE)
 		txn_reply(st, 100, NULL, NULL, NULL, NULL, 0);	/* at once (16.2) */
-	for (int i = 0; i < n && c->nb < MAX_BRANCHES; i++)
-		fork_branch(c, &targets[i], drop_routes);
+	if (cfg->serial_forking && n > 1 && targets[0].q != targets[n - 1].q) {
+		/* targets come sorted by q, highest first (location.c) */
+		c->later = xcalloc((size_t)n, sizeof(*c->later));
+		for (int i = 0; i < n; i++) {
+			c->later[i] = targets[i];
+			targets[i].routes = NULL;	/* the call owns them now */
+		}
+		c->nlater = n;
+		next_group(c);
+	} else {
+		for (int i = 0; i < n && c->nb < MAX_BRANCHES; i++)
+			fork_branch(c, &targets[i], drop_routes);
+	}
+	if (m->method == SIP_INVITE && c->nb > 0) {
+		struct timeval tv = { cfg->timer_c, 0 };
+		c->timer_c = evtimer_new(proxy_base, timer_c_fired, c);
+		evtimer_add(c->timer_c, &tv);
+	}
 	if (c->nb == 0) {
 		txn_reply(st, 503, "No Route To Target", NULL, NULL, NULL, 0);
 		call_free(c);
@@ -648,6 +732,7 @@ aor_targets(const char *aor, struct target *t, int max)
 			continue;		/* expired: unusable at once */
 		memset(&t[n], 0, sizeof(t[n]));
 		snprintf(t[n].uri, sizeof(t[n].uri), "%s", b->contact);
+		t[n].q = b->q;
 		/* NAT'd or on a flow: where it registered from; else its contact (16.5) */
 		if (b->nat || uri_peer(b->contact, &t[n].dst) == -1)
 			t[n].dst = b->received;

@@ -44,7 +44,7 @@ if [ -n "$i1" ] && [ -n "$i2" ]; then
 	check "1: the two branches have different sipd branch parameters" \
 	    test "$(top_branch "$i1")" != "$(top_branch "$i2")"
 fi
-same "$(codes alice in INVITE)" "180 180 200" "1: the caller received both 180s, then one 200 (codes in order)"
+same "$(codes alice in INVITE)" "100 180 180 200" "1: the caller received 100 from sipd, both 180s, then one 200 (in order)"
 same "$(peers_of alice 180/INVITE)" "b1 b2" "1: ... the 180s from b1 and from b2"
 same "$(peers_of alice 200/INVITE)" "b1" "1: ... the 200 from b1"
 same "$(codes alice in BYE)" 200 "1: the BYE got its 200"

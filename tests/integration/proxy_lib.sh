@@ -9,7 +9,9 @@
 #
 #   callee NAME AOR [peer.py uas options...]   start a callee in $TMP/NAME (its port is chosen
 #                                              here, in $CALLEE_PORT), registered for AOR from
-#                                              that port; returns once the 200 arrived
+#                                              that port; returns once the 200 arrived.  AOR -:
+#                                              a phone that does not register (--port N to
+#                                              listen where another one's Contact points)
 #   caller NAME [peer.py uac options...]       run a caller in $TMP/NAME to completion
 #   register NAME LPORT AOR CONTACT [EXPIRES]  REGISTER from LPORT with sipsend.py; prints the status
 #   msgs NAME in|out WHAT                      paths of NAME's messages: WHAT is a method
@@ -19,6 +21,9 @@
 #                                              received (in) or sent (out), space-separated
 #   hdr FILE HEADER                            every value of HEADER in FILE (compact forms too)
 #   startline FILE                             its first line
+#   body FILE                                  its body, as is
+#   respcmp SENT RECEIVED                      RECEIVED is SENT less its first Via field, byte for
+#                                              byte (a response through sipd); else prints a diff
 #   show NAME                                  NAME's message log, indented (for failures)
 #   sipp_split FILE NAME                       a SIPp -trace_msg file as $TMP/NAME/in.NNN, out.NNN
 #                                              and log, the way peer.py records (msgs works on it)
@@ -52,10 +57,12 @@ same() {
 callee() {
 	_cn=$1 _caor=$2
 	shift 2
-	CALLEE_PORT=$(free_port) || fail "no free port for callee $_cn"
+	case " $* " in
+	*" --port "*) CALLEE_PORT=$(printf '%s\n' "$*" | sed -n 's/.*--port \([0-9]*\).*/\1/p') ;;
+	*) CALLEE_PORT=$(free_port) || fail "no free port for callee $_cn"; set -- --port "$CALLEE_PORT" "$@" ;;
+	esac
 	mkdir -p "$TMP/$_cn"
-	spawn $PEER uas --server-port "$PORT" --port "$CALLEE_PORT" --name "$_cn" --aor "$_caor" \
-	    --dir "$TMP/$_cn" "$@"
+	spawn $PEER uas --server-port "$PORT" --name "$_cn" --aor "$_caor" --dir "$TMP/$_cn" "$@"
 	_w=0
 	while [ ! -e "$TMP/$_cn/ready" ]; do
 		if ! kill -0 "$BG_PID" 2>/dev/null; then
@@ -66,7 +73,9 @@ callee() {
 		sleep 0.1
 		_w=$((_w + 1))
 	done
-	say "callee $_cn on 127.0.0.1:$CALLEE_PORT registered as $_caor"
+	if [ "$_caor" = - ]; then say "phone $_cn listens on port $CALLEE_PORT"; else
+		say "callee $_cn on 127.0.0.1:$CALLEE_PORT registered as $_caor"
+	fi
 }
 
 # caller NAME [uac options...]
@@ -109,6 +118,8 @@ nmsgs() { msgs "$@" | grep -c .; }
 sipp_split() { $PEER sipptrace "$1" "$TMP/$2"; }
 hdr() { $PEER hdr "$1" "$2"; }
 startline() { head -n 1 "$1" | tr -d '\r'; }
+body() { $PEER body "$1"; }
+respcmp() { $PEER respcmp "$1" "$2"; }
 show() {
 	echo "    ---- $1: messages ----"
 	sed 's/^/    | /' "$TMP/$1/log" 2>/dev/null
@@ -117,7 +128,7 @@ show() {
 cat >"$TMP/peer.py" <<'PEER_EOF'
 #!/usr/bin/env python3
 """peer.py - a scriptable SIP UA over UDP for sipd's proxy tests (see proxy_lib.sh)."""
-import argparse, os, re, select, socket, sys, time
+import argparse, os, re, select, signal, socket, sys, time
 
 sys.path.insert(0, os.environ.get("TESTDIR", "."))
 import sipsend  # noqa: E402  (substitute, header_values)
@@ -217,7 +228,7 @@ class Peer:
         self.a = a
         self.dir = a.dir
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", a.port))
+        self.sock.bind((getattr(a, "bind", "127.0.0.1"), a.port))
         self.lport = self.sock.getsockname()[1]
         self.server = ("127.0.0.1", a.server_port)
         self.n = 0
@@ -291,6 +302,9 @@ class UAS(Peer):
 
     def register(self):
         a = self.a
+        if a.aor == "-":      # a phone that does not register (it listens at a Contact)
+            open(os.path.join(self.dir, "ready"), "w").close()
+            return
         contact = a.contact or "sip:%s@127.0.0.1:%d" % (a.name, self.lport)
         host = "127.0.0.1:%d" % a.server_port
         req = ("REGISTER sip:%s SIP/2.0\r\n"
@@ -318,7 +332,7 @@ class UAS(Peer):
             elif n == "to":
                 out.append(f if totag is None or tag_of(fvalue(f)) else f + b";tag=" + totag.encode())
         if dialog:
-            out.append(("Contact: <sip:%s@127.0.0.1:%d>" % (self.a.name, self.lport)).encode())
+            out.append(("Contact: <sip:%s@%s:%d>" % (self.a.name, self.a.bind, self.lport)).encode())
         out.append(("X-Peer: %s" % self.a.name).encode())
         msg = b"\r\n".join(out) + b"\r\n" + self.extra
         if body:
@@ -560,7 +574,25 @@ def sipptrace(path, d):
                 "latin-1"), c[0], c[1], branch(msg)))
 
 
+def respcmp(sent_path, recv_path):
+    """0 when recv is sent less its first Via field, byte for byte; else prints a diff, 1."""
+    sent, recv = open(sent_path, "rb").read(), open(recv_path, "rb").read()
+    start, fields, body = split(sent)
+    vias = [i for i, f in enumerate(fields) if fname(f) == "via"]
+    want = b"\r\n".join([start] + [f for i, f in enumerate(fields) if i != vias[0]]) + \
+        b"\r\n\r\n" + body
+    if recv == want:
+        return 0
+    import difflib
+    print("    - what the callee sent less sipd's Via, + what the caller received:")
+    for ln in difflib.unified_diff(want.decode("latin-1").split("\r\n"),
+                                   recv.decode("latin-1").split("\r\n"), lineterm="", n=2):
+        print("      " + repr(ln))
+    return 1
+
+
 def main():
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # quiet under | head
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
     for name in ("uas", "uac"):
@@ -571,7 +603,8 @@ def main():
         p.add_argument("--dir", required=True)
         p.add_argument("--time", type=float, default=20.0)
     p = sub.choices["uas"]
-    p.add_argument("--aor", required=True)
+    p.add_argument("--aor", required=True, help="the AOR to register, - for none")
+    p.add_argument("--bind", default="127.0.0.1", help="local address (127.0.0.1)")
     p.add_argument("--contact", help="Contact URI (default sip:NAME@127.0.0.1:PORT)")
     p.add_argument("--expires", type=int, default=300)
     p.add_argument("--invite", default="180,200@0.5", help="CODE[@SECONDS],...")
@@ -589,6 +622,11 @@ def main():
     p = sub.add_parser("sipptrace")
     p.add_argument("file")
     p.add_argument("dir")
+    p = sub.add_parser("respcmp")
+    p.add_argument("sent")
+    p.add_argument("recv")
+    p = sub.add_parser("body")
+    p.add_argument("file")
     p = sub.add_parser("hdr")
     p.add_argument("file")
     p.add_argument("name")
@@ -601,6 +639,11 @@ def main():
         n = a.name.lower()
         for v in values(m, COMPACT.get(n, n)):
             print(v)
+    elif a.cmd == "respcmp":
+        return respcmp(a.sent, a.recv)
+    elif a.cmd == "body":
+        with open(a.file, "rb") as fh:
+            sys.stdout.buffer.write(split(fh.read())[2])
     elif a.cmd == "sipptrace":
         sipptrace(a.file, a.dir)
     elif a.cmd == "uas":
