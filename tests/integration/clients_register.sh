@@ -3,20 +3,7 @@
 # 401, answer the digest challenge and report themselves registered; the registrations view
 # then shows both bindings with their User-Agent.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-. "$(dirname "$0")/lib.sh"
-CLIENTS=$(cd "$(dirname "$0")/../clients" && pwd)
-command -v baresip >/dev/null 2>&1 || skip "baresip (Debian baresip-core) not installed"
-command -v linphonec >/dev/null 2>&1 || skip "linphonec (Debian linphone-cli) not installed"
-. "$CLIENTS/baresip.sh"
-. "$CLIENTS/linphone.sh"
-export SIPCLIENTS_DIR="$TMP/clients"
-stop_clients() { bs_stop_all >/dev/null 2>&1; lp_stop_all >/dev/null 2>&1; }
-trap 'x=$?; stop_clients; (exit $x); cleanup' EXIT
-
-start_sipd
-SIPCTL="$(dirname "$SIPD")/sipctl"
-echo secret-bob | "$SIPCTL" -c "$TMP/sipd.conf" user add bob >/dev/null || fail "sipctl user add bob"
-echo secret-carol | "$SIPCTL" -c "$TMP/sipd.conf" user add carol >/dev/null || fail "sipctl user add carol"
+. "$(dirname "$0")/clientlib.sh"
 
 bp=$(free_port) && lpp=$(free_port) || fail "no free ports for the clients"
 bs_start bob bob secret-bob 127.0.0.1 "$PORT" "$bp"
@@ -33,7 +20,7 @@ n=$(grep -c 'status=401' "$TMP/sipd.log")
 check "both were challenged first (401 seen $n times)" test "$n" -ge 2
 
 # A wrong password is never registered.
-echo secret-dave | "$SIPCTL" -c "$TMP/sipd.conf" user add dave >/dev/null
+add_user dave secret-dave
 dp=$(free_port)
 bs_start dave dave wrong-password 127.0.0.1 "$PORT" "$dp"
 check "baresip with a wrong password is refused" bs_wait_reg_failed dave 10
