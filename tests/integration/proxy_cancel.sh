@@ -35,7 +35,7 @@ after_first() {
 # ---- 1: ringing, cancelled -------------------------------------------------------------------------
 BOB=sip:bob@127.0.0.1:$PORT
 callee bob "$BOB" --invite 180
-caller alice --to "$BOB" --cancel-after 0.5
+dial alice --to "$BOB" --cancel-after 0.5
 sleep 0.3
 same "$(codes alice in INVITE)" "100 180 487" "1: the caller got 100, 180, then the 487 once (its ACK stopped retransmissions)"
 same "$(codes alice in CANCEL)" 200 "1: the caller's CANCEL got 200"
@@ -55,7 +55,7 @@ same "$bad" 0 "1: responses to the caller with a Via other than its own"
 # ---- 2: CANCEL before the callee's first provisional response --------------------------------------
 CAROL=sip:carol@127.0.0.1:$PORT
 callee carol "$CAROL" --invite 180@1.2
-caller alice2 --to "$CAROL" --cancel-after 0.1
+dial alice2 --to "$CAROL" --cancel-after 0.1
 sleep 0.3
 same "$(codes alice2 in CANCEL)" 200 "2: the caller's CANCEL got 200"
 finals=$(codes alice2 in INVITE | tr ' ' '\n' | grep -v '^1' | tr '\n' ' ' | sed 's/ $//')

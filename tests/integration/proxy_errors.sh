@@ -1,7 +1,8 @@
 #!/bin/sh
 # Requests the proxy answers itself (RFC 3261 16): INVITE to a user nobody knows -> 404; to a
 # user added with sipctl but not registered (or no longer) -> 480; Max-Forwards: 0 -> 483
-# (16.3 step 3), for a registered user too, whose phone must then see nothing.  An INVITE
+# (16.3 step 3), for a registered user too, whose phone must then see nothing; Proxy-Require
+# with an unknown option tag -> 420 with Unsupported (16.3 step 5), while Require is passed on.  An INVITE
 # answered at once may get 100 Trying first or not (17.2.1: the 100 is optional when the final
 # response goes out within 200 ms); the caller ACKs the error (sipsend.py --ack) and sipd's
 # INVITE server transaction takes the ACK: the error is not retransmitted (17.2.1).
@@ -65,6 +66,10 @@ expect_err mf0 483 "INVITE with Max-Forwards: 0 to a registered user"
 invite mf0u "sip:nobody@127.0.0.1:$PORT" -x "Max-Forwards: 0"
 expect_err mf0u 483 "INVITE with Max-Forwards: 0 to an unknown user (16.3 comes before the lookup)"
 
+invite preq "sip:bob@127.0.0.1:$PORT" -x "Proxy-Require: x-no-such-ext"
+expect_err preq 420 "INVITE with Proxy-Require: x-no-such-ext (16.3 step 5)"
+same "$(sed -n 's/^Unsupported: *//p' "$TMP/preq.resp")" x-no-such-ext "... the 420 names it in Unsupported"
+
 same "$(nmsgs bob in INVITE)" 0 "bob's phone received no INVITE"
 # the proxy still works for bob: Max-Forwards: 1 goes through (and reaches him with 0)
 $SIPSEND -p "$PORT" -m INVITE -u "sip:bob@127.0.0.1:$PORT" -x "Max-Forwards: 1" --body 'v=0' \
@@ -73,6 +78,13 @@ same "$(sed -n 's/^SIP\/2\.0 \([0-9][0-9][0-9]\) .*/\1/p' "$TMP/mf1.resp" | tr '
     "100 180 200" "INVITE with Max-Forwards: 1 to bob: 100, 180, 200"
 f=$(msgs bob in INVITE | head -n 1)
 same "$([ -n "$f" ] && hdr "$f" Max-Forwards)" 0 "bob received that INVITE with Max-Forwards: 0"
+# Require is for the UAS (8.2.2.3): a proxy passes it on
+$SIPSEND -p "$PORT" -m INVITE -u "sip:bob@127.0.0.1:$PORT" -x "Require: x-no-such-ext" --body 'v=0' \
+    -n 1 -w 5 >"$TMP/req.resp" 2>&1
+same "$(sed -n 's/^SIP\/2\.0 \([0-9][0-9][0-9]\) .*/\1/p' "$TMP/req.resp" | tr '\n' ' ' | sed 's/ $//')" \
+    "100 180 200" "INVITE with Require: x-no-such-ext to bob: forwarded (a proxy ignores Require)"
+f=$(msgs bob in INVITE | sed -n 2p)
+same "$([ -n "$f" ] && hdr "$f" Require)" x-no-such-ext "bob received it with the Require header"
 
 [ "$FAILS" -eq 0 ] || show bob
 finish

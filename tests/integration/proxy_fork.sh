@@ -9,6 +9,8 @@
 #     final, the 486 (lowest class), once both branches are done; both are ACKed by sipd.
 #  3. 6xx (16.7 step 5): 603 from one -> sipd CANCELs the other, which is still ringing, and the
 #     caller gets the 603 (6xx wins over the 487), once.
+#  4. Both answer 200, the second after sipd's CANCEL crossed it: both 200s reach the caller
+#     (16.7 step 5), which ACKs and BYEs both dialogs through sipd.
 # Serial forking (q-values) is not tested here.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
@@ -35,7 +37,7 @@ peers_of() {	# peers_of NAME WHAT: the X-Peer values of NAME's received WHAT res
 BOB=sip:bob@127.0.0.1:$PORT
 callee b1 "$BOB" --invite 180,200@1
 callee b2 "$BOB" --invite 180
-caller alice --to "$BOB" --bye
+dial alice --to "$BOB" --bye
 sleep 0.5	# the CANCEL to b2, its 487 and sipd's ACK may trail the caller's BYE
 
 same "$(nmsgs b1 in INVITE) $(nmsgs b2 in INVITE)" "1 1" "1: each contact received the INVITE once"
@@ -64,7 +66,7 @@ same "$(nmsgs b2 in BYE)" 0 "1: b2 got no BYE"
 CAROL=sip:carol@127.0.0.1:$PORT
 callee c1 "$CAROL" --invite 180,500@0.3
 callee c2 "$CAROL" --invite 180,486@1
-caller alice2 --to "$CAROL"
+dial alice2 --to "$CAROL"
 finals=$(codes alice2 in INVITE | tr ' ' '\n' | grep -v '^1' | tr '\n' ' ' | sed 's/ $//')
 same "$finals" 486 "2: 500 from c1 and 486 from c2: the caller gets only the 486 (16.7 step 6)"
 same "$(nmsgs c1 in ACK) $(nmsgs c2 in ACK)" "1 1" "2: sipd ACKed both failures"
@@ -74,7 +76,7 @@ same "$(nmsgs c1 in CANCEL) $(nmsgs c2 in CANCEL)" "0 0" "2: nobody was cancelle
 DAVE=sip:dave@127.0.0.1:$PORT
 callee d1 "$DAVE" --invite 180
 callee d2 "$DAVE" --invite 180,603@0.5
-caller alice3 --to "$DAVE"
+dial alice3 --to "$DAVE"
 finals=$(codes alice3 in INVITE | tr ' ' '\n' | grep -v '^1' | tr '\n' ' ' | sed 's/ $//')
 same "$finals" 603 "3: 603 from d2 while d1 rings: the caller gets only the 603"
 same "$(nmsgs d1 in CANCEL)" 1 "3: d1 got a CANCEL (16.7 step 5: a 6xx cancels the pending branches)"
@@ -82,5 +84,17 @@ c1=$(msgs d1 in CANCEL | head -n 1) i1=$(msgs d1 in INVITE | head -n 1)
 [ -n "$c1" ] && [ -n "$i1" ] && same_as_invite "3: d1" "$c1" "$i1"
 same "$(nmsgs d1 in ACK) $(nmsgs d2 in ACK)" "1 1" "3: sipd ACKed d1's 487 and d2's 603"
 
-[ "$FAILS" -eq 0 ] || for p in alice b1 b2 alice2 c1 c2 alice3 d1 d2; do show "$p"; done
+# ---- 4: a 200 from each branch (the second crossed sipd's CANCEL) ------------------------------------
+ERIN=sip:erin@127.0.0.1:$PORT
+callee e1 "$ERIN" --invite 180,200@0.4
+callee e2 "$ERIN" --invite 180,200@0.8 --ignore-cancel
+dial alice4 --to "$ERIN" --bye
+c=$(msgs e2 in CANCEL | head -n 1) a=$(msgs e2 out 200/INVITE | head -n 1)
+check "4: e2 got sipd's CANCEL before it sent its 200 (the race this step is about)" \
+    test -n "$c" -a -n "$a" -a "${c##*.}" -lt "${a##*.}"
+same "$(peers_of alice4 200/INVITE)" "e1 e2" "4: both 200s reached the caller (16.7 step 5: every 2xx is forwarded)"
+same "$(nmsgs e1 in ACK) $(nmsgs e2 in ACK)" "1 1" "4: each callee got the caller's ACK"
+same "$(nmsgs e1 in BYE) $(nmsgs e2 in BYE)" "1 1" "4: ... and its BYE"
+
+[ "$FAILS" -eq 0 ] || for p in alice b1 b2 alice2 c1 c2 alice3 d1 d2 alice4 e1 e2; do show "$p"; done
 finish

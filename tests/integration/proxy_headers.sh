@@ -8,7 +8,8 @@
 # Route naming sipd that it takes off (16.4).  A second INVITE arrives as if from an upstream
 # proxy: two Vias (one compact), an upstream Record-Route (sipd's must go above it) and a
 # pre-loaded Route to sipd.  The callee's 180, 200 and 486, with odd headers of their own, must
-# reach the caller byte for byte once sipd's Via is removed (16.7 step 3).
+# reach the caller byte for byte once sipd's Via is removed (16.7 step 3).  A callee that puts
+# all Via values in one field (7.3.1) gets only sipd's value removed from it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 
@@ -59,7 +60,7 @@ t=0 0
 m=audio 5000 RTP/AVP 0
 a=x-last-line-without-crlf
 EOF
-caller alice --request "$TMP/invite1" --bye
+dial alice --request "$TMP/invite1" --bye
 
 # ---- 2: as if from an upstream proxy: two Vias, a Record-Route below, a Route to sipd ---------------
 crlf >"$TMP/invite2" <<EOF
@@ -78,7 +79,7 @@ Content-Length: 0
 
 
 EOF
-caller carol --request "$TMP/invite2"
+dial carol --request "$TMP/invite2"
 
 # compare_request SENT RECEIVED WANT-RURI: the header fields of RECEIVED, less sipd's top Via,
 # its Record-Route and Max-Forwards, are SENT's less Max-Forwards and a Route naming sipd, byte
@@ -174,5 +175,35 @@ if [ -n "$a" ] && [ -n "$i" ]; then
 fi
 same "$(nmsgs carol in 486/INVITE)" 1 "INVITE 2: the caller got the 486 once (its ACK stopped retransmissions)"
 
-[ "$FAILS" -eq 0 ] || { show alice; show bob; show carol; show bob486; }
+# ---- 3: the callee puts every Via in one field (RFC 3261 7.3.1) ---------------------------------------
+callee bobj "sip:bobj@127.0.0.1:$PORT" --invite 180,486@0.2 --join-vias --resp-headers "$TMP/resp-headers"
+dial dave --to "sip:bobj@127.0.0.1:$PORT"
+# joined_ok SENT RECEIVED: RECEIVED's Via values are SENT's less the first, every other field
+# byte for byte
+joined_ok() {
+	"$PYTHON" - "$@" <<'EOF'
+import os, sys
+sys.path.insert(0, os.environ["TMP"])
+import peer
+s_start, s_fields, s_body = peer.split(open(sys.argv[1], "rb").read())
+r_start, r_fields, r_body = peer.split(open(sys.argv[2], "rb").read())
+vals = lambda fields: [v for f in fields if peer.fname(f) == "via" for v in peer.split_commas(peer.fvalue(f))]
+rest = lambda fields: [f for f in fields if peer.fname(f) != "via"]
+bad = []
+if vals(r_fields) != vals(s_fields)[1:]:
+    bad.append("Via values %r, want %r" % (vals(r_fields), vals(s_fields)[1:]))
+if (r_start, rest(r_fields), r_body) != (s_start, rest(s_fields), s_body):
+    bad.append("the rest differs: sent %r, received %r" % ((s_start, rest(s_fields), s_body),
+                                                           (r_start, rest(r_fields), r_body)))
+for b in bad:
+    print("    " + b)
+sys.exit(1 if bad else 0)
+EOF
+}
+check_pair "joined Vias: the 180 reaches the caller with only sipd's Via value removed" joined_ok \
+    "$(one bobj out 180/INVITE)" "$(one dave in 180/INVITE)"
+check_pair "joined Vias: the 486 reaches the caller with only sipd's Via value removed" joined_ok \
+    "$(one bobj out 486/INVITE)" "$(one dave in 486/INVITE)"
+
+[ "$FAILS" -eq 0 ] || { show alice; show bob; show carol; show bob486; show dave; show bobj; }
 finish

@@ -12,7 +12,7 @@
 #                                              that port; returns once the 200 arrived.  AOR -:
 #                                              a phone that does not register (--port N to
 #                                              listen where another one's Contact points)
-#   caller NAME [peer.py uac options...]       run a caller in $TMP/NAME to completion
+#   dial NAME [peer.py uac options...]         run a caller in $TMP/NAME to completion
 #   register NAME LPORT AOR CONTACT [EXPIRES]  REGISTER from LPORT with sipsend.py; prints the status
 #   msgs NAME in|out WHAT                      paths of NAME's messages: WHAT is a method
 #                                              (INVITE) or CODE/METHOD (487/INVITE, 1xx/INVITE)
@@ -33,13 +33,16 @@
 # peer.py uas: registers (REGISTER from its own port, To/From AOR, Contact --contact), then
 # answers: INVITE with the --invite plan (comma-separated CODE[@SECONDS], e.g. "180,200@1":
 # 180 at once, 200 a second later; "180" rings for ever), CANCEL with 200 then 487 to a pending
-# INVITE (481 when none matches), any other request with 200.  Final responses to INVITE are
-# retransmitted (Timer G, and 2xx per 13.3.1.4) until the ACK.  Responses copy Via, Record-Route,
-# From, Call-ID and CSeq from the request byte for byte and carry X-Peer: NAME.
+# INVITE (481 when none matches; --ignore-cancel: no 487), any other request with 200.  Final
+# responses to INVITE are retransmitted (Timer G, and 2xx per 13.3.1.4) until the ACK;
+# --hangup S: a BYE S seconds after the ACK of a 200, along the INVITE's Record-Route.  Responses
+# copy Via (--join-vias: all values in one field), Record-Route, From, Call-ID and CSeq from the
+# request byte for byte and carry X-Peer: NAME.
 # peer.py uac: sends one INVITE (or --request FILE, sipsend.py --subst words allowed), retransmits
 # it (Timer A), CANCELs it --cancel-after seconds after the first provisional response, ACKs the
-# final response (a 2xx end to end along the Record-Route route set, to the Contact), then
-# (--bye) sends a BYE the same way; lingers --linger seconds for strays.
+# final response (a 2xx end to end along the Record-Route route set, to the Contact, each 2xx
+# dialog, after --ack-delay), then (--bye) sends a BYE the same way on each; answers requests
+# to it (a BYE from the callee) with 200; lingers --linger seconds for strays.
 
 [ -n "${TESTDIR:-}" ] || { echo "proxy_lib.sh is sourced by the proxy tests, it is not a test"; exit 77; }
 
@@ -78,8 +81,8 @@ callee() {
 	fi
 }
 
-# caller NAME [uac options...]
-caller() {
+# dial NAME [uac options...]: a caller
+dial() {
 	_cn=$1
 	shift
 	mkdir -p "$TMP/$_cn"
@@ -290,6 +293,7 @@ class UAS(Peer):
         super().__init__(a)
         self.invites = {}     # branch -> state dict
         self.registered = False
+        self.bye_final = None
         self.plan = []
         for item in a.invite.split(","):
             code, _, at = item.strip().partition("@")
@@ -325,9 +329,13 @@ class UAS(Peer):
     def response(self, req, code, reason, totag=None, body=b"", ctype=None, dialog=False):
         _, fields, _ = split(req)
         out = [("SIP/2.0 %d %s" % (code, reason)).encode()]
+        vias = [fvalue(f) for f in fields if fname(f) == "via"]
         for f in fields:
             n = fname(f)
-            if n in ("via", "from", "call-id", "cseq") or (dialog and n == "record-route"):
+            if n == "via" and self.a.join_vias:
+                if f is next(x for x in fields if fname(x) == "via"):
+                    out.append(("Via: " + ", ".join(vias)).encode("latin-1"))
+            elif n in ("via", "from", "call-id", "cseq") or (dialog and n == "record-route"):
                 out.append(f)
             elif n == "to":
                 out.append(f if totag is None or tag_of(fvalue(f)) else f + b";tag=" + totag.encode())
@@ -343,6 +351,8 @@ class UAS(Peer):
         if status(data):
             if cseq(data)[1] == "REGISTER" and status(data) >= 200:
                 self.registered = status(data) == 200
+            if cseq(data)[1] == "BYE" and status(data) >= 200:
+                self.bye_final = status(data)
             return
         m = method(data)
         if m == "INVITE":
@@ -353,6 +363,8 @@ class UAS(Peer):
                 st = next((s for s in self.invites.values()
                            if first(s["req"], "call-id") == first(data, "call-id")), None)
             if st is not None:
+                if self.a.hangup is not None and st["final"] == 200 and not st["acked"]:
+                    self.later(self.a.hangup, lambda: self.hangup(st))
                 st["acked"] = True
         elif m == "CANCEL":
             st = self.invites.get(branch(data))
@@ -360,10 +372,28 @@ class UAS(Peer):
                 self.send(self.response(data, 481, "Call/Transaction Does Not Exist", "c"), src)
                 return
             self.send(self.response(data, 200, "OK", st["tag"]), src)
-            if st["final"] is None:
+            if st["final"] is None and not self.a.ignore_cancel:
                 self.final(st, 487, "Request Terminated")
         else:
             self.send(self.response(data, 200, "OK", "%s-%d" % (self.a.name, self.n)), src)
+
+    def hangup(self, st):
+        """BYE from the callee's side of the dialog (RFC 3261 12.1.1, 12.2.1.1): to the
+        caller's Contact, along the INVITE's Record-Route in order, to the first hop."""
+        inv = st["req"]
+        routes = []
+        for v in values(inv, "record-route"):
+            routes += split_commas(v)
+        lines = ["BYE %s SIP/2.0" % uri_of(first(inv, "contact")),
+                 "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-bye-%s" % (
+                     self.a.bind, self.lport, os.urandom(4).hex()),
+                 "Max-Forwards: 70"]
+        lines += ["Route: " + r for r in routes]
+        lines += ["From: %s;tag=%s" % (first(inv, "to"), st["tag"]), "To: " + first(inv, "from"),
+                  "Call-ID: " + first(inv, "call-id"), "CSeq: 1 BYE", "Content-Length: 0"]
+        bye = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.send(bye)
+        self.retransmit(bye, None, lambda: self.bye_final is not None, limit=4.0)
 
     def on_invite(self, data, src):
         b = branch(data)
@@ -415,8 +445,8 @@ class UAC(Peer):
         self.done = False
         self.provisional = False
         self.acked_2xx = {}   # to-tag -> ACK bytes
-        self.cancel_sent = False
-        self.bye = None
+        self.byes = {}        # branch -> BYE, one per 2xx dialog
+        self.bye_done = set()
 
     def invite(self):
         a = self.a
@@ -489,21 +519,29 @@ class UAC(Peer):
                 return
             tag = tag_of(first(data, "to"))
             if tag in self.acked_2xx:             # a retransmitted 2xx: the same ACK again
-                self.send(self.acked_2xx[tag])
+                if self.acked_2xx[tag] is not None:
+                    self.send(self.acked_2xx[tag])
                 return
+            self.acked_2xx[tag] = None
             ack = self.dialog_request("ACK", data, self.req_cseq())
-            self.acked_2xx[tag] = ack
-            self.send(ack)
-            if self.a.bye and self.bye is None:
-                self.bye = self.dialog_request("BYE", data, self.req_cseq() + 1)
-                self.later(0.2, lambda: (self.send(self.bye), self.retransmit(
-                    self.bye, None, lambda: "BYE" in self.finals, limit=4.0)))
-            elif not self.a.bye:
-                self.done = True
+            self.later(self.a.ack_delay, lambda: self.ack(tag, ack, data))
         elif code >= 200:
             self.finals.setdefault(meth, code)
             if meth == "BYE":
-                self.done = True
+                self.bye_done.add(branch(data))
+                self.done = len(self.bye_done) == len(self.byes)
+
+    def ack(self, tag, ack, resp):
+        """ACK a 2xx dialog (after --ack-delay); with --bye, a BYE for it 0.2 s later."""
+        self.acked_2xx[tag] = ack
+        self.send(ack)
+        if self.a.bye:
+            bye = self.dialog_request("BYE", resp, self.req_cseq() + 1)
+            self.byes[branch(bye)] = bye
+            self.later(0.2, lambda: (self.send(bye), self.retransmit(
+                bye, None, lambda: branch(bye) in self.bye_done, limit=4.0)))
+        else:
+            self.done = True
 
     def req_cseq(self):
         return cseq(self.req)[0]
@@ -601,7 +639,8 @@ def main():
         p.add_argument("--port", type=int, default=0)
         p.add_argument("--name", required=True)
         p.add_argument("--dir", required=True)
-        p.add_argument("--time", type=float, default=20.0)
+        p.add_argument("--time", type=float, default=60.0 if name == "uas" else 20.0,
+                       help="seconds to live at most")
     p = sub.choices["uas"]
     p.add_argument("--aor", required=True, help="the AOR to register, - for none")
     p.add_argument("--bind", default="127.0.0.1", help="local address (127.0.0.1)")
@@ -609,11 +648,15 @@ def main():
     p.add_argument("--expires", type=int, default=300)
     p.add_argument("--invite", default="180,200@0.5", help="CODE[@SECONDS],...")
     p.add_argument("--resp-headers", help="file of header lines added to every response")
+    p.add_argument("--join-vias", action="store_true", help="all Vias in one field in responses")
+    p.add_argument("--ignore-cancel", action="store_true", help="200 to a CANCEL, but no 487")
+    p.add_argument("--hangup", type=float, help="BYE this long after the ACK of a 200")
     p = sub.choices["uac"]
     p.add_argument("--to", help="Request-URI and To of a generated INVITE")
     p.add_argument("--request", help="an INVITE to send (sipsend.py --subst words)")
     p.add_argument("--cancel-after", type=float)
-    p.add_argument("--bye", action="store_true")
+    p.add_argument("--bye", action="store_true", help="BYE each 2xx dialog after its ACK")
+    p.add_argument("--ack-delay", type=float, default=0.0, help="wait this long to ACK a 2xx")
     p.add_argument("--linger", type=float, default=1.5)
     p = sub.add_parser("find")
     p.add_argument("dir")
@@ -658,5 +701,4 @@ def main():
 if __name__ == "__main__":
     sys.exit(main())
 PEER_EOF
-TESTDIR=$TESTDIR
-export TESTDIR
+export TESTDIR	# peer.py imports sipsend.py from there

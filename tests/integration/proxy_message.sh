@@ -102,15 +102,19 @@ f=$(msgs carol-phone in MESSAGE | head -n 1)
 [ -n "$f" ] && same "$(startline "$f")" "MESSAGE sip:carol@127.0.0.1:$CPORT SIP/2.0" "... Request-URI: her Contact"
 # dave registers from 127.0.0.1, his Contact names 127.0.0.2 (behind a NAT, as sipd sees it):
 # the MESSAGE goes to where the REGISTER came from; dave-contact listens at the Contact
-callee dave-contact - --bind 127.0.0.2 --port "$(free_port)"
-DPORT=$CALLEE_PORT
-callee dave "sip:dave@127.0.0.1:$PORT" --contact "sip:dave@127.0.0.2:$DPORT"
-message m8 "sip:dave@127.0.0.1:$PORT"
-same "$(statuses m8)" 200 "MESSAGE to dave (NAT'd: Contact host 127.0.0.2, REGISTER from 127.0.0.1): one 200"
-same "$(nmsgs dave in MESSAGE) $(nmsgs dave-contact in MESSAGE)" "1 0" \
-    "... it reached the address his REGISTER came from, not his Contact"
-f=$(msgs dave in MESSAGE | head -n 1)
-[ -n "$f" ] && same "$(startline "$f")" "MESSAGE sip:dave@127.0.0.2:$DPORT SIP/2.0" "... Request-URI: his Contact"
+if "$PYTHON" -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).bind(("127.0.0.2", 0))' 2>/dev/null; then
+	callee dave-contact - --bind 127.0.0.2 --port "$(free_port)"
+	DPORT=$CALLEE_PORT
+	callee dave "sip:dave@127.0.0.1:$PORT" --contact "sip:dave@127.0.0.2:$DPORT"
+	message m8 "sip:dave@127.0.0.1:$PORT"
+	same "$(statuses m8)" 200 "MESSAGE to dave (NAT'd: Contact host 127.0.0.2, REGISTER from 127.0.0.1): one 200"
+	same "$(nmsgs dave in MESSAGE) $(nmsgs dave-contact in MESSAGE)" "1 0" \
+	    "... it reached the address his REGISTER came from, not his Contact"
+	f=$(msgs dave in MESSAGE | head -n 1)
+	[ -n "$f" ] && same "$(startline "$f")" "MESSAGE sip:dave@127.0.0.2:$DPORT SIP/2.0" "... Request-URI: his Contact"
+else
+	say "note: 127.0.0.2 cannot be bound here; the NAT'd-binding check is left out"
+fi
 
 [ "$FAILS" -eq 0 ] || for p in bob carol carol-phone dave dave-contact; do show "$p"; done
 finish
