@@ -52,7 +52,6 @@ struct call {
 	int		 nb;
 	int		 pending;
 	int		 answered;	/* a 2xx (or the final) went upstream */
-	int		 best;		/* index of the best final response so far, -1 none */
 	char		*bestbuf;
 	size_t		 bestlen;
 	int		 beststatus;
@@ -686,7 +685,6 @@ forward(struct txn *st, struct sipmsg *m, struct target *targets, int n, int dro
 	c = xcalloc(1, sizeof(*c));
 	c->st = txn_ref(st);
 	c->req = sipmsg_ref(m);
-	c->best = -1;
 	c->drop = drop_routes;
 	if (m->method == SIP_INVITE)
 		txn_reply(st, 100, NULL, NULL, NULL, NULL, 0);	/* at once (16.2) */

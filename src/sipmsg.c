@@ -378,9 +378,7 @@ static int
 check_via_one(const char *p, size_t n, void *arg)
 {
 	struct via_info vi;
-	int *first = arg;
 
-	(void)first;
 	return grammar_via(p, n, &vi);
 }
 

@@ -193,6 +193,30 @@ probe_ok() {
 	probe "${1:-udp}" 2 | grep -q '^SIP/2.0 200 '
 }
 
+# launch_sipd WHAT: start sipd on $TMP/sipd.conf and wait until it answers an OPTIONS.
+# Returns 0 when up, 2 when it exited at once after a failed bind (the caller may try another
+# port), and fails the test otherwise.
+launch_sipd() {
+	echo "==== $1 (port $PORT)" >>"$TMP/sipd.log"
+	$ORPHAN_GUARD "$SIPD" -f -c "$TMP/sipd.conf" >>"$TMP/sipd.log" 2>&1 &
+	SIPD_PID=$!
+	_i=0
+	while [ $_i -lt 40 ]; do	# up to ~10 s
+		if ! kill -0 "$SIPD_PID" 2>/dev/null; then
+			wait "$SIPD_PID"; _st=$?
+			SIPD_PID=
+			tail -n 5 "$TMP/sipd.log" | grep -q "bind" && return 2
+			fail "sipd exited with status $_st at $1"
+		fi
+		if probe udp 0.25 | grep -q '^SIP/2.0 '; then
+			say "sipd (pid $SIPD_PID) is up on 127.0.0.1:$PORT ($1)"
+			return 0
+		fi
+		_i=$((_i + 1))
+	done
+	fail "sipd (pid $SIPD_PID) does not answer OPTIONS on udp:127.0.0.1:$PORT ($1)"
+}
+
 # start_sipd [extra config lines...]: write $TMP/sipd.conf, start sipd, wait until it answers.
 start_sipd() {
 	_try=0
@@ -200,26 +224,7 @@ start_sipd() {
 		_try=$((_try + 1))
 		PORT=$(free_port) || fail "no free port found"
 		write_config "$TMP/sipd.conf" "$@"
-		echo "==== start $_try (port $PORT)" >>"$TMP/sipd.log"
-		$ORPHAN_GUARD "$SIPD" -f -c "$TMP/sipd.conf" >>"$TMP/sipd.log" 2>&1 &
-		SIPD_PID=$!
-		_i=0
-		while [ $_i -lt 40 ]; do	# up to ~10 s
-			if ! kill -0 "$SIPD_PID" 2>/dev/null; then
-				wait "$SIPD_PID"; _st=$?
-				SIPD_PID=
-				if tail -n 5 "$TMP/sipd.log" | grep -q "bind" && [ $_try -lt 3 ]; then
-					continue 2	# lost a race for the port: try another
-				fi
-				fail "sipd exited with status $_st at start-up"
-			fi
-			if probe udp 0.25 | grep -q '^SIP/2.0 '; then
-				say "sipd (pid $SIPD_PID) is up on 127.0.0.1:$PORT"
-				return 0
-			fi
-			_i=$((_i + 1))
-		done
-		fail "sipd (pid $SIPD_PID) does not answer OPTIONS on udp:127.0.0.1:$PORT"
+		launch_sipd "start $_try" && return 0	# a lost race for the port: try another
 	done
 	fail "sipd could not bind a port after 3 tries"
 }
@@ -281,21 +286,5 @@ wait_log() {
 # restart_sipd: start sipd again with the existing $TMP/sipd.conf (same ports, same database),
 # after stop_sipd or a kill; waits until it answers.
 restart_sipd() {
-	echo "==== restart (port $PORT)" >>"$TMP/sipd.log"
-	$ORPHAN_GUARD "$SIPD" -f -c "$TMP/sipd.conf" >>"$TMP/sipd.log" 2>&1 &
-	SIPD_PID=$!
-	_i=0
-	while [ $_i -lt 40 ]; do	# up to ~10 s
-		if ! kill -0 "$SIPD_PID" 2>/dev/null; then
-			wait "$SIPD_PID"; _st=$?
-			SIPD_PID=
-			fail "sipd exited with status $_st at restart"
-		fi
-		if probe udp 0.25 | grep -q '^SIP/2.0 '; then
-			say "sipd (pid $SIPD_PID) is up again on 127.0.0.1:$PORT"
-			return 0
-		fi
-		_i=$((_i + 1))
-	done
-	fail "restarted sipd (pid $SIPD_PID) does not answer OPTIONS on udp:127.0.0.1:$PORT"
+	launch_sipd restart || fail "sipd could not bind its ports again at restart"
 }

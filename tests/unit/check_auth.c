@@ -3,6 +3,8 @@
  * nonce-count expiry.  The client side is computed here with OpenSSL directly, so auth.c is
  * checked against an independent implementation that itself reproduces the RFC examples. */
 #include <check.h>
+
+#include "check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -701,14 +703,4 @@ auth_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(auth_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(auth_suite)

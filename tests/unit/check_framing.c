@@ -1,6 +1,8 @@
 /* check_framing.c - framing_scan: splitting a TCP byte stream into SIP messages by
  * Content-Length (RFC 3261 18.3, 7.5) and keep-alives (RFC 5626 3.5.1). */
 #include <check.h>
+
+#include "check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,14 +289,4 @@ framing_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(framing_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(framing_suite)

@@ -1,6 +1,8 @@
 /* check_grammar.c - the strict RFC 3261 25.1 checks: via-parm, name-addr / addr-spec,
  * Request-URI, unsigned integers (with RFC 4475 / RFC 5118 cases). */
 #include <check.h>
+
+#include "check_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -373,14 +375,4 @@ grammar_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(grammar_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(grammar_suite)

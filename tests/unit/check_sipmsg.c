@@ -4,6 +4,8 @@
  * The corpus tests read /work/shared/conformance (found as $SRCDIR/../shared/conformance, or
  * $srcdir/.., or /work/shared/conformance); they are left out when it is not there. */
 #include <check.h>
+
+#include "check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1128,14 +1130,4 @@ sipmsg_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(sipmsg_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(sipmsg_suite)
