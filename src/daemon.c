@@ -177,6 +177,7 @@ out:
 	if (ev_shutdown_poll)
 		event_free(ev_shutdown_poll);
 	store_close();		/* commits what is queued; answers the REGISTERs waiting on it */
+	proxy_shutdown();
 	registrar_shutdown();
 	auth_shutdown();
 	txn_shutdown();

@@ -61,6 +61,7 @@ struct call {
 	int		 nlater;
 	int		 drop;		/* own Route values removed from the copies */
 	int		 cancelled;
+	struct call	*prev, *next;	/* every live call, for shutdown */
 };
 
 /* One hop a request goes to: the URI to put in the Request-URI and where to send it. */
@@ -72,6 +73,7 @@ struct target {
 };
 
 static struct event_base *proxy_base;
+static struct call	*calls;		/* live calls */
 
 /* Is this a dialog-creating method that gets Record-Route (16.6 step 4)? */
 static int
@@ -361,6 +363,12 @@ make_rr(const struct sipmsg *m, const struct sip_peer *dst, struct buf *rr)
 static void
 call_free(struct call *c)
 {
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		calls = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	for (int i = 0; i < c->nb; i++) {
 		if (c->b[i].ct != NULL) {
 			txn_client_detach(c->b[i].ct);
@@ -683,6 +691,9 @@ forward(struct txn *st, struct sipmsg *m, struct target *targets, int n, int dro
 	if (check_caller(st, m) == -1)
 		return;
 	c = xcalloc(1, sizeof(*c));
+	if ((c->next = calls) != NULL)
+		calls->prev = c;
+	calls = c;
 	c->st = txn_ref(st);
 	c->req = sipmsg_ref(m);
 	c->drop = drop_routes;
@@ -897,6 +908,13 @@ proxy_ack(struct txn *unused, struct sipmsg *m)
 		return;		/* an ACK for us, or nowhere to go: absorbed */
 	if (routed_target(m, drop, &t) == 0)
 		stateless_forward(m, &t, drop);
+}
+
+void
+proxy_shutdown(void)
+{
+	while (calls != NULL)
+		call_free(calls);
 }
 
 void
