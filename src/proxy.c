@@ -42,6 +42,7 @@ struct branch {
 	int		 provisional;	/* got a 1xx: a CANCEL may be sent */
 	int		 cancel;	/* CANCEL wanted */
 	int		 status;	/* final status, 0 while pending */
+	char		*challenges;	/* WWW-/Proxy-Authenticate lines of its 401/407 */
 };
 
 /* The proxy's state for one server transaction. */
@@ -55,6 +56,7 @@ struct call {
 	char		*bestbuf;
 	size_t		 bestlen;
 	int		 beststatus;
+	int		 bestidx;	/* branch of the best response, -1 none */
 	struct event	*linger;	/* keeps the call until late 2xx retransmissions are done */
 	struct event	*timer_c;	/* RFC 3261 16.6 step 11 */
 	struct target	*later;		/* serial forking: the q-groups not tried yet */
@@ -375,6 +377,7 @@ call_free(struct call *c)
 			txn_unref(c->b[i].ct);
 		}
 		free(c->b[i].sent);
+		free(c->b[i].challenges);
 	}
 	if (c->linger)
 		event_free(c->linger);
@@ -409,6 +412,13 @@ call_finish(struct call *c)
 	evtimer_add(c->linger, &tv);
 }
 
+/* Responses that tell the caller how to retry: preferred within 4xx (16.7 step 6). */
+static int
+informative(int st)
+{
+	return st == 401 || st == 407 || st == 415 || st == 420 || st == 484;
+}
+
 /* 16.7 step 6: which final response is better (lower class; 6xx beats all). */
 static int
 better(int a, int b)
@@ -419,7 +429,48 @@ better(int a, int b)
 		return b / 100 != 6;
 	if (b / 100 == 6)
 		return 0;
+	if (a / 100 == b / 100)
+		return a / 100 == 4 && informative(a) && !informative(b);
 	return a / 100 < b / 100;
+}
+
+/* The challenge header lines of a 401/407, kept for aggregation (16.7 step 7). */
+static char *
+challenge_lines(const struct sipmsg *resp)
+{
+	struct buf b;
+	static const enum hdr_id ids[] = { HDR_WWW_AUTHENTICATE, HDR_PROXY_AUTHENTICATE };
+
+	buf_init(&b, 256);
+	for (size_t k = 0; k < 2; k++)
+		for (const struct sip_hdr *h = sipmsg_hdr(resp, ids[k], NULL); h != NULL;
+		    h = sipmsg_hdr(resp, ids[k], h)) {
+			buf_add(&b, resp->raw + h->off, h->len);
+			if (resp->raw[h->off + h->len - 1] != '\n')
+				buf_adds(&b, "\r\n");
+		}
+	return buf_take(&b, NULL);
+}
+
+/* 16.7 step 7: a 401/407 going upstream carries the challenges of every other branch's
+ * 401/407 too, so the caller can answer all the realms at once. */
+static void
+aggregate_challenges(struct call *c)
+{
+	struct buf b;
+	const char *eol;
+
+	if ((c->beststatus != 401 && c->beststatus != 407) || c->bestbuf == NULL ||
+	    (eol = memchr(c->bestbuf, '\n', c->bestlen)) == NULL)
+		return;
+	buf_init(&b, c->bestlen + 512);
+	buf_add(&b, c->bestbuf, (size_t)(eol + 1 - c->bestbuf));
+	for (int i = 0; i < c->nb; i++)
+		if (i != c->bestidx && c->b[i].challenges != NULL)
+			buf_adds(&b, c->b[i].challenges);
+	buf_add(&b, eol + 1, c->bestlen - (size_t)(eol + 1 - c->bestbuf));
+	free(c->bestbuf);
+	c->bestbuf = buf_take(&b, &c->bestlen);
 }
 
 /* Build a CANCEL for a branch (RFC 3261 9.1) from the request that went out. */
@@ -500,6 +551,7 @@ send_best(struct call *c)
 	if (c->answered)
 		return;
 	c->answered = 1;
+	aggregate_challenges(c);
 	if (c->bestbuf != NULL) {
 		txn_reply_raw(c->st, c->beststatus, c->bestbuf, c->bestlen);
 		c->bestbuf = NULL;
@@ -588,10 +640,13 @@ branch_cb(struct txn *ct, struct sipmsg *resp, int status, void *arg)
 			return;
 		br->status = status;
 		c->pending--;
+		if (resp != NULL && (status == 401 || status == 407))
+			br->challenges = challenge_lines(resp);
 		if (better(status, c->beststatus) && (status != 408 || resp != NULL || !c->beststatus)) {
 			free(c->bestbuf);
 			c->bestbuf = resp ? proxy_strip_via(resp, &c->bestlen) : NULL;
 			c->beststatus = status;
+			c->bestidx = (int)(br - c->b);
 		}
 		if (status / 100 == 6)
 			cancel_others(c, -1);
@@ -696,6 +751,7 @@ forward(struct txn *st, struct sipmsg *m, struct target *targets, int n, int dro
 	calls = c;
 	c->st = txn_ref(st);
 	c->req = sipmsg_ref(m);
+	c->bestidx = -1;
 	c->drop = drop_routes;
 	if (m->method == SIP_INVITE)
 		txn_reply(st, 100, NULL, NULL, NULL, NULL, 0);	/* at once (16.2) */

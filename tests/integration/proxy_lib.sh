@@ -13,7 +13,10 @@
 #                                              a phone that does not register (--port N to
 #                                              listen where another one's Contact points)
 #   dial NAME [peer.py uac options...]         run a caller in $TMP/NAME to completion
-#   register NAME LPORT AOR CONTACT [EXPIRES]  REGISTER from LPORT with sipsend.py; prints the status
+#   register NAME LPORT AOR CONTACT [EXPIRES] [PARAMS]  REGISTER from LPORT with sipsend.py;
+#                                              prints the status (PARAMS: after the Contact's >,
+#                                              e.g. ";q=0.5")
+#   mtime FILE                                 FILE's modification time, seconds (float)
 #   msgs NAME in|out WHAT                      paths of NAME's messages: WHAT is a method
 #                                              (INVITE) or CODE/METHOD (487/INVITE, 1xx/INVITE)
 #   nmsgs NAME in|out WHAT                     how many of them
@@ -90,7 +93,7 @@ dial() {
 	    >"$TMP/$_cn/stdout" 2>&1
 }
 
-# register NAME LPORT AOR CONTACT [EXPIRES]: one REGISTER over UDP from 127.0.0.1:LPORT, without
+# register NAME LPORT AOR CONTACT [EXPIRES] [PARAMS]: one REGISTER over UDP from 127.0.0.1:LPORT, without
 # authentication; prints the final status code (or nothing).  The request is in $TMP/NAME.req,
 # what came back in $TMP/NAME.resp.
 register() {
@@ -103,7 +106,7 @@ register() {
 		printf 'To: <%s>\r\n' "$_ra"
 		printf 'Call-ID: [call_id]@reg\r\n'
 		printf 'CSeq: 1 REGISTER\r\n'
-		printf 'Contact: <%s>\r\n' "$_rc"
+		printf 'Contact: <%s>%s\r\n' "$_rc" "${6:-}"
 		printf 'Expires: %s\r\n' "$_re"
 		printf 'Content-Length: 0\r\n\r\n'
 	} >"$TMP/$_rn.req"
@@ -120,6 +123,7 @@ codes() {
 nmsgs() { msgs "$@" | grep -c .; }
 sipp_split() { $PEER sipptrace "$1" "$TMP/$2"; }
 hdr() { $PEER hdr "$1" "$2"; }
+mtime() { "$PYTHON" -c 'import os, sys; print("%.6f" % os.path.getmtime(sys.argv[1]))' "$1"; }
 startline() { head -n 1 "$1" | tr -d '\r'; }
 body() { $PEER body "$1"; }
 respcmp() { $PEER respcmp "$1" "$2"; }
