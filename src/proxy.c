@@ -31,6 +31,8 @@
 
 struct call;
 
+static void proxy_route(struct txn *, struct sipmsg *);
+
 /* One forwarded copy (16.6) and its client transaction. */
 struct branch {
 	struct call	*call;
@@ -551,6 +553,11 @@ send_best(struct call *c)
 	if (c->answered)
 		return;
 	c->answered = 1;
+	if (c->req->method != SIP_INVITE && c->bestbuf == NULL && c->beststatus == 408) {
+		/* RFC 4320 4.2: no 408 to a non-INVITE; the client times out by itself */
+		txn_server_drop(c->st);
+		return;
+	}
 	aggregate_challenges(c);
 	if (c->bestbuf != NULL) {
 		txn_reply_raw(c->st, c->beststatus, c->bestbuf, c->bestlen);
@@ -580,7 +587,8 @@ next_group(struct call *c)
 	return started;
 }
 
-/* Timer C: the INVITE rang too long; cancel, and count every pending branch as 408. */
+/* Timer C (16.6 step 11): a branch that rang is CANCELled (its 487 then ends it); one
+ * that never answered at all counts as if it had received a 408. */
 static void
 timer_c_fired(evutil_socket_t fd, short what, void *arg)
 {
@@ -592,10 +600,13 @@ timer_c_fired(evutil_socket_t fd, short what, void *arg)
 		struct branch *br = &c->b[i];
 		if (br->status != 0)
 			continue;
-		cancel_branch(br);
+		if (br->provisional) {
+			cancel_branch(br);
+			continue;
+		}
 		br->status = 408;
 		c->pending--;
-		if (better(408, c->beststatus) && c->beststatus == 0)
+		if (c->beststatus == 0)
 			c->beststatus = 408;
 	}
 	if (c->pending == 0) {
@@ -873,8 +884,87 @@ routed_target(struct sipmsg *m, int drop, struct target *t)
 	return uri_peer(m->ruri, &t->dst);		/* none left: the Request-URI itself */
 }
 
+/* The last Route value's URI, and where its value starts and ends in m->raw. */
+static int
+last_route(const struct sipmsg *m, char *uri, size_t ulen, size_t *from, size_t *to)
+{
+	const struct sip_hdr *h = NULL, *last = NULL;
+
+	while ((h = sipmsg_hdr(m, HDR_ROUTE, h)) != NULL)
+		last = h;
+	if (last == NULL)
+		return -1;
+	const char *p = m->raw + last->voff;
+	size_t s = 0, e, prev_end = 0;
+	for (;;) {
+		e = grammar_next_comma(p, s, last->vlen);
+		if (e >= last->vlen)
+			break;
+		prev_end = e;
+		s = e + 1;
+	}
+	struct nameaddr_info ni;
+	if (grammar_nameaddr(p + s, e - s, 0, &ni) == -1 || ni.uri.len >= ulen)
+		return -1;
+	memcpy(uri, p + s + ni.uri.off, ni.uri.len);
+	uri[ni.uri.len] = '\0';
+	/* the whole header line when it holds one value, else ", value" */
+	*from = s == 0 ? last->off : last->voff + prev_end;
+	*to = s == 0 ? last->off + last->len : last->voff + last->vlen;
+	return 0;
+}
+
+/* 16.4: a strict-routing previous hop put our Record-Route URI in the Request-URI and the
+ * remote target last in Route.  Rebuild the request the loose-routing way: the last Route
+ * value becomes the Request-URI.  Returns the new message, or NULL when not the case. */
+static struct sipmsg *
+unstrict(struct sipmsg *m)
+{
+	char uri[1024];
+	size_t from, to;
+	struct buf b;
+	struct sip_err err;
+
+	if (!uri_is_us(m->ruri, strlen(m->ruri)) ||
+	    last_route(m, uri, sizeof(uri), &from, &to) == -1)
+		return NULL;
+	buf_init(&b, m->len);
+	buf_printf(&b, "%s %s SIP/2.0\r\n", m->method_name, uri);
+	size_t hstart = m->sline_len;
+	while (hstart < m->len && m->raw[hstart] != '\n')
+		hstart++;
+	hstart++;
+	buf_add(&b, m->raw + hstart, from - hstart);
+	buf_add(&b, m->raw + to, m->len - to);
+	struct sipmsg_limits lim = { b.len + 1, 1024, b.len + 1 };
+	struct sipmsg *n = sipmsg_parse(b.p, b.len, 0, &lim, &err);
+	buf_free(&b);
+	if (n == NULL || err.status != 0) {
+		sipmsg_unref(n);
+		return NULL;
+	}
+	n->src = m->src;
+	return n;
+}
+
 void
 proxy_request(struct txn *t, struct sipmsg *m)
+{
+	struct sipmsg *fixed = unstrict(m);
+
+	if (fixed != NULL) {
+		log_debug("proxy call-id=%s: strict-routed request, Request-URI now %s", m->call_id,
+		    fixed->ruri);
+		proxy_route(t, fixed);
+		sipmsg_unref(fixed);
+		return;
+	}
+	proxy_route(t, m);
+}
+
+/* Route processing and target determination for a request (16.3-16.5). */
+static void
+proxy_route(struct txn *t, struct sipmsg *m)
 {
 	struct target targets[MAX_BRANCHES];
 	struct uri_parts u;

@@ -872,6 +872,13 @@ txn_client_response(struct sipmsg *resp)
 }
 
 void
+txn_server_drop(struct txn *t)
+{
+	if (t->server && t->final_status == 0)
+		txn_terminate(t);
+}
+
+void
 txn_client_detach(struct txn *t)
 {
 	t->cb = NULL;

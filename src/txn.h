@@ -51,6 +51,9 @@ int txn_reply_raw(struct txn *, int status, char *buf, size_t len);
  * tag derives from the request, so the owner, recognising a retransmission itself, answers
  * it identically.  Non-INVITE only (the registrar: no 32 s of state per REGISTER). */
 void txn_set_stateless(struct txn *);
+/* End a server transaction that will get no response (RFC 4320 4.2: a proxy sends no 408 to a
+ * non-INVITE request whose branches all timed out; the client's own timer ends it there). */
+void txn_server_drop(struct txn *);
 /* The request that created the transaction (NULL after the final response of a non-INVITE). */
 struct sipmsg *txn_request(const struct txn *);
 /* A To tag stable for this transaction (for sipd-built responses). */
