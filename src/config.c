@@ -100,6 +100,8 @@ static const struct config_key config_keys[] = {
 	    "1: offer the SHA-256 challenge before MD5; 0: MD5 first, for clients that only read the first."),
 	KLIST("auth.md5_only_agents", md5_only_agents, nmd5_only_agents, "baresip_v0. baresip_v1.", 0, 0,
 	    "User-Agent prefixes (\"_\" matches a space) of clients that fail when offered SHA-256: they get only MD5."),
+	KLIST("dns.servers", dns_servers, ndns_servers, "", 0, 8,
+	    "DNS servers for RFC 3263 lookups, \"ip:port\" or \"ip\" ([ ] = /etc/resolv.conf)."),
 	KINT("proxy.record_route", record_route, 1, 0, 1,
 	    "1: Record-Route dialog-creating requests (in-dialog requests come through sipd); 0: never."),
 	KINT("proxy.serial_forking", serial_forking, 1, 0, 1,

@@ -55,6 +55,10 @@ struct sipd_config {
 	char			**md5_only_agents;	/* auth.md5_only_agents: User-Agent prefixes */
 	int			 nmd5_only_agents;
 
+	/* dns.* */
+	char			**dns_servers;		/* dns.servers: "ip:port" ([] = resolv.conf) */
+	int			 ndns_servers;
+
 	/* proxy.* */
 	int			 record_route;		/* proxy.record_route: 1 always, 0 never */
 	int			 serial_forking;	/* proxy.serial_forking: by q when q-values differ */

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "dns.h"
 #include "domain.h"
 #include "auth.h"
 #include "log.h"
@@ -154,6 +155,8 @@ daemon_run(int foreground)
 	}
 	store_set_commit_interval(cfg->commit_interval_ms);
 	log_notice("database %s (schema version %d)", cfg->db_path, store_version());
+	if (dns_init(base, cfg->dns_servers, cfg->ndns_servers) == -1)
+		log_warnx("dns: resolver unavailable; requests to other domains will fail");
 	proxy_init(base);
 	if (registrar_init(base) == -1 || transport_start(base, cfg) == -1 ||
 	    drop_privileges() == -1) {
@@ -177,6 +180,7 @@ out:
 	if (ev_shutdown_poll)
 		event_free(ev_shutdown_poll);
 	store_close();		/* commits what is queued; answers the REGISTERs waiting on it */
+	dns_shutdown();		/* pending lookups end without calling back */
 	proxy_shutdown();
 	registrar_shutdown();
 	auth_shutdown();

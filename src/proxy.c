@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "config.h"
 #include "dispatch.h"
+#include "dns.h"
 #include "domain.h"
 #include "grammar.h"
 #include "htab.h"
@@ -65,6 +66,7 @@ struct call {
 	int		 nlater;
 	int		 drop;		/* own Route values removed from the copies */
 	int		 cancelled;
+	int		 failover;	/* RFC 3263 targets: the next only after 503 / no answer */
 	struct call	*prev, *next;	/* every live call, for shutdown */
 };
 
@@ -663,7 +665,7 @@ branch_cb(struct txn *ct, struct sipmsg *resp, int status, void *arg)
 			cancel_others(c, -1);
 	}
 	if (c->pending == 0 && !c->answered && !c->cancelled && c->beststatus / 100 != 6 &&
-	    next_group(c) > 0)
+	    (!c->failover || c->beststatus == 503 || c->beststatus == 408) && next_group(c) > 0)
 		return;		/* serial forking: the next q-group rings now */
 	if (c->pending == 0) {
 		send_best(c);
@@ -748,15 +750,12 @@ check_caller(struct txn *t, struct sipmsg *m)
 	return 0;
 }
 
-/* Forward m to targets (16.5 / 16.6); answers 503 when no copy could be sent. */
-static void
-forward(struct txn *st, struct sipmsg *m, struct target *targets, int n, int drop_routes)
+/* A call for server transaction st: the state every branch of it shares. */
+static struct call *
+call_new(struct txn *st, struct sipmsg *m, int drop_routes)
 {
-	struct call *c;
+	struct call *c = xcalloc(1, sizeof(*c));
 
-	if (check_caller(st, m) == -1)
-		return;
-	c = xcalloc(1, sizeof(*c));
 	if ((c->next = calls) != NULL)
 		calls->prev = c;
 	calls = c;
@@ -764,10 +763,25 @@ forward(struct txn *st, struct sipmsg *m, struct target *targets, int n, int dro
 	c->req = sipmsg_ref(m);
 	c->bestidx = -1;
 	c->drop = drop_routes;
-	if (m->method == SIP_INVITE)
+	if (m->method == SIP_INVITE) {
 		txn_reply(st, 100, NULL, NULL, NULL, NULL, 0);	/* at once (16.2) */
-	if (cfg->serial_forking && n > 1 && targets[0].q != targets[n - 1].q) {
-		/* targets come sorted by q, highest first (location.c) */
+		txn_on_cancel(st, on_cancel, c);
+	}
+	return c;
+}
+
+/* Start the branches toward targets (all at once, or q-group by q-group). */
+static void
+call_start(struct call *c, struct target *targets, int n)
+{
+	if (c->cancelled || txn_is_cancelled(c->st)) {
+		c->cancelled = 1;
+		txn_reply(c->st, 487, NULL, NULL, NULL, NULL, 0);
+		call_finish(c);
+		return;
+	}
+	if (n > 1 && targets[0].q != targets[n - 1].q && (cfg->serial_forking || c->failover)) {
+		/* targets come sorted by q, highest first (location.c, dns order) */
 		c->later = xcalloc((size_t)n, sizeof(*c->later));
 		for (int i = 0; i < n; i++) {
 			c->later[i] = targets[i];
@@ -777,22 +791,28 @@ forward(struct txn *st, struct sipmsg *m, struct target *targets, int n, int dro
 		next_group(c);
 	} else {
 		for (int i = 0; i < n && c->nb < MAX_BRANCHES; i++)
-			fork_branch(c, &targets[i], drop_routes);
+			fork_branch(c, &targets[i], c->drop);
 	}
-	if (m->method == SIP_INVITE && c->nb > 0) {
+	if (c->nb == 0) {
+		txn_reply(c->st, 503, "No Route To Target", NULL, NULL, NULL, 0);
+		c->answered = 1;
+		call_finish(c);
+		return;
+	}
+	if (c->req->method == SIP_INVITE) {
 		struct timeval tv = { cfg->timer_c, 0 };
 		c->timer_c = evtimer_new(proxy_base, timer_c_fired, c);
 		evtimer_add(c->timer_c, &tv);
 	}
-	if (c->nb == 0) {
-		txn_reply(st, 503, "No Route To Target", NULL, NULL, NULL, 0);
-		call_free(c);
+}
+
+/* Forward m to targets (16.5 / 16.6); answers 503 when no copy could be sent. */
+static void
+forward(struct txn *st, struct sipmsg *m, struct target *targets, int n, int drop_routes)
+{
+	if (check_caller(st, m) == -1)
 		return;
-	}
-	if (m->method == SIP_INVITE)
-		txn_on_cancel(st, on_cancel, c);
-	if (txn_is_cancelled(st))
-		on_cancel(st, c);
+	call_start(call_new(st, m, drop_routes), targets, n);
 }
 
 /* Targets of a registered AOR: its bindings, reached at their received address (NAT). */
@@ -962,6 +982,61 @@ proxy_request(struct txn *t, struct sipmsg *m)
 	proxy_route(t, m);
 }
 
+/* RFC 3263 lookup done: the servers in order; each gets the request only when the one
+ * before answered 503 or not at all (4.3). */
+static void
+relay_resolved(void *arg, const struct sip_peer *hops, int n)
+{
+	struct call *c = arg;
+	struct target t[DNS_MAX_TARGETS];
+
+	if (n == 0) {
+		if (!c->cancelled)
+			txn_reply(c->st, 503, "No Server For The Domain", NULL, NULL, NULL, 0);
+		c->answered = 1;
+		call_finish(c);
+		return;
+	}
+	memset(t, 0, sizeof(t));
+	for (int i = 0; i < n; i++) {
+		snprintf(t[i].uri, sizeof(t[i].uri), "%s", c->req->ruri);
+		t[i].dst = hops[i];
+		t[i].q = 1000 - i;	/* one at a time, in DNS order */
+	}
+	c->failover = 1;
+	call_start(c, t, n);
+}
+
+/* A request for another domain: sent on for an authenticated local user (or a trusted
+ * peer); anyone else gets 403, so sipd is never an open relay. */
+static void
+relay(struct txn *t, struct sipmsg *m, const struct uri_parts *u, int drop)
+{
+	const struct sip_hdr *f = sipmsg_hdr(m, HDR_FROM, NULL);
+	struct nameaddr_info ni;
+	struct uri_parts fu;
+	char tp[16];
+	int proto = -1;
+
+	if (m->max_forwards == 0) {		/* 16.3 step 3 comes before any policy */
+		txn_reply(t, 483, NULL, NULL, NULL, NULL, 0);
+		return;
+	}
+	if (!trusted(m) && (!cfg->auth_calls || f == NULL ||
+	    grammar_nameaddr(m->raw + f->voff, f->vlen, 0, &ni) == -1 ||
+	    uri_split(m->raw + f->voff + ni.uri.off, ni.uri.len, &fu) == -1 ||
+	    !domain_is_local(fu.host, fu.port))) {
+		txn_reply(t, 403, "Relaying Denied", NULL, NULL, NULL, 0);
+		return;
+	}
+	if (check_caller(t, m) == -1)
+		return;
+	if (uri_param(u, "transport", tp, sizeof(tp)) != NULL)
+		proto = strcasecmp(tp, "tcp") == 0 ? PROTO_TCP : strcasecmp(tp, "udp") == 0 ?
+		    PROTO_UDP : -1;
+	dns_resolve(u->host, u->port, proto, relay_resolved, call_new(t, m, drop));
+}
+
 /* Route processing and target determination for a request (16.3-16.5). */
 static void
 proxy_route(struct txn *t, struct sipmsg *m)
@@ -1006,6 +1081,10 @@ proxy_route(struct txn *t, struct sipmsg *m)
 		 * remote target); anything else not for a user of ours is answered here */
 		if (drop > 0 && m->to_tag != NULL && routed_target(m, drop, &targets[0]) == 0) {
 			forward(t, m, targets, 1, drop);
+			return;
+		}
+		if (u.host[0] != '\0' && !domain_is_local(u.host, u.port) && m->to_tag == NULL) {
+			relay(t, m, &u, drop);	/* another domain: only for our users */
 			return;
 		}
 		local_request(t, m);

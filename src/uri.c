@@ -34,7 +34,7 @@ uri_split(const char *uri, size_t n, struct uri_parts *out)
 	} else
 		return -1;
 	/* The user part may hold ';' (RFC 4475 3.1.1.9) but no unescaped '@': take the last one. */
-	for (const char *c = s; c < e && *c != '?'; c++)
+	for (const char *c = s; c < e; c++)	/* '?' too: headers hold no raw '@' */
 		if (*c == '@')
 			at = c;
 	if (at != NULL) {
