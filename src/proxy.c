@@ -32,7 +32,7 @@
 
 struct call;
 
-static void proxy_route(struct txn *, struct sipmsg *);
+static void proxy_route(struct txn *, struct sipmsg *, int);
 
 /* One forwarded copy (16.6) and its client transaction. */
 struct branch {
@@ -975,11 +975,11 @@ proxy_request(struct txn *t, struct sipmsg *m)
 	if (fixed != NULL) {
 		log_debug("proxy call-id=%s: strict-routed request, Request-URI now %s", m->call_id,
 		    fixed->ruri);
-		proxy_route(t, fixed);
+		proxy_route(t, fixed, 1);
 		sipmsg_unref(fixed);
 		return;
 	}
-	proxy_route(t, m);
+	proxy_route(t, m, 0);
 }
 
 /* RFC 3263 lookup done: the servers in order; each gets the request only when the one
@@ -1037,9 +1037,10 @@ relay(struct txn *t, struct sipmsg *m, const struct uri_parts *u, int drop)
 	dns_resolve(u->host, u->port, proto, relay_resolved, call_new(t, m, drop));
 }
 
-/* Route processing and target determination for a request (16.3-16.5). */
+/* Route processing and target determination for a request (16.3-16.5).  strict: the request
+ * came addressed to us by a strict router (so we are on its route, as with a Route of ours). */
 static void
-proxy_route(struct txn *t, struct sipmsg *m)
+proxy_route(struct txn *t, struct sipmsg *m, int strict)
 {
 	struct target targets[MAX_BRANCHES];
 	struct uri_parts u;
@@ -1079,7 +1080,8 @@ proxy_route(struct txn *t, struct sipmsg *m)
 	    u.user[0] == '\0') {
 		/* our Route was the last: a mid-dialog request goes to its Request-URI (the
 		 * remote target); anything else not for a user of ours is answered here */
-		if (drop > 0 && m->to_tag != NULL && routed_target(m, drop, &targets[0]) == 0) {
+		if ((drop > 0 || strict) && m->to_tag != NULL &&
+		    routed_target(m, drop, &targets[0]) == 0) {
 			forward(t, m, targets, 1, drop);
 			return;
 		}
