@@ -60,7 +60,10 @@ limits(void)
 	return l;
 }
 
-/* RFC 3261 18.1.2 / 16.7: responses go to their client transaction; strays are dropped. */
+/* RFC 3261 18.1.2 / 16.7: responses go to their client transaction.  Strays are dropped, not
+ * forwarded statelessly: RFC 6026 7.3 replaced 16.7's stateless forwarding of unmatched responses
+ * (a forgery risk); late 2xx retransmissions are still relayed by the client transaction in its
+ * Accepted state (Timer M) and by the call's linger time in proxy.c. */
 static void
 handle_response(struct sipmsg *m)
 {

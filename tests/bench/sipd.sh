@@ -19,6 +19,9 @@ start)
 	cat "$dir/sipd.pid"
 	;;
 stop)
-	kill "$(cat "$dir/sipd.pid")" 2>/dev/null || true
+	pid=$(cat "$dir/sipd.pid")
+	kill "$pid" 2>/dev/null || true
+	# wait for it to exit (and free its port) so the next start can bind
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	;;
 esac
