@@ -108,6 +108,16 @@ static const struct config_key config_keys[] = {
 	    "1: contacts with different q-values are tried one q-group after another, highest first; 0: all at once."),
 	KINT("proxy.timer_c", timer_c, 185, 10, 3600,
 	    "Seconds an INVITE may ring before its branches are cancelled (Timer C; RFC 3261 16.6 wants > 180)."),
+	KSTR("relay.mode", relay_mode, "nat", 1,
+	    "When calls' media go through sipd's RTP relay: \"always\", \"nat\" (when a phone looks NAT'd: its SDP address is not where its SIP comes from, or it registered from behind NAT) or \"never\"."),
+	KSTR("relay.address", relay_address, "", 0,
+	    "IP address the relay advertises in SDP (\"\" = sipd's SIP address toward the phone); set it to the LAN/public address when sipd listens on 0.0.0.0 of a multi-homed host."),
+	KINT("relay.port_min", relay_port_min, 30000, 1024, 65534,
+	    "First UDP port of the relay (RTP on even ports, RTCP on RTP + 1; 4 ports per relayed stream)."),
+	KINT("relay.port_max", relay_port_max, 39999, 1025, 65535,
+	    "Last UDP port of the relay."),
+	KINT("relay.timeout", relay_timeout, 60, 5, 86400,
+	    "Seconds without a media packet (either way) after which an answered call's relay ports are closed."),
 	KINT("timers.t1", t1_ms, 500, 10, 10000,
 	    "Timer T1 in ms: round-trip estimate, base of retransmissions (RFC 3261 17.1.1.1)."),
 	KINT("timers.t2", t2_ms, 4000, 100, 64000,
@@ -619,6 +629,21 @@ config_check(struct cfload *ld, const config_t *lc)
 			s = setting_of(lc, "timers.t1");
 		cf_err(ld, s, "key 'timers.t2' (%d) must be >= timers.t1 (%d)",
 		    ld->c->t2_ms, ld->c->t1_ms);
+	}
+	if (strcmp(ld->c->relay_mode, "always") != 0 && strcmp(ld->c->relay_mode, "nat") != 0 &&
+	    strcmp(ld->c->relay_mode, "never") != 0)
+		cf_err(ld, setting_of(lc, "relay.mode"), "key 'relay.mode' must be one of always, nat,"
+		    " never (got '%s')", ld->c->relay_mode);
+	if (ld->c->relay_port_max - ld->c->relay_port_min < 3)
+		cf_err(ld, setting_of(lc, "relay.port_max"), "key 'relay.port_max' (%d) must leave"
+		    " room for a port pair above relay.port_min (%d)", ld->c->relay_port_max,
+		    ld->c->relay_port_min);
+	if (ld->c->relay_address[0] != '\0') {
+		unsigned char a[16];
+		if (inet_pton(AF_INET, ld->c->relay_address, a) != 1 &&
+		    inet_pton(AF_INET6, ld->c->relay_address, a) != 1)
+			cf_err(ld, setting_of(lc, "relay.address"), "key 'relay.address' must be"
+			    " an IPv4 or IPv6 address (got '%s')", ld->c->relay_address);
 	}
 	for (int i = 0; i < ld->c->ntrusted; i++) {
 		struct cidr c;

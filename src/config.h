@@ -64,6 +64,13 @@ struct sipd_config {
 	int			 serial_forking;	/* proxy.serial_forking: by q when q-values differ */
 	int			 timer_c;		/* proxy.timer_c, s (RFC 3261 16.6 step 11) */
 
+	/* relay.* (the RTP relay, relay.c) */
+	char			*relay_mode;		/* relay.mode: "always", "nat", "never" */
+	char			*relay_address;		/* relay.address: advertised in SDP ("" = the SIP address) */
+	int			 relay_port_min;	/* relay.port_min: first RTP port */
+	int			 relay_port_max;	/* relay.port_max: last port (RTCP included) */
+	int			 relay_timeout;		/* relay.timeout, s without media before a call's relay ends */
+
 	/* timers.* (milliseconds; RFC 3261 17.1.1.1 / table 4) */
 	int			 t1_ms;		/* timers.t1, default 500 */
 	int			 t2_ms;		/* timers.t2, default 4000 */

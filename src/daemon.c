@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "log.h"
 #include "proxy.h"
+#include "relay.h"
 #include "registrar.h"
 #include "store.h"
 #include "transport.h"
@@ -158,6 +159,7 @@ daemon_run(int foreground)
 	if (dns_init(base, cfg->dns_servers, cfg->ndns_servers) == -1)
 		log_warnx("dns: resolver unavailable; requests to other domains will fail");
 	proxy_init(base);
+	relay_init(base);
 	if (registrar_init(base) == -1 || transport_start(base, cfg) == -1 ||
 	    drop_privileges() == -1) {
 		rc = 1;
@@ -182,6 +184,7 @@ out:
 	store_close();		/* commits what is queued; answers the REGISTERs waiting on it */
 	dns_shutdown();		/* pending lookups end without calling back */
 	proxy_shutdown();
+	relay_shutdown();
 	registrar_shutdown();
 	auth_shutdown();
 	txn_shutdown();

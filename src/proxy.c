@@ -18,6 +18,7 @@
 #include "local.h"
 #include "location.h"
 #include "log.h"
+#include "media.h"
 #include "proxy.h"
 #include "registrar.h"
 #include "reply.h"
@@ -76,6 +77,7 @@ struct target {
 	struct sip_peer	 dst;
 	char		*routes;	/* Route lines to add (from Path), or NULL */
 	int		 q;		/* q-value * 1000 (serial forking order) */
+	int		 nat;		/* a binding registered from behind NAT (relay.mode nat) */
 };
 
 static struct event_base *proxy_base;
@@ -396,6 +398,16 @@ call_free(struct call *c)
 	free(c);
 }
 
+/* 1 when a branch of the call was answered with a 2xx. */
+static int
+call_answered(const struct call *c)
+{
+	for (int i = 0; i < c->nb; i++)
+		if (c->b[i].status / 100 == 2)
+			return 1;
+	return 0;
+}
+
 static void
 linger_done(evutil_socket_t fd, short what, void *arg)
 {
@@ -410,6 +422,8 @@ call_finish(struct call *c)
 
 	if (c->linger != NULL)
 		return;
+	if (!call_answered(c))
+		media_call_failed(c->req, c->beststatus ? c->beststatus : 408);
 	if (c->timer_c)
 		evtimer_del(c->timer_c);
 	c->linger = evtimer_new(proxy_base, linger_done, c);
@@ -617,6 +631,17 @@ timer_c_fired(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* A 1xx/2xx going upstream: its SDP pointed at the relay, our Via removed. */
+static char *
+upstream(struct call *c, struct sipmsg *resp, size_t *len)
+{
+	struct sipmsg *r = media_response(resp, c->req->src.addr.ss_family);
+	char *out = proxy_strip_via(r ? r : resp, len);
+
+	sipmsg_unref(r);
+	return out;
+}
+
 /* Responses of one branch (16.7). */
 static void
 branch_cb(struct txn *ct, struct sipmsg *resp, int status, void *arg)
@@ -634,13 +659,13 @@ branch_cb(struct txn *ct, struct sipmsg *resp, int status, void *arg)
 		}
 		if (br->cancel)
 			cancel_branch(br);
-		if (status > 100 && !c->answered && (out = proxy_strip_via(resp, &len)) != NULL)
+		if (status > 100 && !c->answered && (out = upstream(c, resp, &len)) != NULL)
 			txn_reply_raw(c->st, status, out, len);
 		return;
 	}
 	if (status < 300) {
 		/* every 2xx goes upstream at once, retransmissions and forks too (16.7 step 5) */
-		if (resp != NULL && (out = proxy_strip_via(resp, &len)) != NULL)
+		if (resp != NULL && (out = upstream(c, resp, &len)) != NULL)
 			txn_reply_raw(c->st, status, out, len);
 		if (br->status != 0)
 			return;
@@ -770,6 +795,22 @@ call_new(struct txn *st, struct sipmsg *m, int drop_routes)
 	return c;
 }
 
+/* The request's SDP pointed at the relay (the copy every branch gets), or a BYE ends it. */
+static void
+call_media(struct call *c, const struct target *t, int n)
+{
+	int nat = 0;
+	struct sipmsg *m;
+
+	for (int i = 0; i < n; i++)
+		nat |= t[i].nat;
+	m = media_request(c->req, n > 0 ? t[0].dst.addr.ss_family : c->req->src.addr.ss_family, nat);
+	if (m != NULL) {
+		sipmsg_unref(c->req);
+		c->req = m;
+	}
+}
+
 /* Start the branches toward targets (all at once, or q-group by q-group). */
 static void
 call_start(struct call *c, struct target *targets, int n)
@@ -780,6 +821,7 @@ call_start(struct call *c, struct target *targets, int n)
 		call_finish(c);
 		return;
 	}
+	call_media(c, targets, n);
 	if (n > 1 && targets[0].q != targets[n - 1].q && (cfg->serial_forking || c->failover)) {
 		/* targets come sorted by q, highest first (location.c, dns order) */
 		c->later = xcalloc((size_t)n, sizeof(*c->later));
@@ -829,6 +871,7 @@ aor_targets(const char *aor, struct target *t, int max)
 		memset(&t[n], 0, sizeof(t[n]));
 		snprintf(t[n].uri, sizeof(t[n].uri), "%s", b->contact);
 		t[n].q = b->q;
+		t[n].nat = b->nat;
 		/* NAT'd or on a flow: where it registered from; else its contact (16.5) */
 		if (b->nat || uri_peer(b->contact, &t[n].dst) == -1)
 			t[n].dst = b->received;
@@ -1133,8 +1176,11 @@ proxy_ack(struct txn *unused, struct sipmsg *m)
 
 	if (m->max_forwards == 0 || (drop == 0 && sipmsg_hdr(m, HDR_ROUTE, NULL) == NULL))
 		return;		/* an ACK for us, or nowhere to go: absorbed */
-	if (routed_target(m, drop, &t) == 0)
-		stateless_forward(m, &t, drop);
+	if (routed_target(m, drop, &t) == 0) {
+		struct sipmsg *sdp = media_request(m, t.dst.addr.ss_family, 0);	/* late answer */
+		stateless_forward(sdp ? sdp : m, &t, drop);
+		sipmsg_unref(sdp);
+	}
 }
 
 void
