@@ -21,6 +21,7 @@
  * the memory is kept RELAY_LINGER_S for relay_call_stats and freed by the loop's sweep timer,
  * the only place a session is freed.  The sweep also ends sessions idle for relay.timeout. */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -588,12 +589,27 @@ sweep(evutil_socket_t fd, short what, void *arg)
 	} while (w.n == (int)(sizeof(w.list) / sizeof(w.list[0])));
 }
 
+/* Four sockets per relayed stream: a soft descriptor limit of 1024 would cap the relay at
+ * about 250 calls, so the soft limit is raised to the hard one. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("relay: raising the descriptor limit");
+	}
+}
+
 void
 relay_init(struct event_base *base)
 {
 	struct timeval tv = { 1, 0 };
 	int fd;
 
+	raise_fd_limit();
 	relay_base = base;
 	sessions = htab_new();
 	if ((fd = socket(AF_INET6, SOCK_DGRAM, 0)) == -1)

@@ -11,7 +11,8 @@ export SIPCLIENTS_DIR="$TMP/clients"
 stop_clients() { bs_stop_all >/dev/null 2>&1; lp_stop_all >/dev/null 2>&1; }
 trap 'x=$?; stop_clients; (exit $x); cleanup' EXIT
 
-start_sipd
+# CLIENTS_SIPD_CONF: extra config lines for this test's sipd (e.g. a relay group)
+start_sipd ${CLIENTS_SIPD_CONF:+"$CLIENTS_SIPD_CONF"}
 SIPCTL="$(dirname "$SIPD")/sipctl"
 # add_user NAME PASSWORD
 add_user() {
