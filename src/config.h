@@ -83,6 +83,21 @@ struct sipd_config {
 	int			 max_transactions;	/* limits.max_transactions, default 100000 */
 	int			 tcp_max_connections;	/* limits.tcp_max_connections, default 4096 */
 	int			 tcp_idle_timeout;	/* limits.tcp_idle_timeout, seconds, default 300 */
+	int			 stream_read_timeout;	/* limits.stream_read_timeout: a started message must complete */
+
+	/* tls.* */
+	char			*tls_cert;		/* tls.certificate: PEM chain ("" = no TLS) */
+	char			*tls_key;		/* tls.private_key: PEM key */
+	char			*tls_ca;		/* tls.ca_file: CAs to verify peers ("" = system store) */
+	char			*tls_ciphers;		/* tls.ciphers: TLS 1.2 cipher list */
+	int			 tls_verify_client;	/* tls.verify_client: 0 no, 1 if sent, 2 required */
+	int			 tls_verify_server;	/* tls.verify_server: outbound certificate checks */
+	int			 tls_handshake_timeout;	/* tls.handshake_timeout, s */
+
+	/* nat.* */
+	int			 keepalive_interval;	/* nat.keepalive_interval, s (0 = none) */
+	int			 keepalive_failures;	/* nat.keepalive_failures: binding removed after */
+	int			 flow_timer;		/* nat.flow_timer: Flow-Timer for outbound clients, s */
 };
 
 /* The configuration in force; swapped whole on SIGHUP. */

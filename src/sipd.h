@@ -17,6 +17,8 @@ struct sip_peer {
 	socklen_t		 addrlen;
 	int			 lsock;		/* local UDP socket / listener index it arrived on; -1 = any */
 	uint64_t		 conn;		/* stream connection id; 0 = none */
+	char			 tls_name[64];	/* TLS out: the name the server's certificate must
+						 * carry (RFC 5922: the URI's domain); "" = its address */
 };
 
 /* Methods sipd knows by name; everything else is SIP_UNKNOWN (RFC 3261 8.2.1 -> 501 at a UAS). */

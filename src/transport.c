@@ -1,8 +1,9 @@
-/* transport.c - listeners and sending, shared by UDP and TCP (RFC 3261 18). */
+/* transport.c - listeners and sending, shared by UDP, TCP and TLS (RFC 3261 18). */
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,29 +31,59 @@ transport_socket(const struct listen_addr *la, int type)
 	return fd;
 }
 
+static int
+open_listener(struct event_base *base, const struct listen_addr *la)
+{
+	int rc;
+
+	if (la->proto == PROTO_UDP)
+		rc = transport_udp_open(base, la);
+	else if (la->proto == PROTO_TLS && !transport_tls_ready()) {
+		log_warnx("%s: a TLS listener needs tls.certificate and tls.private_key", la->spec);
+		rc = -1;
+	} else
+		rc = transport_tcp_listen(base, la);
+	if (rc == 0)
+		log_notice("listening on %s", la->spec);
+	return rc;
+}
+
+/* A certificate but no TLS listener: TLS on 5061 (RFC 3261 19.1.2) of each address family
+ * sip.listen uses, on the wildcard address. */
+static int
+default_tls(struct event_base *base, const struct sipd_config *c)
+{
+	static const char *const spec[2] = { "tls:0.0.0.0:5061", "tls:[::]:5061" };
+	int fam[2] = { 0, 0 };
+
+	for (int i = 0; i < c->nlisten; i++) {
+		if (c->listen[i].proto == PROTO_TLS)
+			return 0;
+		fam[c->listen[i].ss.ss_family == AF_INET6] = 1;
+	}
+	for (int k = 0; k < 2; k++) {
+		struct listen_addr la;
+		char err[128];
+		if (!fam[k] || config_parse_listen(spec[k], &la, err, sizeof(err)) == -1)
+			continue;
+		int rc = open_listener(base, &la);
+		free(la.spec);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 transport_start(struct event_base *base, const struct sipd_config *c)
 {
-	for (int i = 0; i < c->nlisten; i++) {
-		const struct listen_addr *la = &c->listen[i];
-		int rc;
-
-		switch (la->proto) {
-		case PROTO_UDP:
-			rc = transport_udp_open(base, la);
-			break;
-		case PROTO_TCP:
-			rc = transport_tcp_listen(base, la);
-			break;
-		default:
-			log_warnx("%s: TLS listeners are not supported yet", la->spec);
-			rc = -1;
-			break;
-		}
-		if (rc == -1)
+	if (transport_tls_init(c) == -1)
+		return -1;
+	for (int i = 0; i < c->nlisten; i++)
+		if (open_listener(base, &c->listen[i]) == -1)
 			return -1;
-		log_notice("listening on %s", la->spec);
-	}
+	if (transport_tls_ready())
+		return default_tls(base, c);
 	return 0;
 }
 
@@ -74,6 +105,7 @@ transport_stop(void)
 {
 	transport_udp_close();
 	transport_tcp_close();
+	transport_tls_free();
 }
 
 int
@@ -87,9 +119,7 @@ transport_send(const struct sip_peer *dst, const char *buf, size_t len)
 {
 	if (dst->proto == PROTO_UDP)
 		return transport_udp_send(dst, buf, len);
-	if (dst->proto == PROTO_TCP)
-		return transport_tcp_send(dst, buf, len);
-	return -1;
+	return transport_tcp_send(dst, buf, len);	/* TCP and TLS */
 }
 
 /* First address of the family on an interface that is up (prefer non-loopback). */
@@ -123,7 +153,8 @@ transport_local(enum sip_proto proto, int family, char *host, size_t hostlen, in
 	struct sockaddr_storage ss;
 	int p, rc;
 
-	rc = proto == PROTO_UDP ? transport_udp_local(family, &ss) : transport_tcp_local(family, &ss);
+	rc = proto == PROTO_UDP ? transport_udp_local(family, &ss) :
+	    transport_tcp_local(proto, family, &ss);
 	if (rc == -1)
 		return -1;
 	sip_addr_host(&ss, host, hostlen, &p);

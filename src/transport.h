@@ -1,4 +1,4 @@
-/* transport.h - sockets: UDP and TCP listeners, stream connections, sending (RFC 3261 18). */
+/* transport.h - sockets: UDP, TCP and TLS listeners, stream connections, sending (RFC 3261 18). */
 #ifndef SIPD_TRANSPORT_H
 #define SIPD_TRANSPORT_H
 
@@ -27,5 +27,8 @@ int transport_local(enum sip_proto, int family, char *host, size_t hostlen, int 
 int transport_conn_alive(uint64_t conn);
 /* Live stream connections. */
 size_t transport_conn_count(void);
+/* in_use(conn) says whether a registration uses a stream connection: such a flow is kept past
+ * limits.tcp_idle_timeout (RFC 5626 flows live as long as their binding). */
+void transport_set_flow_hook(int (*in_use)(uint64_t conn));
 
 #endif

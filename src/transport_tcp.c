@@ -1,5 +1,7 @@
-/* transport_tcp.c - TCP listeners and connections; messages framed by Content-Length
- * (RFC 3261 18.3), CRLF keep-alives answered (RFC 5626 3.5.1). */
+/* transport_tcp.c - stream connections, TCP and TLS alike (transport_tls.c only makes the TLS
+ * bufferevents): listeners, messages framed by Content-Length (RFC 3261 18.3), CRLF keep-alives
+ * answered (RFC 5626 3.5.1), one connection per flow (RFC 5626 3.4) kept while a registration
+ * uses it, and the timeouts that keep slow or half-open peers from holding the daemon. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -10,6 +12,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
+#include <time.h>
 
 #include "config.h"
 #include "dispatch.h"
@@ -29,11 +32,14 @@ struct tcp_conn {
 	int			 inbound;
 	int			 in_read;	/* inside tcp_read: defer the free */
 	int			 dead;
+	int			 up;		/* connected (TLS: handshake done) */
+	time_t			 partial_since;	/* a message started arriving then (0 = none) */
 };
 
 struct tcp_listener {
 	struct evconnlistener	*lev;
 	struct sockaddr_storage	 local;
+	enum sip_proto		 proto;
 };
 
 static struct event_base	*tcp_base;
@@ -42,40 +48,74 @@ static int			 nlisteners;
 static struct htab		*by_id, *by_addr;
 static uint64_t			 next_id = 1;
 static size_t			 nconns;
+static int			(*flow_in_use)(uint64_t);
 
-/* Key for the address table: family, port and address bytes. */
-static size_t
-addr_key(const struct sockaddr_storage *ss, unsigned char *key)
+void
+transport_set_flow_hook(int (*in_use)(uint64_t conn))
 {
+	flow_in_use = in_use;
+}
+
+static time_t
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* Read timeout: the handshake's, the rest of a started message's, or the idle one. */
+static void
+conn_timeouts(struct tcp_conn *c)
+{
+	struct timeval rd = { cfg ? cfg->tcp_idle_timeout : 300, 0 };
+	struct timeval wr = { cfg ? cfg->tcp_idle_timeout : 300, 0 };
+
+	if (!c->up && c->peer.proto == PROTO_TLS)
+		rd.tv_sec = cfg ? cfg->tls_handshake_timeout : 10;
+	else if (c->partial_since != 0) {
+		long left = (cfg ? cfg->stream_read_timeout : 30) - (long)(mono_now() - c->partial_since);
+		rd.tv_sec = left > 0 ? left : 1;
+	}
+	bufferevent_set_timeouts(c->bev, &rd, &wr);
+}
+
+/* Key for the address table: protocol, family, port and address bytes. */
+static size_t
+addr_key(enum sip_proto proto, const struct sockaddr_storage *ss, unsigned char *key)
+{
+	key[0] = (unsigned char)proto;
 	if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const void *)ss;
-		key[0] = 6;
-		memcpy(key + 1, &s6->sin6_port, 2);
-		memcpy(key + 3, &s6->sin6_addr, 16);
-		return 19;
+		key[1] = 6;
+		memcpy(key + 2, &s6->sin6_port, 2);
+		memcpy(key + 4, &s6->sin6_addr, 16);
+		return 20;
 	}
 	const struct sockaddr_in *s4 = (const void *)ss;
-	key[0] = 4;
-	memcpy(key + 1, &s4->sin_port, 2);
-	memcpy(key + 3, &s4->sin_addr, 4);
-	return 7;
+	key[1] = 4;
+	memcpy(key + 2, &s4->sin_port, 2);
+	memcpy(key + 4, &s4->sin_addr, 4);
+	return 8;
 }
 
 /* Forget a connection and free it (later, when inside its own read callback). */
 static void
 conn_close(struct tcp_conn *c)
 {
-	unsigned char key[19];
+	unsigned char key[20];
 	size_t kl;
 
 	if (!c->dead) {
 		c->dead = 1;
 		htab_del(by_id, &c->id, sizeof(c->id));
-		kl = addr_key(&c->peer.addr, key);
+		kl = addr_key(c->peer.proto, &c->peer.addr, key);
 		if (htab_get(by_addr, key, kl) == c)
 			htab_del(by_addr, key, kl);
 		nconns--;
-		log_debug("tcp conn %llu closed", (unsigned long long)c->id);
+		log_debug("%s conn %llu closed", sip_proto_name(c->peer.proto),
+		    (unsigned long long)c->id);
 	}
 	if (c->in_read)
 		return;
@@ -116,8 +156,47 @@ tcp_read(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, skip);
 	}
 	c->in_read = 0;
-	if (c->dead)
+	if (c->dead) {
 		conn_close(c);
+		return;
+	}
+	/* a message begun must be finished within limits.stream_read_timeout, trickle or not */
+	if (evbuffer_get_length(in) == 0)
+		c->partial_since = 0;
+	else if (c->partial_since == 0)
+		c->partial_since = mono_now();
+	else if (mono_now() - c->partial_since >= (cfg ? cfg->stream_read_timeout : 30)) {
+		log_info("%s conn %llu: message not finished in time, closing",
+		    sip_proto_name(c->peer.proto), (unsigned long long)c->id);
+		conn_close(c);
+		return;
+	}
+	conn_timeouts(c);
+}
+
+/* A read timeout: an idle flow that a registration uses stays (RFC 5626 4.4 keeps it); a
+ * handshake or message not finished in time, or an idle unused connection, is closed. */
+static int
+conn_timed_out(struct tcp_conn *c)
+{
+	char ps[80];
+
+	sip_peer_str(&c->peer, ps, sizeof(ps));
+	if (!c->up && c->peer.proto == PROTO_TLS) {
+		log_info("tls %s: handshake not done in time, closing", ps);
+		return 1;
+	}
+	if (c->partial_since != 0) {
+		log_info("%s: message not finished in time, closing", ps);
+		return 1;
+	}
+	if (flow_in_use != NULL && flow_in_use(c->id)) {
+		log_debug("%s: idle, kept (a registration uses it)", ps);
+		bufferevent_enable(c->bev, EV_READ);
+		return 0;
+	}
+	log_debug("%s: idle, closing", ps);
+	return 1;
 }
 
 static void
@@ -127,57 +206,88 @@ tcp_event(struct bufferevent *bev, short what, void *arg)
 	char ps[80];
 
 	if (what & BEV_EVENT_CONNECTED) {
-		log_debug("tcp %s: connected", sip_peer_str(&c->peer, ps, sizeof(ps)));
+		c->up = 1;
+		conn_timeouts(c);
+		log_debug("%s: connected", sip_peer_str(&c->peer, ps, sizeof(ps)));
 		return;
 	}
-	if (what & BEV_EVENT_TIMEOUT)
-		log_debug("tcp %s: idle, closing", sip_peer_str(&c->peer, ps, sizeof(ps)));
-	else if (what & BEV_EVENT_ERROR)
-		log_debug("tcp %s: %s", sip_peer_str(&c->peer, ps, sizeof(ps)),
-		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && !conn_timed_out(c))
+		return;
+	if (what & BEV_EVENT_ERROR) {
+		char why[160];
+		transport_tls_error(bev, why, sizeof(why));
+		log_info("%s: %s", sip_peer_str(&c->peer, ps, sizeof(ps)), why);
+	} else if (what & BEV_EVENT_EOF)
+		log_debug("%s: closed by the peer", sip_peer_str(&c->peer, ps, sizeof(ps)));
+	else if (what & BEV_EVENT_TIMEOUT)
+		log_debug("%s: peer not reading, closing", sip_peer_str(&c->peer, ps, sizeof(ps)));
 	conn_close(c);
 }
 
-/* Wrap a socket (accepted or connecting) in a connection. */
+/* Wrap a bufferevent (accepted or connecting) in a connection. */
 static struct tcp_conn *
-conn_new(evutil_socket_t fd, const struct sockaddr *sa, socklen_t sl, int inbound)
+conn_new(struct bufferevent *bev, enum sip_proto proto, const struct sockaddr *sa, socklen_t sl,
+    int inbound)
 {
 	struct tcp_conn *c = xcalloc(1, sizeof(*c));
-	unsigned char key[19];
-	struct timeval idle = { cfg ? cfg->tcp_idle_timeout : 300, 0 };
+	unsigned char key[20];
+	size_t max = cfg ? (size_t)cfg->max_message_size : 65535;
 
 	c->id = next_id++;
 	c->inbound = inbound;
-	c->peer.proto = PROTO_TCP;
+	c->up = inbound && proto == PROTO_TCP;
+	c->peer.proto = proto;
 	memcpy(&c->peer.addr, sa, sl);
 	c->peer.addrlen = sl;
 	c->peer.lsock = -1;
 	c->peer.conn = c->id;
-	c->bev = bufferevent_socket_new(tcp_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->bev = bev;
 	bufferevent_setcb(c->bev, tcp_read, NULL, tcp_event, c);
-	bufferevent_set_timeouts(c->bev, &idle, NULL);
+	/* stop reading past one largest message (plus a read's worth) until it is consumed */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, max + 16384);
+	conn_timeouts(c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	htab_put(by_id, &c->id, sizeof(c->id), c);
-	htab_put(by_addr, key, addr_key(&c->peer.addr, key), c);
+	htab_put(by_addr, key, addr_key(proto, &c->peer.addr, key), c);
 	nconns++;
 	return c;
+}
+
+/* limits.tcp_max_connections bounds TCP and TLS together. */
+static int
+conn_limit_reached(void)
+{
+	static time_t last;
+
+	if (cfg == NULL || nconns < (size_t)cfg->tcp_max_connections)
+		return 0;
+	if (time(NULL) != last)
+		log_warnx("stream: %zu connections, limits.tcp_max_connections reached; refusing", nconns);
+	last = time(NULL);
+	return 1;
 }
 
 static void
 tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, int sl, void *arg)
 {
+	struct tcp_listener *l = &listeners[(intptr_t)arg];
+	struct bufferevent *bev;
 	int on = 1;
 
-	if (cfg && nconns >= (size_t)cfg->tcp_max_connections) {
-		static time_t last;
-		if (time(NULL) != last)
-			log_warnx("tcp: %zu connections, limits.tcp_max_connections reached; refusing", nconns);
-		last = time(NULL);
+	if (conn_limit_reached()) {
 		close(fd);
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	conn_new(fd, sa, (socklen_t)sl, 1);
+	if (l->proto == PROTO_TLS)
+		bev = transport_tls_accept(tcp_base, fd);
+	else
+		bev = bufferevent_socket_new(tcp_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		close(fd);
+		return;
+	}
+	conn_new(bev, l->proto, sa, (socklen_t)sl, 1);
 }
 
 int
@@ -195,8 +305,9 @@ transport_tcp_listen(struct event_base *base, const struct listen_addr *la)
 		return -1;
 	listeners = xrealloc(listeners, (size_t)(nlisteners + 1) * sizeof(*listeners));
 	getsockname(fd, (struct sockaddr *)&listeners[nlisteners].local, &sl);
-	listeners[nlisteners].lev = evconnlistener_new(base, tcp_accept, NULL,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 1024, fd);
+	listeners[nlisteners].proto = la->proto;
+	listeners[nlisteners].lev = evconnlistener_new(base, tcp_accept,
+	    (void *)(intptr_t)nlisteners, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 1024, fd);
 	if (listeners[nlisteners].lev == NULL) {
 		log_warn("%s: listen", la->spec);
 		close(fd);
@@ -211,22 +322,30 @@ static struct tcp_conn *
 conn_for(const struct sip_peer *dst)
 {
 	struct tcp_conn *c = NULL;
-	unsigned char key[19];
+	unsigned char key[20];
 	evutil_socket_t fd;
 
 	if (by_id == NULL)
 		return NULL;
-	if (dst->conn != 0 && (c = htab_get(by_id, &dst->conn, sizeof(dst->conn))) != NULL)
+	if (dst->conn != 0 && (c = htab_get(by_id, &dst->conn, sizeof(dst->conn))) != NULL &&
+	    c->peer.proto == dst->proto)
 		return c;
-	if ((c = htab_get(by_addr, key, addr_key(&dst->addr, key))) != NULL)
+	if ((c = htab_get(by_addr, key, addr_key(dst->proto, &dst->addr, key))) != NULL)
 		return c;
-	if (cfg && nconns >= (size_t)cfg->tcp_max_connections)
+	if (conn_limit_reached())
 		return NULL;
 	if ((fd = socket(dst->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
 		return NULL;
 	socklen_t sl = dst->addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 	    sizeof(struct sockaddr_in);
-	c = conn_new(fd, (const struct sockaddr *)&dst->addr, sl, 0);
+	struct bufferevent *bev = dst->proto == PROTO_TLS ?
+	    transport_tls_connect(tcp_base, fd, dst) :
+	    bufferevent_socket_new(tcp_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		close(fd);
+		return NULL;
+	}
+	c = conn_new(bev, dst->proto, (const struct sockaddr *)&dst->addr, sl, 0);
 	if (bufferevent_socket_connect(c->bev, (const struct sockaddr *)&dst->addr, (int)sl) == -1) {
 		conn_close(c);
 		return NULL;
@@ -242,7 +361,8 @@ transport_tcp_send(const struct sip_peer *dst, const char *buf, size_t len)
 	if (c == NULL || c->dead)
 		return -1;
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > TCP_OUT_MAX) {
-		log_info("tcp conn %llu: peer is not reading, closing", (unsigned long long)c->id);
+		log_info("%s conn %llu: peer is not reading, closing", sip_proto_name(c->peer.proto),
+		    (unsigned long long)c->id);
 		conn_close(c);
 		return -1;
 	}
@@ -262,10 +382,10 @@ transport_conn_count(void)
 }
 
 int
-transport_tcp_local(int family, struct sockaddr_storage *out)
+transport_tcp_local(enum sip_proto proto, int family, struct sockaddr_storage *out)
 {
 	for (int i = 0; i < nlisteners; i++)
-		if (listeners[i].local.ss_family == family) {
+		if (listeners[i].local.ss_family == family && listeners[i].proto == proto) {
 			*out = listeners[i].local;
 			return 0;
 		}

@@ -6,6 +6,7 @@
 
 #include "dispatch.h"
 #include "log.h"
+#include "stun.h"
 #include "transport_int.h"
 #include "xmalloc.h"
 
@@ -21,6 +22,27 @@ struct udp_sock {
 static struct udp_sock	*socks;
 static int		 nsocks;
 static char		 rxbuf[UDP_MAX + 1];
+
+/* STUN on the SIP port (RFC 5626 8): a Binding request is answered with the address it came
+ * from; other STUN is dropped.  Returns 1 when the datagram was STUN. */
+static int
+udp_stun(int fd, size_t n, const struct sip_peer *src)
+{
+	unsigned char out[64];
+	size_t len;
+
+	switch (stun_classify((const unsigned char *)rxbuf, n)) {
+	case STUN_NOT:
+		return 0;
+	case STUN_BINDING:
+		len = stun_binding_response((const unsigned char *)rxbuf, &src->addr, out, sizeof(out));
+		if (len > 0)
+			sendto(fd, out, len, 0, (const struct sockaddr *)&src->addr, src->addrlen);
+		return 1;
+	default:
+		return 1;
+	}
+}
 
 /* Read a batch of datagrams and hand each to the pipeline. */
 static void
@@ -45,6 +67,8 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 		rxbuf[n] = '\0';
 		/* A bare CRLF / CRLFCRLF is a keep-alive: nothing to answer over UDP. */
 		if (n <= 4 && strspn(rxbuf, "\r\n") >= (size_t)n)
+			continue;
+		if (udp_stun(fd, (size_t)n, &src))
 			continue;
 		dispatch_message(rxbuf, (size_t)n, 1, &src);
 	}
