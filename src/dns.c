@@ -280,7 +280,8 @@ dq_srv_next(struct dq *q)
 		return;
 	}
 	if (q->nhops == 0)	/* RFC 3263 4.2: no SRV records: the host's A/AAAA on 5060 */
-		add_hop(q, q->host, 5060, q->proto >= 0 ? (enum sip_proto)q->proto : PROTO_UDP, 0, 0);
+		add_hop(q, q->host, q->proto == PROTO_TLS ? 5061 : 5060,
+		    q->proto >= 0 ? (enum sip_proto)q->proto : PROTO_UDP, 0, 0);
 	dq_addr_next(q);
 }
 
@@ -329,6 +330,8 @@ naptr_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 				add_srv(q, sorted[i]->replacement, PROTO_UDP);
 			else if (strcasecmp(svc, "SIP+D2T") == 0)
 				add_srv(q, sorted[i]->replacement, PROTO_TCP);
+			else if (strcasecmp(svc, "SIPS+D2T") == 0)
+				add_srv(q, sorted[i]->replacement, PROTO_TLS);
 		}
 		ares_free_data(nap);
 	}
@@ -338,6 +341,8 @@ naptr_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		add_srv(q, name, PROTO_UDP);
 		snprintf(name, sizeof(name), "_sip._tcp.%s", q->host);
 		add_srv(q, name, PROTO_TCP);
+		snprintf(name, sizeof(name), "_sips._tcp.%s", q->host);
+		add_srv(q, name, PROTO_TLS);
 	}
 	dq_srv_next(q);
 }
@@ -349,7 +354,7 @@ literal(struct dq *q)
 	struct sip_peer *p = &q->out[0];
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&p->addr;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&p->addr;
-	int port = q->port ? q->port : 5060;
+	int port = q->port ? q->port : q->proto == PROTO_TLS ? 5061 : 5060;
 
 	memset(p, 0, sizeof(*p));
 	p->proto = q->proto >= 0 ? (enum sip_proto)q->proto : PROTO_UDP;

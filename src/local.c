@@ -14,7 +14,7 @@
 #include "uri.h"
 
 /* Option tags sipd supports (RFC 3261 19.2); one place for Supported and the 420 check. */
-static const char *supported_tags[] = { NULL };
+static const char *supported_tags[] = { "outbound", NULL };
 
 static int
 tag_supported(const char *p, size_t n)
@@ -22,6 +22,27 @@ tag_supported(const char *p, size_t n)
 	for (int i = 0; supported_tags[i] != NULL; i++)
 		if (strlen(supported_tags[i]) == n && strncasecmp(p, supported_tags[i], n) == 0)
 			return 1;
+	return 0;
+}
+
+int
+local_has_tag(const struct sipmsg *m, enum hdr_id id, const char *tag)
+{
+	const struct sip_hdr *h = NULL;
+	size_t tl = strlen(tag);
+
+	while ((h = sipmsg_hdr(m, id, h)) != NULL) {
+		const char *p = m->raw + h->voff;
+		size_t i = 0;
+		while (i < h->vlen) {
+			size_t s = grammar_skip_lws(p, i, h->vlen), e = s;
+			while (e < h->vlen && grammar_is_token((unsigned char)p[e]))
+				e++;
+			if (e - s == tl && strncasecmp(p + s, tag, tl) == 0)
+				return 1;
+			i = grammar_next_comma(p, e, h->vlen) + 1;
+		}
+	}
 	return 0;
 }
 

@@ -16,4 +16,7 @@ void local_request(struct txn *, struct sipmsg *);
 /* RFC 3261 8.2.2.3: answer 420 when Require (or Proxy-Require when proxy) holds a tag sipd
  * does not support.  Returns 1 when it answered. */
 int local_check_require(struct txn *, struct sipmsg *, enum hdr_id which);
+/* 1 when a header with id (Supported, Require) lists option tag (case-insensitive). */
+int local_has_tag(const struct sipmsg *, enum hdr_id, const char *tag);
+
 #endif

@@ -11,6 +11,7 @@
 #include "xmalloc.h"
 
 static struct htab	*aors;
+static struct htab	*flows;		/* stream connection id -> bindings using it (count) */
 static size_t		 nbindings;
 
 void
@@ -18,6 +19,54 @@ location_init(void)
 {
 	if (aors == NULL)
 		aors = htab_new();
+	if (flows == NULL)
+		flows = htab_new();
+}
+
+/* Count the bindings on each stream flow (RFC 5626: the flow lives while they do). */
+static void
+flow_ref(const struct binding *b, int delta)
+{
+	uint64_t id = b->received.conn;
+	uintptr_t n;
+
+	if (id == 0 || flows == NULL)
+		return;
+	n = (uintptr_t)htab_get(flows, &id, sizeof(id)) + (uintptr_t)(intptr_t)delta;
+	if (n == 0)
+		htab_del(flows, &id, sizeof(id));
+	else
+		htab_put(flows, &id, sizeof(id), (void *)n);
+}
+
+int
+location_flow_in_use(uint64_t conn)
+{
+	return conn != 0 && flows != NULL && htab_get(flows, &conn, sizeof(conn)) != NULL;
+}
+
+struct foreach_ctx {
+	void	(*fn)(struct aor *, struct binding *, void *);
+	void	*arg;
+};
+
+static void
+foreach_aor(const void *k, size_t kl, void *v, void *arg)
+{
+	struct foreach_ctx *fc = arg;
+	struct aor *a = v;
+
+	for (struct binding *b = a->bindings; b != NULL; b = b->next)
+		fc->fn(a, b, fc->arg);
+}
+
+void
+location_foreach(void (*fn)(struct aor *, struct binding *, void *), void *arg)
+{
+	struct foreach_ctx fc = { fn, arg };
+
+	if (aors != NULL)
+		htab_foreach(aors, foreach_aor, &fc);
 }
 
 void
@@ -42,6 +91,7 @@ aor_free(struct aor *a)
 	while (a->bindings != NULL) {
 		struct binding *b = a->bindings;
 		a->bindings = b->next;
+		flow_ref(b, -1);
 		binding_free(b);
 		nbindings--;
 	}
@@ -69,6 +119,8 @@ location_free(void)
 	free(all);
 	htab_free(aors);
 	aors = NULL;
+	htab_free(flows);
+	flows = NULL;
 }
 
 struct aor *
@@ -108,6 +160,7 @@ unlink_binding(struct aor *a, struct binding *b)
 			*pp = b->next;
 			a->count--;
 			nbindings--;
+			flow_ref(b, -1);
 			return;
 		}
 }
@@ -124,6 +177,7 @@ link_binding(struct aor *a, struct binding *b)
 	*pp = b;
 	a->count++;
 	nbindings++;
+	flow_ref(b, 1);
 }
 
 /* The durable row for b. */
@@ -270,6 +324,7 @@ purge_aor(const void *k, size_t kl, void *v, void *arg)
 		*pp = b->next;
 		a->count--;
 		nbindings--;
+		flow_ref(b, -1);
 		log_info("registration expired aor=%s contact=%s", a->aor, b->contact);
 		binding_free(b);
 	}

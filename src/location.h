@@ -24,6 +24,8 @@ struct binding {
 	int64_t		 updated;
 	struct sip_peer	 received;	/* where its REGISTER came from */
 	int		 nat;		/* reach it at received (NAT'd or a stream flow), not its contact */
+	int		 outbound;	/* RFC 5626: registered with Supported: outbound, instance, reg-id */
+	int		 ka_failures;	/* keep-alives unanswered in a row (memory only) */
 	struct binding	*next;
 };
 
@@ -55,5 +57,9 @@ void location_purge(time_t now);
 /* Live bindings (for stats). */
 size_t location_count(void);
 void binding_free(struct binding *);
+/* 1 when a binding reaches its phone over stream connection conn (the flow stays open). */
+int location_flow_in_use(uint64_t conn);
+/* Call fn for every binding (fn must not add or remove bindings). */
+void location_foreach(void (*fn)(struct aor *, struct binding *, void *), void *arg);
 
 #endif

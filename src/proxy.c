@@ -12,6 +12,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "dns.h"
+#include "flow.h"
 #include "domain.h"
 #include "grammar.h"
 #include "htab.h"
@@ -78,6 +79,7 @@ struct target {
 	char		*routes;	/* Route lines to add (from Path), or NULL */
 	int		 q;		/* q-value * 1000 (serial forking order) */
 	int		 nat;		/* a binding registered from behind NAT (relay.mode nat) */
+	int		 flow;		/* dst is the flow the phone registered on (RFC 5626) */
 };
 
 static struct event_base *proxy_base;
@@ -133,16 +135,22 @@ uri_peer(const char *uri, struct sip_peer *p)
 		proto = PROTO_TCP;
 	if (u.sips || (uri_param(&u, "transport", tp, sizeof(tp)) && strcasecmp(tp, "tls") == 0))
 		proto = PROTO_TLS;
-	return peer_from(proto, u.host, u.port, p);
+	if (peer_from(proto, u.host, u.port, p) == -1)
+		return -1;
+	if (strlen(u.host) < sizeof(p->tls_name))
+		memcpy(p->tls_name, u.host, strlen(u.host) + 1);
+	return 0;
 }
 
-/* 1 when the URI names this server (a Route / Record-Route of ours). */
+/* 1 when the URI names this server (a Route / Record-Route of ours; its user part is empty or
+ * holds our flow tokens). */
 static int
 uri_is_us(const char *p, size_t n)
 {
 	struct uri_parts u;
 
-	return uri_split(p, n, &u) == 0 && u.user[0] == '\0' && domain_is_local(u.host, u.port);
+	return uri_split(p, n, &u) == 0 && (u.user[0] == '\0' || flow_user_valid(u.user)) &&
+	    domain_is_local(u.host, u.port);
 }
 
 /* The i-th Route value of m (counting across Route headers), as the URI inside <>. */
@@ -349,13 +357,41 @@ make_via(const struct sipmsg *m, const struct sip_peer *dst, int idx, char *bran
 		    sip_proto_via(dst->proto), host, port, branch);
 }
 
-/* Record-Route line(s): one, or two when the transport changes between the sides. */
+/* The Record-Route user part: tokens of the flows in-dialog requests must take (RFC 5626 5.3):
+ * the callee's when it is reached on its flow, the caller's when it sits behind one. */
 static void
-make_rr(const struct sipmsg *m, const struct sip_peer *dst, struct buf *rr)
+rr_user(const struct sipmsg *m, const struct target *t, char *out, size_t len)
 {
+	char tok[FLOW_TOKEN_MAX], contact[1024];
+	const struct sip_hdr *h = sipmsg_hdr(m, HDR_CONTACT, NULL);
+	struct nameaddr_info ni;
+
+	out[0] = '\0';
+	if (t->flow)
+		snprintf(out, len, "%s", flow_token(&t->dst, tok, sizeof(tok)));
+	if (h != NULL && grammar_nameaddr(m->raw + h->voff, h->vlen, 0, &ni) == 0 &&
+	    ni.uri.len < sizeof(contact)) {
+		memcpy(contact, m->raw + h->voff + ni.uri.off, ni.uri.len);
+		contact[ni.uri.len] = '\0';
+		if (flow_behind_nat(m, contact) && strlen(out) + FLOW_TOKEN_MAX + 1 < len) {
+			size_t o = strlen(out);
+			snprintf(out + o, len - o, "%s%s", o ? "." : "",
+			    flow_token(&m->src, tok, sizeof(tok)));
+		}
+	}
+}
+
+/* Record-Route line(s): one, or two when the transport or the address family changes between
+ * the sides (each side gets a URI it can reach: RFC 3261 16.6 step 4, RFC 5658). */
+static void
+make_rr(const struct sipmsg *m, const struct target *t, struct buf *rr)
+{
+	const struct sip_peer *dst = &t->dst;
 	const struct sip_peer *side[2] = { dst, &m->src };
 	int n = (dst->proto == m->src.proto && dst->addr.ss_family == m->src.addr.ss_family) ? 1 : 2;
+	char user[2 * FLOW_TOKEN_MAX + 2];
 
+	rr_user(m, t, user, sizeof(user));
 	for (int i = 0; i < n; i++) {
 		char host[64];
 		int port = 0;
@@ -363,8 +399,10 @@ make_rr(const struct sipmsg *m, const struct sip_peer *dst, struct buf *rr)
 		    &port) == -1)
 			continue;
 		int v6 = side[i]->addr.ss_family == AF_INET6;
-		buf_printf(rr, "Record-Route: <sip:%s%s%s:%d;lr%s>\r\n", v6 ? "[" : "", host,
-		    v6 ? "]" : "", port, side[i]->proto == PROTO_TCP ? ";transport=tcp" : "");
+		buf_printf(rr, "Record-Route: <sip:%s%s%s%s%s:%d;lr%s>\r\n", user, user[0] ? "@" : "",
+		    v6 ? "[" : "", host, v6 ? "]" : "", port,
+		    side[i]->proto == PROTO_TCP ? ";transport=tcp" :
+		    side[i]->proto == PROTO_TLS ? ";transport=tls" : "");
 	}
 }
 
@@ -713,7 +751,7 @@ fork_branch(struct call *c, const struct target *t, int drop_routes)
 	br->dst = t->dst;
 	make_via(c->req, &t->dst, c->nb, br->id, sizeof(br->id), &via);
 	if (creates_dialog(c->req->method) && c->req->to_tag == NULL)
-		make_rr(c->req, &t->dst, &rr);
+		make_rr(c->req, t, &rr);
 	buf = proxy_build(c->req, t->uri, via.p, rr.len ? rr.p : NULL, t->routes, drop_routes, &len);
 	buf_free(&via);
 	buf_free(&rr);
@@ -857,9 +895,33 @@ forward(struct txn *st, struct sipmsg *m, struct target *targets, int n, int dro
 	call_start(call_new(st, m, drop_routes), targets, n);
 }
 
-/* Targets of a registered AOR: its bindings, reached at their received address (NAT). */
+/* A binding reached over a TCP/TLS connection that has closed (or belongs to an earlier run):
+ * unusable at once (RFC 5626 5.3), not worth a timeout. */
 static int
-aor_targets(const char *aor, struct target *t, int max)
+flow_dead(const struct binding *b)
+{
+	return b->nat && transport_reliable(b->received.proto) &&
+	    !transport_conn_alive(b->received.conn);
+}
+
+/* RFC 5626 5.3: of the flows of one instance, only the newest live one gets the request (the
+ * others back it up, they are not forked to). */
+static int
+flow_superseded(const struct aor *a, const struct binding *b)
+{
+	if (!b->outbound)
+		return 0;
+	for (const struct binding *o = a->bindings; o != NULL; o = o->next)
+		if (o != b && o->outbound && strcmp(o->instance, b->instance) == 0 && !flow_dead(o) &&
+		    (o->updated > b->updated || (o->updated == b->updated && o->reg_id < b->reg_id)))
+			return 1;
+	return 0;
+}
+
+/* Targets of a registered AOR: its bindings, reached at their received address (NAT).
+ * *failed counts outbound bindings skipped because their flow is gone. */
+static int
+aor_targets(const char *aor, struct target *t, int max, int *failed)
 {
 	struct aor *a = location_get(aor);
 	time_t now = time(NULL);
@@ -868,13 +930,21 @@ aor_targets(const char *aor, struct target *t, int max)
 	for (struct binding *b = a ? a->bindings : NULL; b != NULL && n < max; b = b->next) {
 		if (b->expires <= now)
 			continue;		/* expired: unusable at once */
+		if (flow_dead(b)) {
+			*failed += b->outbound;
+			continue;
+		}
+		if (flow_superseded(a, b))
+			continue;
 		memset(&t[n], 0, sizeof(t[n]));
 		snprintf(t[n].uri, sizeof(t[n].uri), "%s", b->contact);
 		t[n].q = b->q;
 		t[n].nat = b->nat;
 		/* NAT'd or on a flow: where it registered from; else its contact (16.5) */
-		if (b->nat || uri_peer(b->contact, &t[n].dst) == -1)
+		if (b->nat || uri_peer(b->contact, &t[n].dst) == -1) {
 			t[n].dst = b->received;
+			t[n].flow = 1;
+		}
 		if (b->path[0] != '\0') {
 			/* RFC 3327: the Path becomes the Route set; the first hop is its first entry */
 			char first[1024];
@@ -911,19 +981,20 @@ local_targets(struct sipmsg *m, const struct uri_parts *u, struct target *t, int
 {
 	char aor[600], owner[128];
 	const char *domain = domain_canonical(u->host);
-	int n;
+	int n, failed = 0;
 
 	*status = 0;
 	if (registrar_aor(m->ruri, strlen(m->ruri), aor, sizeof(aor)) == -1)
 		return 0;
-	if ((n = aor_targets(aor, t, max)) > 0)
+	if ((n = aor_targets(aor, t, max, &failed)) > 0)
 		return n;
 	if (store_user_by_extension(u->user, domain, owner, sizeof(owner)) == 0) {
 		snprintf(aor, sizeof(aor), "sip:%s@%s", owner, domain);
-		if ((n = aor_targets(aor, t, max)) > 0)
+		if ((n = aor_targets(aor, t, max, &failed)) > 0)
 			return n;
 	}
-	*status = user_known(u->user, domain) || location_get(aor) ? 480 : 404;
+	/* RFC 5626 5.3: 430 when the outbound flows were the way to reach it and are gone */
+	*status = failed ? 430 : user_known(u->user, domain) || location_get(aor) ? 480 : 404;
 	return 0;
 }
 
@@ -934,7 +1005,29 @@ free_targets(struct target *t, int n)
 		free(t[i].routes);
 }
 
-/* Route processing (16.4) and the next hop for a request that carries a Route set. */
+/* RFC 5626 5.3: our Route values name flows; a request that did not come over one of them goes
+ * down the first other.  1 with *f set, 0 when none applies. */
+static int
+route_flow(const struct sipmsg *m, int drop, struct sip_peer *f)
+{
+	char uri[1024];
+	struct uri_parts u;
+
+	for (int i = 0; i < drop && route_value(m, i, uri, sizeof(uri)) == 0; i++) {
+		if (uri_split(uri, strlen(uri), &u) == -1)
+			continue;
+		for (const char *p = u.user; *p != '\0';) {
+			size_t n = strcspn(p, ".");
+			if (flow_token_parse(p, n, f) == 0 && !flow_same(f, &m->src))
+				return 1;
+			p += n + (p[n] == '.');
+		}
+	}
+	return 0;
+}
+
+/* Route processing (16.4) and the next hop for a request that carries a Route set: 0, -1 when
+ * the next hop cannot be resolved, -2 when it is a flow that is gone (430, RFC 5626 5.3). */
 static int
 routed_target(struct sipmsg *m, int drop, struct target *t)
 {
@@ -942,6 +1035,12 @@ routed_target(struct sipmsg *m, int drop, struct target *t)
 
 	memset(t, 0, sizeof(*t));
 	snprintf(t->uri, sizeof(t->uri), "%s", m->ruri);
+	if (route_flow(m, drop, &t->dst)) {
+		t->flow = 1;
+		if (transport_reliable(t->dst.proto) && !transport_conn_alive(t->dst.conn))
+			return -2;
+		return 0;
+	}
 	if (route_value(m, drop, next, sizeof(next)) == 0)
 		return uri_peer(next, &t->dst);		/* loose routing: toward the next Route */
 	return uri_peer(m->ruri, &t->dst);		/* none left: the Request-URI itself */
@@ -1040,10 +1139,17 @@ relay_resolved(void *arg, const struct sip_peer *hops, int n)
 		call_finish(c);
 		return;
 	}
+	struct uri_parts u;
+	int named = uri_split(c->req->ruri, strlen(c->req->ruri), &u) == 0 &&
+	    strlen(u.host) < sizeof(t[0].dst.tls_name);
+
 	memset(t, 0, sizeof(t));
 	for (int i = 0; i < n; i++) {
 		snprintf(t[i].uri, sizeof(t[i].uri), "%s", c->req->ruri);
 		t[i].dst = hops[i];
+		/* RFC 5922 4.1: the certificate must name the domain of the URI, not the SRV host */
+		if (named)
+			memcpy(t[i].dst.tls_name, u.host, strlen(u.host) + 1);
 		t[i].q = 1000 - i;	/* one at a time, in DNS order */
 	}
 	c->failover = 1;
@@ -1076,7 +1182,9 @@ relay(struct txn *t, struct sipmsg *m, const struct uri_parts *u, int drop)
 		return;
 	if (uri_param(u, "transport", tp, sizeof(tp)) != NULL)
 		proto = strcasecmp(tp, "tcp") == 0 ? PROTO_TCP : strcasecmp(tp, "udp") == 0 ?
-		    PROTO_UDP : -1;
+		    PROTO_UDP : strcasecmp(tp, "tls") == 0 ? PROTO_TLS : -1;
+	if (u->sips)
+		proto = PROTO_TLS;	/* RFC 3263 4.1: a SIPS URI goes over TLS only */
 	dns_resolve(u->host, u->port, proto, relay_resolved, call_new(t, m, drop));
 }
 
@@ -1087,7 +1195,7 @@ proxy_route(struct txn *t, struct sipmsg *m, int strict)
 {
 	struct target targets[MAX_BRANCHES];
 	struct uri_parts u;
-	int n, status, drop;
+	int n, status, drop, rc;
 
 	/* 16.3 step 3: Max-Forwards 0 ends here (an OPTIONS for us may still be answered) */
 	if (m->max_forwards == 0 && m->method != SIP_OPTIONS) {
@@ -1112,8 +1220,11 @@ proxy_route(struct txn *t, struct sipmsg *m, int strict)
 			txn_reply(t, 483, NULL, NULL, NULL, NULL, 0);
 			return;
 		}
-		if (routed_target(m, drop, &targets[0]) == -1) {
-			txn_reply(t, 404, "Route Not Resolvable", NULL, NULL, NULL, 0);
+		if ((rc = routed_target(m, drop, &targets[0])) < 0) {
+			if (rc == -2)
+				txn_reply(t, 430, "Flow Failed", NULL, NULL, NULL, 0);
+			else
+				txn_reply(t, 404, "Route Not Resolvable", NULL, NULL, NULL, 0);
 			return;
 		}
 		forward(t, m, targets, 1, drop);
@@ -1124,8 +1235,11 @@ proxy_route(struct txn *t, struct sipmsg *m, int strict)
 		/* our Route was the last: a mid-dialog request goes to its Request-URI (the
 		 * remote target); anything else not for a user of ours is answered here */
 		if ((drop > 0 || strict) && m->to_tag != NULL &&
-		    routed_target(m, drop, &targets[0]) == 0) {
-			forward(t, m, targets, 1, drop);
+		    (rc = routed_target(m, drop, &targets[0])) != -1) {
+			if (rc == -2)
+				txn_reply(t, 430, "Flow Failed", NULL, NULL, NULL, 0);
+			else
+				forward(t, m, targets, 1, drop);
 			return;
 		}
 		if (u.host[0] != '\0' && !domain_is_local(u.host, u.port) && m->to_tag == NULL) {
@@ -1141,8 +1255,8 @@ proxy_route(struct txn *t, struct sipmsg *m, int strict)
 	}
 	n = local_targets(m, &u, targets, MAX_BRANCHES, &status);
 	if (n == 0) {
-		if (status == 480)
-			txn_reply(t, 480, NULL, NULL, NULL, NULL, 0);
+		if (status == 480 || status == 430)
+			txn_reply(t, status, status == 430 ? "Flow Failed" : NULL, NULL, NULL, NULL, 0);
 		else
 			local_request(t, m);	/* 404, or OPTIONS answered for the domain */
 		return;

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "config.h"
 #include "domain.h"
+#include "flow.h"
 #include "grammar.h"
 #include "local.h"
 #include "location.h"
@@ -19,6 +20,7 @@
 #include "registrar.h"
 #include "dispatch.h"
 #include "store.h"
+#include "transport.h"
 #include "txn.h"
 #include "uri.h"
 #include "xmalloc.h"
@@ -49,6 +51,7 @@ struct pending {
 	struct txn	*t;
 	char		*contacts;	/* Contact lines of the 200 */
 	char		*path;		/* Path lines to echo */
+	int		 outbound;	/* RFC 5626 6: Require: outbound and Flow-Timer in the 200 */
 };
 
 static struct event	*ev_purge, *ev_admin;
@@ -316,25 +319,13 @@ count_after(struct aor *a, const struct reg_req *r)
 	return n;
 }
 
-/* Is the phone behind a NAT (or on a stream we must reuse)?  Then requests go to where its
- * REGISTER came from.  NAT shows as a contact or Via address that is not the packet's source
- * (RFC 3581; the hosts compared as addresses). */
+/* RFC 5626 5.2/6: a Contact with +sip.instance and reg-id in a REGISTER that supports outbound
+ * (sipd is the edge proxy itself: the REGISTER came straight from the phone). */
 static int
-behind_nat(const struct sipmsg *m, const char *contact)
+is_outbound(const struct sipmsg *m, const struct reg_contact *c)
 {
-	struct uri_parts u;
-	char src[64];
-	int sport;
-
-	if (m->src.proto != PROTO_UDP)
-		return 1;		/* TCP/TLS: the flow it registered on */
-	sip_addr_host(&m->src.addr, src, sizeof(src), &sport);
-	if (uri_split(contact, strlen(contact), &u) == -1 || strcmp(u.host, src) != 0)
-		return 1;
-	if (m->via.host == NULL || strcmp(m->via.host, src) != 0 ||
-	    (m->via.port ? m->via.port : 5060) != sport)
-		return 1;
-	return 0;
+	return c->instance != NULL && c->reg_id > 0 && sipmsg_hdr(m, HDR_PATH, NULL) == NULL &&
+	    local_has_tag(m, HDR_SUPPORTED, "outbound");
 }
 
 static struct binding *
@@ -357,7 +348,10 @@ make_binding(struct sipmsg *m, const struct reg_contact *c, const char *path, ti
 	b->q = c->q;
 	b->updated = now;
 	b->received = m->src;
-	b->nat = behind_nat(m, c->uri);
+	b->nat = flow_behind_nat(m, c->uri);	/* RFC 3581: reach it where it sent from */
+	/* RFC 5626 6: outbound: the flow it registered on is the way to reach it */
+	if (is_outbound(m, c))
+		b->outbound = b->nat = 1;
 	return b;
 }
 
@@ -430,7 +424,10 @@ committed(void *arg, int ok)
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
 	if (ok) {
-		xasprintf(&extra, "%s%s%s", p->contacts, p->path ? p->path : "", date);
+		char ob[80] = "";
+		if (p->outbound)	/* RFC 5626 6, 4.4.1: keep-alives every flow_timer s */
+			snprintf(ob, sizeof(ob), "Require: outbound\r\nFlow-Timer: %d\r\n", cfg->flow_timer);
+		xasprintf(&extra, "%s%s%s%s", p->contacts, p->path ? p->path : "", ob, date);
 		txn_reply(p->t, 200, NULL, extra, NULL, NULL, 0);
 		free(extra);
 	} else
@@ -461,10 +458,13 @@ path_lines(struct sipmsg *m)
 
 /* Answer after the commit of everything queued so far. */
 static void
-reply_when_durable(struct txn *t, struct sipmsg *m, const char *aor)
+reply_when_durable(struct txn *t, struct sipmsg *m, const struct reg_req *r)
 {
 	struct pending *p = xcalloc(1, sizeof(*p));
+	const char *aor = r->aor;
 
+	for (int i = 0; i < r->n && !p->outbound; i++)
+		p->outbound = r->c[i].expires != 0 && is_outbound(m, &r->c[i]);
 	p->t = txn_ref(t);
 	p->contacts = contact_lines(aor, time(NULL));
 	p->path = path_lines(m);
@@ -650,7 +650,7 @@ registrar_request(struct txn *t, struct sipmsg *m)
 	struct aor *a = location_get(r.aor);
 	/* before authentication: its nonce count was used by the original */
 	if (is_retransmission(m, a, &r)) {
-		reply_when_durable(t, m, r.aor);
+		reply_when_durable(t, m, &r);
 		goto out;
 	}
 	if (check_owner(t, m, &to) == -1 || check_intervals(t, &r) == -1)
@@ -665,7 +665,7 @@ registrar_request(struct txn *t, struct sipmsg *m)
 	}
 	r.path = collect_path(m);
 	apply(m, &r, time(NULL));
-	reply_when_durable(t, m, r.aor);
+	reply_when_durable(t, m, &r);
 out:
 	req_clear(&r);
 }
@@ -706,6 +706,7 @@ registrar_init(struct event_base *base)
 	log_notice("registrar: %ld bindings loaded in %ld ms", n,
 	    (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
 	dispatch_set(SIP_REGISTER, registrar_request);
+	transport_set_flow_hook(location_flow_in_use);
 	ev_purge = event_new(base, -1, EV_PERSIST, on_purge, NULL);
 	ev_admin = event_new(base, -1, EV_PERSIST, on_admin, NULL);
 	event_add(ev_purge, &purge);
