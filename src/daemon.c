@@ -15,6 +15,7 @@
 #include "dns.h"
 #include "domain.h"
 #include "auth.h"
+#include "keepalive.h"
 #include "log.h"
 #include "proxy.h"
 #include "relay.h"
@@ -160,6 +161,7 @@ daemon_run(int foreground)
 		log_warnx("dns: resolver unavailable; requests to other domains will fail");
 	proxy_init(base);
 	relay_init(base);
+	keepalive_init(base);
 	if (registrar_init(base) == -1 || transport_start(base, cfg) == -1 ||
 	    drop_privileges() == -1) {
 		rc = 1;
@@ -185,6 +187,7 @@ out:
 	dns_shutdown();		/* pending lookups end without calling back */
 	proxy_shutdown();
 	relay_shutdown();
+	keepalive_shutdown();
 	registrar_shutdown();
 	auth_shutdown();
 	txn_shutdown();
