@@ -161,14 +161,26 @@ flow_same(const struct sip_peer *f, const struct sip_peer *src)
 }
 
 int
+flow_contact_reaches(const char *contact, const struct sip_peer *p)
+{
+	struct uri_parts u;
+	char host[64];
+	int port;
+
+	sip_addr_host(&p->addr, host, sizeof(host), &port);
+	return uri_split(contact, strlen(contact), &u) == 0 && strcmp(u.host, host) == 0 &&
+	    (u.port ? u.port : u.sips || p->proto == PROTO_TLS ? 5061 : 5060) == port;
+}
+
+int
 flow_behind_nat(const struct sipmsg *m, const char *contact)
 {
 	struct uri_parts u;
 	char src[64];
 	int sport;
 
-	if (m->src.proto != PROTO_UDP)
-		return 1;		/* TCP/TLS: the connection it opened */
+	if (m->src.proto != PROTO_UDP)	/* a stream: is its Contact the connection's far end? */
+		return !flow_contact_reaches(contact, &m->src);
 	sip_addr_host(&m->src.addr, src, sizeof(src), &sport);
 	/* the Contact's host only: a Contact port of its own is a phone's choice, not a NAT */
 	if (uri_split(contact, strlen(contact), &u) == -1 || strcmp(u.host, src) != 0)

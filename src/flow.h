@@ -22,8 +22,11 @@ int flow_token_parse(const char *tok, size_t n, struct sip_peer *p);
 int flow_user_valid(const char *user);
 /* Did a message that came from src arrive over flow f? */
 int flow_same(const struct sip_peer *f, const struct sip_peer *src);
-/* Is the sender of m unreachable at contact (a URI): a stream, or a Contact / top Via address
- * that is not the packet's source (RFC 3581 NAT detection)? */
+/* 1 when contact (a URI) names p's address and port exactly. */
+int flow_contact_reaches(const char *contact, const struct sip_peer *p);
+/* Is the sender of m unreachable at contact (a URI)?  UDP: a Contact host or top Via address
+ * that is not the packet's source (RFC 3581 NAT detection); a stream: a Contact that is not the
+ * connection's far end. */
 int flow_behind_nat(const struct sipmsg *m, const char *contact);
 
 #endif

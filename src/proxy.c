@@ -943,7 +943,9 @@ aor_targets(const char *aor, struct target *t, int max, int *failed)
 		/* NAT'd or on a flow: where it registered from; else its contact (16.5) */
 		if (b->nat || uri_peer(b->contact, &t[n].dst) == -1) {
 			t[n].dst = b->received;
-			t[n].flow = 1;
+			/* a flow token only where the Contact does not lead back to the flow */
+			t[n].flow = b->outbound || (b->received.proto == PROTO_UDP ? b->nat :
+			    !flow_contact_reaches(b->contact, &b->received));
 		}
 		if (b->path[0] != '\0') {
 			/* RFC 3327: the Path becomes the Route set; the first hop is its first entry */

@@ -348,7 +348,8 @@ make_binding(struct sipmsg *m, const struct reg_contact *c, const char *path, ti
 	b->q = c->q;
 	b->updated = now;
 	b->received = m->src;
-	b->nat = flow_behind_nat(m, c->uri);	/* RFC 3581: reach it where it sent from */
+	/* RFC 3581: reach it where it sent from; a stream phone down its connection */
+	b->nat = m->src.proto != PROTO_UDP || flow_behind_nat(m, c->uri);
 	/* RFC 5626 6: outbound: the flow it registered on is the way to reach it */
 	if (is_outbound(m, c))
 		b->outbound = b->nat = 1;
