@@ -76,7 +76,8 @@ conn_timeouts(struct tcp_conn *c)
 		rd.tv_sec = cfg ? cfg->tls_handshake_timeout : 10;
 	else if (c->partial_since != 0) {
 		long left = (cfg ? cfg->stream_read_timeout : 30) - (long)(mono_now() - c->partial_since);
-		rd.tv_sec = left > 0 ? left : 1;
+		if (left < rd.tv_sec)	/* the sooner of the two */
+			rd.tv_sec = left > 0 ? left : 1;
 	}
 	bufferevent_set_timeouts(c->bev, &rd, &wr);
 }

@@ -1,0 +1,64 @@
+# transport_lib.sh - helpers for the TCP/TLS/NAT/outbound tests (transport_*.sh), sourced after
+# lib.sh and proxy_lib.sh; not a test.
+#
+#   phone NAME AOR [flowphone.py options...]  start flowphone.py (see its header) in $TMP/NAME,
+#                                             registered for AOR; returns once the 200 arrived
+#   phone_pid NAME                            its pid
+#   received NAME METHOD                      how many METHOD requests reached NAME
+#   make_cert NAME [SAN]                      a self-signed test certificate $TMP/NAME.pem with its
+#                                             key $TMP/NAME.key (default SAN: 127.0.0.1, ::1,
+#                                             localhost, sipd.test)
+#   call TO [uac options]                     a UDP caller (peer.py) in $TMP/caller-N that dials TO
+#                                             and hangs up with a BYE; prints the INVITE's final code
+#   bindings USER                             rows of USER's AOR in the database: "contact|nat|received"
+
+[ -n "${TESTDIR:-}" ] || { echo "transport_lib.sh is sourced by the transport tests, it is not a test"; exit 77; }
+
+FLOWPHONE="$PYTHON $TESTDIR/flowphone.py"
+command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 (the CLI) not installed"
+
+phone() {
+	_pn=$1 _pa=$2
+	shift 2
+	mkdir -p "$TMP/$_pn"
+	spawn $FLOWPHONE --port "${PHONE_PORT:-$PORT}" --name "$_pn" --aor "$_pa" --dir "$TMP/$_pn" \
+	    --time 120 "$@"
+	echo "$BG_PID" >"$TMP/$_pn/pid"
+	_w=0
+	while [ ! -e "$TMP/$_pn/ready" ]; do
+		if ! kill -0 "$BG_PID" 2>/dev/null; then
+			fail "phone $_pn did not register"
+		fi
+		[ $_w -ge 100 ] && fail "phone $_pn did not register within 10 s"
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+	say "phone $_pn registered as $_pa ($*)"
+}
+
+phone_pid() { cat "$TMP/$1/pid"; }
+
+received() { grep -c "^in [0-9]* $2 " "$TMP/$1/log" 2>/dev/null || true; }
+
+make_cert() {
+	command -v openssl >/dev/null 2>&1 || skip "openssl (the CLI) not installed"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+	    -subj "/CN=${3:-sipd.test}" -keyout "$TMP/$1.key" -out "$TMP/$1.pem" \
+	    -addext "subjectAltName=${2:-IP:127.0.0.1,IP:::1,DNS:localhost,DNS:sipd.test}" \
+	    >"$TMP/$1.openssl.log" 2>&1 || fail "openssl could not make a test certificate"
+}
+
+CALLN=0
+call() {
+	_to=$1
+	shift
+	CALLN=$((CALLN + 1))
+	CALLER=caller-$CALLN
+	dial "$CALLER" --to "$_to" --bye "$@"
+	codes "$CALLER" in INVITE | tr ' ' '\n' | grep -v '^1' | tail -n 1
+}
+
+bindings() {
+	sqlite3 -readonly -batch "$TMP/sipd.db" \
+	    "SELECT contact, nat, received_proto || ':' || received_ip || ':' || received_port FROM location WHERE aor LIKE 'sip:$1@%' ORDER BY contact"
+}
