@@ -212,8 +212,11 @@ tcp_event(struct bufferevent *bev, short what, void *arg)
 		log_debug("%s: connected", sip_peer_str(&c->peer, ps, sizeof(ps)));
 		return;
 	}
-	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && !conn_timed_out(c))
+	if ((what & BEV_EVENT_TIMEOUT) && !(what & BEV_EVENT_WRITING)) {
+		if (conn_timed_out(c))
+			conn_close(c);
 		return;
+	}
 	if (what & BEV_EVENT_ERROR) {
 		char why[160];
 		transport_tls_error(bev, why, sizeof(why));

@@ -42,6 +42,11 @@ ctx_common(SSL_CTX *ctx, const struct sipd_config *c)
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+	/* OpenSSL 3 turns a close without close_notify into an SSL error, which libevent 2.1's
+	 * allow_dirty_shutdown does not recognise: have it read as a plain EOF again */
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
 	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
 	if (SSL_CTX_set_cipher_list(ctx, c->tls_ciphers) != 1) {
 		log_warnx("tls.ciphers \"%s\": %s", c->tls_ciphers, ssl_errstr(err, sizeof(err)));
@@ -193,14 +198,23 @@ transport_tls_error(struct bufferevent *bev, char *buf, size_t len)
 	unsigned long e, last = 0;
 	int sockerr = EVUTIL_SOCKET_ERROR();
 
+	/* libevent queues SSL_get_error()'s code first, then OpenSSL's own errors: keep the last
+	 * real one (library code set) */
 	if (bufferevent_openssl_get_ssl(bev) != NULL)
 		while ((e = bufferevent_get_openssl_error(bev)) != 0)
+			if (ERR_GET_LIB(e) != 0 || last == 0)
+				last = e;
+	while ((e = ERR_get_error()) != 0)
+		if (ERR_GET_LIB(e) != 0)
 			last = e;
-	if (last != 0) {
+	if (last != 0 && ERR_GET_LIB(last) != 0) {
 		char s[160];
 		ERR_error_string_n(last, s, sizeof(s));
 		snprintf(buf, len, "tls: %s", s);
-	} else
+	} else if (last != 0)
+		snprintf(buf, len, "tls: %s", last == SSL_ERROR_SYSCALL ? "connection lost" :
+		    "protocol error");
+	else
 		snprintf(buf, len, "%s", sockerr ? evutil_socket_error_to_string(sockerr) : "error");
 	return buf;
 }
