@@ -15,6 +15,9 @@ DIR/reg.resp; DIR/ready appears once the registration is accepted.
   --mute-after S       stop answering anything S seconds after registering (a dead phone)
   --ca FILE            TLS: verify the server's certificate against FILE (server name 127.0.0.1)
   --ping S             TCP/TLS: send a CRLFCRLF keep-alive every S seconds (RFC 5626 4.4.1)
+  --call URI           after registering (--aor - : without), call URI: INVITE, ACK the final
+                       response, BYE a 200 along its Record-Route; each final code is logged as
+                       "final CODE METHOD" and the INVITE's in DIR/final; then exit
 """
 import argparse
 import os
@@ -188,6 +191,59 @@ class Phone:
             return
         self.answer(req, 200, "OK")
 
+    def request(self, meth, ruri, cseq, routes=(), to=None, body=b""):
+        tp = self.a.proto.upper()
+        lines = ["%s %s SIP/2.0" % (meth, ruri),
+                 "Via: SIP/2.0/%s %s;branch=z9hG4bK-fc%s;rport" % (tp, self.via, os.urandom(4).hex()),
+                 "Max-Forwards: 70", "From: <sip:%s@%s>;tag=fc-%s" % (self.a.name, self.host, self.a.name),
+                 "To: %s" % (to or "<%s>" % self.a.call), "Call-ID: %s" % self.callid,
+                 "CSeq: %d %s" % (cseq, meth), "Contact: <%s>" % self.contact]
+        lines += ["Route: %s" % r for r in routes]
+        if body:
+            lines.append("Content-Type: application/sdp")
+        lines.append("Content-Length: %d" % len(body))
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+    def wait_final(self, meth, timeout=20):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            r, _, _ = select.select([self.sock], [], [], 0.2)
+            if not r:
+                continue
+            for msg in self.messages():
+                self.record(msg)
+                st = status(msg)
+                if not st:
+                    self.on_request(msg)
+                elif st >= 200 and meth in header(msg, "CSeq"):
+                    self.logf.write("final %d %s\n" % (st, meth))
+                    self.logf.flush()
+                    return msg
+        return None
+
+    def call(self):
+        self.callid = "fc-%d-%s" % (os.getpid(), os.urandom(3).hex())
+        self.src = None
+        body = b"v=0\r\no=c 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n"
+        self.send(self.request("INVITE", self.a.call, 1, body=body))
+        resp = self.wait_final("INVITE")
+        code = status(resp) if resp else 0
+        with open(os.path.join(self.a.dir, "final"), "w") as fh:
+            fh.write("%d\n" % code)
+        if not resp:
+            return
+        to = header(resp, "To")
+        routes = []
+        for v in headers(resp, "Record-Route"):
+            routes += [x.strip() for x in v.split(",")]
+        routes.reverse()
+        m = re.search(r"<([^>]*)>", header(resp, "Contact"))
+        target = m.group(1) if (m and code < 300) else self.a.call
+        self.send(self.request("ACK", target, 1, routes if code < 300 else (), to))
+        if code < 300:
+            self.send(self.request("BYE", target, 2, routes, to))
+            self.wait_final("BYE")
+
     def run(self):
         end = time.monotonic() + self.a.time
         mute_at = time.monotonic() + self.a.mute_after if self.a.mute_after is not None else None
@@ -229,12 +285,17 @@ def main():
     ap.add_argument("--ca")
     ap.add_argument("--ping", type=float)
     ap.add_argument("--time", type=float, default=60.0)
+    ap.add_argument("--call")
     a = ap.parse_args()
     if not a.domain:
         a.domain = ("[%s]" % a.server if ":" in a.server else a.server) + ":%d" % a.port
     os.makedirs(a.dir, exist_ok=True)
     p = Phone(a)
-    p.register()
+    if a.aor != "-":
+        p.register()
+    if a.call:
+        p.call()
+        return 0
     p.run()
     return 0
 
