@@ -501,7 +501,6 @@ server_final(struct txn *t)
 		 * recognises a retransmission itself and answers it the same way again. */
 		txn_arm(t->tstate, t->reliable || t->stateless ? 0 : 64 * t->t1);	/* J */
 	}
-	server_log_final(t);
 	if (!t->invite) {
 		/* Completed needs only the key, the response and its destination */
 		if (t->legacy && t->req->to_tag != NULL)
@@ -528,13 +527,17 @@ server_respond(struct txn *t, int status, char *buf, size_t len)
 	free(t->buf);
 	t->buf = buf;
 	t->len = len;
-	server_send(t, buf, len);
 	if (status < 200) {
+		server_send(t, buf, len);
 		if (!t->invite)
 			t->state = TS_PROCEEDING;
 		return 0;
 	}
+	/* Logged before it is sent: a peer that saw the answer finds it in the log even when
+	 * sipd is killed right after the send (reg_restart.sh). */
 	t->final_status = status;
+	server_log_final(t);
+	server_send(t, buf, len);
 	server_final(t);
 	return 0;
 fail:
