@@ -217,7 +217,7 @@ proxy_build(const struct sipmsg *m, const char *ruri, const char *via, const cha
     const char *routes, int nroutes_drop, size_t *len)
 {
 	struct buf b;
-	int saw_mf = 0, first_via = 1, drop = nroutes_drop;
+	int saw_mf = 0, saw_cl = 0, first_via = 1, drop = nroutes_drop;
 
 	buf_init(&b, m->len + 256);
 	buf_printf(&b, "%s %s SIP/2.0\r\n", m->method_name, ruri);
@@ -242,6 +242,7 @@ proxy_build(const struct sipmsg *m, const char *ruri, const char *via, const cha
 		} else if (h->id == HDR_ROUTE && drop > 0) {
 			copy_route_line(&b, m, h, &drop);
 		} else {
+			saw_cl |= h->id == HDR_CONTENT_LENGTH;
 			buf_add(&b, m->raw + h->off, h->len);
 			if (h->len == 0 || m->raw[h->off + h->len - 1] != '\n')
 				buf_adds(&b, "\r\n");
@@ -249,6 +250,8 @@ proxy_build(const struct sipmsg *m, const char *ruri, const char *via, const cha
 	}
 	if (!saw_mf)
 		buf_adds(&b, "Max-Forwards: 70\r\n");	/* 16.6 step 3 */
+	if (!saw_cl)	/* optional over UDP, but a stream needs it to frame (18.3) */
+		buf_printf(&b, "Content-Length: %zu\r\n", m->body_len);
 	buf_adds(&b, "\r\n");
 	buf_add(&b, m->raw + m->body_off, m->body_len);
 	return buf_take(&b, len);
@@ -272,9 +275,17 @@ proxy_strip_via(const struct sipmsg *resp, size_t *len)
 		cut_to = grammar_next_comma(resp->raw, end, h->voff + h->vlen) + 1;
 		cut_to = grammar_skip_lws(resp->raw, cut_to, h->voff + h->vlen);
 	}
-	buf_init(&b, resp->len);
+	buf_init(&b, resp->len + 32);
 	buf_add(&b, resp->raw, cut_from);
-	buf_add(&b, resp->raw + cut_to, resp->len - cut_to);
+	if (sipmsg_hdr(resp, HDR_CONTENT_LENGTH, NULL) != NULL || resp->body_off < cut_to + 1) {
+		buf_add(&b, resp->raw + cut_to, resp->len - cut_to);
+		return buf_take(&b, len);
+	}
+	/* no Content-Length (fine over UDP): add one so a stream can frame it (RFC 3261 18.3) */
+	size_t blank = resp->body_off - (resp->raw[resp->body_off - 2] == '\r' ? 2 : 1);
+	buf_add(&b, resp->raw + cut_to, blank - cut_to);
+	buf_printf(&b, "Content-Length: %zu\r\n", resp->body_len);
+	buf_add(&b, resp->raw + blank, resp->len - blank);
 	return buf_take(&b, len);
 }
 

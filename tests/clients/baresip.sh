@@ -26,7 +26,8 @@
 #   BS_CTRL_PORT    ctrl_tcp port                            (default LOCALPORT+20000, or -20000 if >45535)
 #   BS_RTP_PORTS    RTP port range "lo-hi"                   (default 30000+(LOCALPORT%1000)*20 .. +19)
 #   BS_ANSWERMODE   auto|manual|early                        (default auto)
-#   BS_TRANSPORT    udp|tcp                                  (default udp)
+#   BS_TRANSPORT    udp|tcp|tls                              (default udp)
+#   BS_EXTRA_CONFIG lines appended to baresip's config, e.g. "sip_cafile /path/ca.pem" for TLS
 #   BS_REGINT       registration interval in s (0 = no REGISTER) (default 300)
 #   BS_DOMAIN       host[:port] of the AOR sip:USER@DOMAIN    (default SERVER_HOST:SERVER_PORT)
 #   BS_OUTBOUND     outbound proxy URI, e.g. sip:127.0.0.1:5070 (default none: requests go to DOMAIN)
@@ -111,6 +112,7 @@ module_app		ctrl_tcp.so
 ctrl_tcp_listen		127.0.0.1:$ctrl
 snd_path		$d/rec
 statmode_default	off
+${BS_EXTRA_CONFIG:-}
 EOF
 	echo "<sip:$user@$domain;transport=$tp>;auth_user=$user;auth_pass=$pass${BS_OUTBOUND:+;outbound=\"$BS_OUTBOUND\"};answermode=${BS_ANSWERMODE:-auto};regint=${BS_REGINT:-300};medianat=;mediaenc=;audio_codecs=PCMU,PCMA${BS_EXTRA_ACCOUNT_PARAMS:-}" > "$d/cfg/accounts"
 	: > "$d/cfg/contacts"
@@ -183,7 +185,7 @@ bs_wait_log() {
 }
 
 # Registered: "u000001@127.0.0.1: {0/UDP/v4} 200 OK (...) [1 binding]"
-bs_wait_registered() { bs_wait_log "$1" '\{[0-9]+/(UDP|TCP)/v[46]\} 200 ' "${2:-10}"; }
+bs_wait_registered() { bs_wait_log "$1" '\{[0-9]+/(UDP|TCP|TLS)/v[46]\} 200 ' "${2:-10}"; }
 bs_dial() { _bs_ctrl "$(_bs_dir "$1")" dial "$2" >/dev/null; }
 # Established: "Call established: sip:u000002@127.0.0.1"; count lets a test wait for the Nth call.
 bs_wait_established() { bs_wait_log "$1" ': Call established: ' "${2:-10}" "${3:-1}"; }
