@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "xmalloc.h"
 
 #ifndef LOCALSTATEDIR
@@ -124,6 +125,10 @@ static const struct config_key config_keys[] = {
 	    "Timer T2 in ms: cap on the non-INVITE retransmit interval; must be >= t1."),
 	KINT("timers.t4", t4_ms, 5000, 100, 64000,
 	    "Timer T4 in ms: longest time a message stays in the network (RFC 3261 17.1.2.2)."),
+	KINT("metrics.enable", metrics_enable, 0, 0, 1,
+	    "1: serve Prometheus metrics at http://<metrics.listen>/metrics (sipctl status reads them); 0: off."),
+	KSTR("metrics.listen", metrics_listen, "127.0.0.1:9060", 1,
+	    "Address:port of the metrics endpoint (\"[::1]:9060\" for IPv6); keep it on loopback or a trusted network."),
 	KINT("limits.max_message_size", max_message_size, 65535, 1024, 1048576,
 	    "Largest SIP message accepted, in bytes."),
 	KINT("limits.max_headers", max_headers, 128, 16, 1024,
@@ -645,6 +650,8 @@ static void
 config_check(struct cfload *ld, const config_t *lc)
 {
 	const config_setting_t	*s;
+	char			 host[64];
+	int			 port;
 
 	if (ld->c->t2_ms < ld->c->t1_ms) {
 		if ((s = setting_of(lc, "timers.t2")) == NULL)
@@ -667,6 +674,9 @@ config_check(struct cfload *ld, const config_t *lc)
 			cf_err(ld, setting_of(lc, "relay.address"), "key 'relay.address' must be"
 			    " an IPv4 or IPv6 address (got '%s')", ld->c->relay_address);
 	}
+	if (metrics_parse_listen(ld->c->metrics_listen, host, sizeof(host), &port) == -1)
+		cf_err(ld, setting_of(lc, "metrics.listen"), "key 'metrics.listen': '%s' is not"
+		    " address:port, e.g. \"127.0.0.1:9060\" or \"[::1]:9060\"", ld->c->metrics_listen);
 	for (int i = 0; i < ld->c->ntrusted; i++) {
 		struct cidr c;
 		if (config_parse_cidr(ld->c->trusted[i], &c) == -1)

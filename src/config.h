@@ -76,6 +76,10 @@ struct sipd_config {
 	int			 t2_ms;		/* timers.t2, default 4000 */
 	int			 t4_ms;		/* timers.t4, default 5000 */
 
+	/* metrics.* */
+	int			 metrics_enable;	/* metrics.enable: serve /metrics over HTTP */
+	char			*metrics_listen;	/* metrics.listen: "127.0.0.1:9060" */
+
 	/* limits.* */
 	int			 max_message_size;	/* limits.max_message_size, bytes, default 65535 */
 	int			 max_headers;		/* limits.max_headers, default 128 */

@@ -1,7 +1,5 @@
 /* daemon.c - one libevent base; signals are libevent events, so work happens in the loop. */
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +14,12 @@
 #include "domain.h"
 #include "auth.h"
 #include "keepalive.h"
+#include "calllog.h"
+#include "location.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
+#include "privdrop.h"
 #include "proxy.h"
 #include "relay.h"
 #include "registrar.h"
@@ -35,31 +38,52 @@ static long			 stall_max_us;	/* worst lateness of the probe timer */
 static struct event		*ev_shutdown_poll;
 static int			 shutdown_ticks;
 
-/* SIGHUP: parse into a fresh config and swap it in only if it is wholly valid. */
+static void log_config(void);
+
+/* What a reload cannot change: said once, so the administrator knows to restart. */
+static void
+reload_restart_only(const struct sipd_config *n)
+{
+	if (strcmp(n->db_path, cfg->db_path) != 0)
+		log_warnx("reload: database.path changes take effect at the next restart");
+	if (strcmp(n->user, cfg->user) != 0)
+		log_warnx("reload: server.user changes take effect at the next restart");
+}
+
+/* SIGHUP: parse into a fresh config and swap it in only if it is wholly valid (listeners
+ * included: one that cannot be bound refuses the whole reload). */
 static void
 reload(void)
 {
-	struct sipd_config *n = config_load(cfg->path);
+	struct sipd_config *n;
 
-	if (n == NULL) {
-		log_warnx("reload: %s has errors; keeping the running configuration", cfg->path);
-		return;
+	notify_reloading();
+	if ((n = config_load(cfg->path)) == NULL) {
+		log_warnx("reload: %s has errors (above); keeping the running configuration", cfg->path);
+		goto refused;
 	}
-	if (n->nlisten != cfg->nlisten)
-		log_warnx("reload: listener changes take effect at the next restart");
-	else
-		for (int i = 0; i < n->nlisten; i++)
-			if (strcmp(n->listen[i].spec, cfg->listen[i].spec) != 0) {
-				log_warnx("reload: listener changes take effect at the next restart");
-				break;
-			}
+	if (transport_reconfigure(base, cfg, n) == -1) {
+		log_warnx("reload: a listener of %s cannot be opened; keeping the running"
+		    " configuration", cfg->path);
+		config_free(n);
+		goto refused;
+	}
+	reload_restart_only(n);
 	config_free(cfg);
 	cfg = n;
 	log_setlevel(cfg->log_level);
 	domain_init(cfg);
 	auth_set_sha256_first(cfg->sha256_first);
 	store_set_commit_interval(cfg->commit_interval_ms);
+	metrics_apply(base, cfg->metrics_enable ? cfg->metrics_listen : NULL);
+	metrics_inc(M_RELOADS);
 	log_notice("reloaded %s", cfg->path);
+	log_config();
+	notify_ready("reloaded");
+	return;
+refused:
+	metrics_inc(M_RELOAD_FAILURES);
+	notify_ready("reload refused: configuration has errors, see the log");
 }
 
 /* During shutdown: leave once queued output is written, or the grace time is over. */
@@ -88,6 +112,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	case SIGINT:
 		if (ev_shutdown_poll != NULL)
 			return;
+		notify_stopping();
 		log_notice("signal %d: stopping", (int)sig);
 		transport_quiesce();	/* no new requests; answers in flight still go out */
 		ev_shutdown_poll = evtimer_new(base, shutdown_poll, NULL);
@@ -112,32 +137,87 @@ stall_probe(evutil_socket_t fd, short what, void *arg)
 	event_add(ev_stall, &tv);
 }
 
-/* Started as root with server.user set: become that user once the sockets are bound. */
-static int
-drop_privileges(void)
+/* What is served: one line each for the domains and the listeners (start-up, reload). */
+static void
+log_config(void)
 {
-	struct passwd *pw;
+	char line[1024];
+	size_t off = 0;
 
-	if (geteuid() != 0 || cfg->user == NULL || cfg->user[0] == '\0')
+	line[0] = '\0';
+	for (int i = 0; i < cfg->ndomains && off < sizeof(line); i++)
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s", i ? " " : "",
+		    cfg->domains[i]);
+	log_notice("domains: %s%sand this host's own addresses; realm %s", line,
+	    cfg->ndomains ? ", " : "", domain_realm());
+	off = 0;
+	line[0] = '\0';
+	for (int i = 0; i < cfg->nlisten && off < sizeof(line); i++)
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s", i ? " " : "",
+		    cfg->listen[i].spec);
+	log_notice("listeners: %s", line);
+}
+
+static size_t
+registrations(void)
+{
+	return location_count();
+}
+
+static void
+db_numbers(struct metrics_db *d)
+{
+	uint64_t hist[STORE_HIST_N], commits;
+
+	store_commit_histogram(hist, &d->sum_us, &d->count);
+	store_stats(&d->max_us, &commits, &d->rows);
+	d->nhist = STORE_HIST_N;
+	for (int i = 0; i < STORE_HIST_N; i++) {
+		d->hist[i] = hist[i];
+		d->le_us[i] = store_hist_le_us[i];
+	}
+}
+
+/* Metrics read from the modules that own them. */
+static void
+metrics_sources(void)
+{
+	metrics_gauge_source(G_TRANSACTIONS, txn_count);
+	metrics_gauge_source(G_REGISTRATIONS, registrations);
+	metrics_gauge_source(G_TCP_CONNECTIONS, transport_conn_count);
+	metrics_db_source(db_numbers);
+}
+
+/* Started as root with server.user set: the user, and the database directory made for it. */
+static int
+privileges_prepare(struct privdrop *pd, int *dropping)
+{
+	*dropping = geteuid() == 0 && cfg->user != NULL && cfg->user[0] != '\0';
+	if (!*dropping) {
+		if (geteuid() == 0)
+			log_notice("running as root: set server.user to give up root after start");
 		return 0;
-	if ((pw = getpwnam(cfg->user)) == NULL) {
-		log_warnx("server.user: no user '%s'", cfg->user);
-		return -1;
 	}
-	if (setgroups(1, &pw->pw_gid) == -1 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
-		log_warn("dropping privileges to %s", cfg->user);
-		return -1;
-	}
-	log_notice("running as user %s", cfg->user);
-	return 0;
+	return privdrop_prepare(cfg->user, cfg->db_path, pd);
+}
+
+/* Sockets bound, database open: hand the database over and become the user. */
+static int
+privileges_drop(const struct privdrop *pd, int dropping)
+{
+	if (!dropping)
+		return 0;
+	privdrop_give(pd, cfg->db_path);
+	return privdrop_become(pd);
 }
 
 int
 daemon_run(int foreground)
 {
 	struct event *sigs[3];
-	int signos[3] = { SIGTERM, SIGINT, SIGHUP }, rc = 0;
+	int signos[3] = { SIGTERM, SIGINT, SIGHUP }, rc = 0, dropping;
+	struct privdrop pd;
+	char status[256];
 
 	signal(SIGPIPE, SIG_IGN);
 	if (!foreground && daemon(0, 0) == -1)
@@ -149,9 +229,10 @@ daemon_run(int foreground)
 	domain_init(cfg);
 	auth_init(NULL, 0, cfg->nonce_lifetime);
 	auth_set_sha256_first(cfg->sha256_first);
-	if (store_open(cfg->db_path, base) == -1) {
-		log_warnx("cannot open the database %s: create its directory, or set database.path",
-		    cfg->db_path);
+	metrics_sources();
+	if (privileges_prepare(&pd, &dropping) == -1 || store_open(cfg->db_path, base) == -1) {
+		log_warnx("cannot open the database %s: create its directory (writable by the user"
+		    " sipd runs as), or set database.path", cfg->db_path);
 		rc = 1;
 		goto out;
 	}
@@ -163,7 +244,11 @@ daemon_run(int foreground)
 	relay_init(base);
 	keepalive_init(base);
 	if (registrar_init(base) == -1 || transport_start(base, cfg) == -1 ||
-	    drop_privileges() == -1) {
+	    privileges_drop(&pd, dropping) == -1) {
+		rc = 1;
+		goto out;
+	}
+	if (cfg->metrics_enable && metrics_apply(base, cfg->metrics_listen) == -1) {
 		rc = 1;
 		goto out;
 	}
@@ -171,7 +256,12 @@ daemon_run(int foreground)
 		sigs[i] = evsignal_new(base, signos[i], on_signal, NULL);
 		event_add(sigs[i], NULL);
 	}
+	log_config();
 	log_notice("sipd %s started (config %s)", PACKAGE_VERSION, cfg->path ? cfg->path : "-");
+	snprintf(status, sizeof(status), "serving %d listener(s), %zu registration(s)",
+	    cfg->nlisten, location_count());
+	notify_ready(status);
+	notify_watchdog_start(base);
 	ev_stall = evtimer_new(base, stall_probe, NULL);
 	stall_probe(-1, 0, NULL);
 	event_base_dispatch(base);
@@ -183,11 +273,14 @@ daemon_run(int foreground)
 out:
 	if (ev_shutdown_poll)
 		event_free(ev_shutdown_poll);
+	notify_shutdown();
+	metrics_apply(base, NULL);
 	store_close();		/* commits what is queued; answers the REGISTERs waiting on it */
 	dns_shutdown();		/* pending lookups end without calling back */
 	proxy_shutdown();
 	relay_shutdown();
 	keepalive_shutdown();
+	calllog_shutdown();
 	registrar_shutdown();
 	auth_shutdown();
 	txn_shutdown();

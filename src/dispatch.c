@@ -7,6 +7,7 @@
 #include "dispatch.h"
 #include "local.h"
 #include "log.h"
+#include "metrics.h"
 #include "reply.h"
 #include "txn.h"
 
@@ -124,19 +125,23 @@ dispatch_message(const char *buf, size_t len, int datagram, const struct sip_pee
 
 	if ((m = sipmsg_parse(buf, len, datagram, &lim, &err)) == NULL) {
 		stats.dropped++;
+		metrics_inc(M_BAD_MESSAGES);
 		log_bad(src, "message", "unparseable start line");
 		return;
 	}
 	m->src = *src;
+	metrics_message(METRICS_IN, m->is_request, m->method, m->status);
 	if (!m->is_request) {
 		stats.responses++;
 		if (err.status != 0) {
 			stats.dropped++;
+			metrics_inc(M_BAD_MESSAGES);
 			log_bad(src, "response", err.reason ? err.reason : "malformed");
 		} else
 			handle_response(m);
 	} else if (err.status != 0) {
 		stats.bad++;
+		metrics_inc(M_BAD_MESSAGES);
 		log_bad(src, "request", err.reason ? err.reason : "malformed");
 		/* never answer an ACK; drop what has no usable Via */
 		if (err.status > 0 && m->method != SIP_ACK)

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 
 static void
 usage(void)
@@ -50,6 +51,7 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	log_init(1, LOG_INFO, "sipd");
+	notify_init();
 	if ((cfg = config_load(path)) == NULL) {
 		fprintf(stderr, "sipd: %s: configuration has errors\n", path);
 		return 1;

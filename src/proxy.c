@@ -18,6 +18,7 @@
 #include "htab.h"
 #include "local.h"
 #include "location.h"
+#include "calllog.h"
 #include "log.h"
 #include "media.h"
 #include "proxy.h"
@@ -618,6 +619,7 @@ send_best(struct call *c)
 	if (c->answered)
 		return;
 	c->answered = 1;
+	calllog_final(c->req, c->beststatus ? c->beststatus : 408);
 	if (c->req->method != SIP_INVITE && c->bestbuf == NULL && c->beststatus == 408) {
 		/* RFC 4320 4.2: no 408 to a non-INVITE; the client times out by itself */
 		txn_server_drop(c->st);
@@ -719,6 +721,7 @@ branch_cb(struct txn *ct, struct sipmsg *resp, int status, void *arg)
 		if (br->status != 0)
 			return;
 		br->status = status;
+		calllog_final(c->req, status);
 		c->answered = 1;
 		c->pending--;
 		cancel_others(c, (int)(br - c->b));
@@ -890,6 +893,7 @@ call_start(struct call *c, struct target *targets, int n)
 		call_finish(c);
 		return;
 	}
+	calllog_request(c->req);
 	if (c->req->method == SIP_INVITE) {
 		struct timeval tv = { cfg->timer_c, 0 };
 		c->timer_c = evtimer_new(proxy_base, timer_c_fired, c);

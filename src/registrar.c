@@ -17,6 +17,7 @@
 #include "local.h"
 #include "location.h"
 #include "log.h"
+#include "metrics.h"
 #include "registrar.h"
 #include "dispatch.h"
 #include "store.h"
@@ -537,10 +538,12 @@ registrar_authenticate(struct txn *t, struct sipmsg *m, enum hdr_id hdr, const c
 		snprintf(user, len, "%s", c.username);
 		return 0;
 	}
-	if (res != AUTH_STALE)
+	if (res != AUTH_STALE) {
+		metrics_inc(M_AUTH_FAILURES);
 		log_notice("auth failed user=%s realm=%s method=%s src=%s reason=%s", c.username,
 		    c.realm, m->method_name, sip_peer_str(&m->src, ps, sizeof(ps)),
 		    res == AUTH_REPLAY ? "replay" : "credentials");
+	}
 	challenge(t, m, hdr, res == AUTH_STALE);
 	return -1;
 }

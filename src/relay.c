@@ -36,6 +36,7 @@
 #include "config.h"
 #include "htab.h"
 #include "log.h"
+#include "metrics.h"
 #include "relay.h"
 #include "xmalloc.h"
 
@@ -217,6 +218,7 @@ ep_read(evutil_socket_t fd, short what, void *arg)
 	struct relay_ep *out = &st->ep[!ep->side][rtcp];
 	struct relay_stats *sx = &st->s->stats;
 	int n, k = 0, dir = ep->side;
+	size_t nbytes = 0;
 
 	for (int i = 0; i < RELAY_BATCH; i++)
 		rx_msg[i].msg_hdr.msg_namelen = sizeof(rx_from[i]);
@@ -235,11 +237,14 @@ ep_read(evutil_socket_t fd, short what, void *arg)
 			seq_track(&st->seq[dir], (unsigned char *)rx_buf[i], len);
 		sx->pkts[dir]++;
 		sx->bytes[dir] += len;
+		nbytes += len;
 		tx_iov[k].iov_base = rx_buf[i];
 		tx_iov[k].iov_len = len;
 		tx_msg[k].msg_hdr.msg_name = &out->peer;
 		k++;
 	}
+	metrics_add(M_RELAY_PACKETS, k);
+	metrics_add(M_RELAY_BYTES, (int64_t)nbytes);
 	if (k > 0 && sendmmsg(out->fd, tx_msg, (unsigned)k, MSG_DONTWAIT) == -1 &&
 	    errno != EAGAIN && errno != ECONNREFUSED)
 		log_debug("relay call-id=%s: send: %s", st->s->call_id, strerror(errno));
@@ -373,6 +378,8 @@ stats_update(struct relay_session *s)
 static void
 session_close(struct relay_session *s)
 {
+	if (!s->ended)
+		metrics_add(M_RELAY_SESSIONS, -1);
 	stats_update(s);
 	for (int i = 0; i < s->nstreams; i++)
 		if (s->st[i] != NULL)
@@ -410,6 +417,7 @@ relay_create(const char *call_id, const char *a_tag)
 	s->call_id = xstrdup(call_id);
 	s->a_tag = xstrdup(a_tag ? a_tag : "");
 	s->last = now_s();
+	metrics_add(M_RELAY_SESSIONS, 1);
 	if ((old = htab_put(sessions, call_id, strlen(call_id), s)) != NULL) {
 		if (!old->ended)
 			session_close(old);
@@ -501,6 +509,8 @@ relay_sdp(struct relay_session *s, int side, const struct sdp_info *info, struct
 void
 relay_answered(struct relay_session *s)
 {
+	if (!s->answered)
+		metrics_inc(M_RELAY_CALLS);
 	s->answered = 1;
 	s->last = now_s();
 }

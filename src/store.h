@@ -55,6 +55,12 @@ void store_delete_expired(time_t now);
 void store_flush(void (*done)(void *arg, int ok), void *arg);
 /* Longest time the writer spent in one commit, in microseconds, and commits done. */
 void store_stats(uint64_t *max_commit_us, uint64_t *commits, uint64_t *rows);
+/* Commit durations as a cumulative histogram: buckets[i] counts commits <= store_hist_le_us[i]. */
+#define STORE_HIST_N	10
+static const uint64_t store_hist_le_us[STORE_HIST_N] = {
+	500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000
+};
+void store_commit_histogram(uint64_t buckets[STORE_HIST_N], uint64_t *sum_us, uint64_t *count);
 /* Longest SQLite call made on the event loop, in microseconds. */
 uint64_t store_max_read_us(void);
 

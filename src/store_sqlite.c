@@ -49,6 +49,7 @@ static struct op	*dhead, **dtail = &dhead;
 static int		 stopping, running, efd = -1;
 static struct event	*ev_done;
 static uint64_t		 max_commit_us, ncommits, nrows;
+static uint64_t		 sum_commit_us, commit_hist[STORE_HIST_N];	/* for metrics */
 static uint64_t		 max_read_us;	/* longest SQLite call on the event loop */
 static int		 commit_interval_ms;
 static int		 writer_idle;	/* the writer sleeps until signalled (queue was empty) */
@@ -317,6 +318,10 @@ writer_main(void *arg)
 		if (dt > max_commit_us)
 			max_commit_us = dt;
 		ncommits++;
+		sum_commit_us += dt;
+		for (int b = 0; b < STORE_HIST_N; b++)
+			if (dt <= store_hist_le_us[b])
+				commit_hist[b]++;
 		while (list != NULL) {
 			struct op *o = list;
 			list = o->next;
@@ -519,6 +524,16 @@ store_stats(uint64_t *max_us, uint64_t *commits, uint64_t *rows)
 	*max_us = max_commit_us;
 	*commits = ncommits;
 	*rows = nrows;
+	pthread_mutex_unlock(&qlock);
+}
+
+void
+store_commit_histogram(uint64_t buckets[STORE_HIST_N], uint64_t *sum_us, uint64_t *count)
+{
+	pthread_mutex_lock(&qlock);
+	memcpy(buckets, commit_hist, sizeof(commit_hist));
+	*sum_us = sum_commit_us;
+	*count = ncommits;
 	pthread_mutex_unlock(&qlock);
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "transport.h"
 #include "transport_int.h"
 
@@ -24,25 +25,40 @@ transport_socket(const struct listen_addr *la, int type)
 	if (la->ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
 	if (bind(fd, (const struct sockaddr *)&la->ss, la->sslen) == -1) {
+		int err = errno;
 		log_warn("%s: bind", la->spec);
 		close(fd);
+		errno = err;
 		return -1;
 	}
 	return fd;
 }
 
+static int listen_port_of(const struct listen_addr *);
+
+/* Open one listener; -1 (logged, with what to do) when it cannot be bound. */
 static int
 open_listener(struct event_base *base, const struct listen_addr *la)
 {
 	int rc;
 
+	errno = 0;
 	if (la->proto == PROTO_UDP)
 		rc = transport_udp_open(base, la);
 	else if (la->proto == PROTO_TLS && !transport_tls_ready()) {
 		log_warnx("%s: a TLS listener needs tls.certificate and tls.private_key", la->spec);
-		rc = -1;
+		return -1;
 	} else
 		rc = transport_tcp_listen(base, la);
+	if (rc == -1 && errno == EACCES && listen_port_of(la) < 1024)
+		log_warnx("%s: ports below 1024 need root or CAP_NET_BIND_SERVICE%s; see sipd(8)",
+		    la->spec, geteuid() != 0 ? " (sipd has given up root: restart it to bind this"
+		    " port, or under systemd add AmbientCapabilities=CAP_NET_BIND_SERVICE)" : "");
+	else if (rc == -1 && errno == EADDRINUSE)
+		log_warnx("%s: the address is in use by another program: stop it or change sip.listen",
+		    la->spec);
+	else if (rc == -1 && errno == EADDRNOTAVAIL)
+		log_warnx("%s: no interface has this address: fix sip.listen", la->spec);
 	if (rc == 0)
 		log_notice("listening on %s", la->spec);
 	return rc;
@@ -75,6 +91,52 @@ default_tls(struct event_base *base, const struct sipd_config *c)
 }
 
 int
+transport_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+		return x->sin6_port == y->sin6_port &&
+		    memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+	}
+	const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+	return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+}
+
+static int
+listen_port_of(const struct listen_addr *la)
+{
+	return ntohs(la->ss.ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)&la->ss)->sin6_port :
+	    ((const struct sockaddr_in *)&la->ss)->sin_port);
+}
+
+static int
+listener_is_open(const struct listen_addr *la)
+{
+	return la->proto == PROTO_UDP ? transport_udp_has(la) : transport_tcp_has(la);
+}
+
+static void
+listener_close(const struct listen_addr *la)
+{
+	int rc = la->proto == PROTO_UDP ? transport_udp_close_one(la) :
+	    transport_tcp_close_one(la);	/* TCP and TLS */
+
+	if (rc == 0)
+		log_notice("no longer listening on %s", la->spec);
+}
+
+static int
+in_config(const struct sipd_config *c, const struct listen_addr *la)
+{
+	for (int i = 0; i < c->nlisten; i++)
+		if (c->listen[i].proto == la->proto && transport_same_addr(&c->listen[i].ss, &la->ss))
+			return 1;
+	return 0;
+}
+
+int
 transport_start(struct event_base *base, const struct sipd_config *c)
 {
 	if (transport_tls_init(c) == -1)
@@ -84,6 +146,33 @@ transport_start(struct event_base *base, const struct sipd_config *c)
 			return -1;
 	if (transport_tls_ready())
 		return default_tls(base, c);
+	return 0;
+}
+
+int
+transport_reconfigure(struct event_base *base, const struct sipd_config *old,
+    const struct sipd_config *c)
+{
+	char *opened = calloc((size_t)c->nlisten + 1, 1);
+
+	if (opened == NULL)
+		return -1;
+	for (int i = 0; i < c->nlisten; i++) {
+		if (listener_is_open(&c->listen[i]))
+			continue;
+		if (open_listener(base, &c->listen[i]) == -1) {
+			for (int j = 0; j < i; j++)	/* never half-applied */
+				if (opened[j])
+					listener_close(&c->listen[j]);
+			free(opened);
+			return -1;
+		}
+		opened[i] = 1;
+	}
+	free(opened);
+	for (int i = 0; i < old->nlisten; i++)
+		if (!in_config(c, &old->listen[i]) && listener_is_open(&old->listen[i]))
+			listener_close(&old->listen[i]);
 	return 0;
 }
 
@@ -117,9 +206,15 @@ transport_reliable(enum sip_proto p)
 int
 transport_send(const struct sip_peer *dst, const char *buf, size_t len)
 {
+	int rc = -1;
+
 	if (dst->proto == PROTO_UDP)
-		return transport_udp_send(dst, buf, len);
-	return transport_tcp_send(dst, buf, len);	/* TCP and TLS */
+		rc = transport_udp_send(dst, buf, len);
+	else
+		rc = transport_tcp_send(dst, buf, len);	/* TCP and TLS */
+	if (rc == 0)
+		metrics_sent(buf, len);
+	return rc;
 }
 
 /* First address of the family on an interface that is up (prefer non-loopback). */

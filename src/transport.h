@@ -8,6 +8,11 @@
 
 /* Open every listener of c on base. Returns 0, or -1 after logging which one failed. */
 int transport_start(struct event_base *base, const struct sipd_config *c);
+/* SIGHUP: open the listeners of c not open yet, close those of old that c no longer has;
+ * connections and transactions carry on.  When a new one cannot be bound, the ones just
+ * opened are closed again and -1 returned (logged): the caller keeps old. */
+int transport_reconfigure(struct event_base *base, const struct sipd_config *old,
+    const struct sipd_config *c);
 /* Stop reading new messages (shutdown begins); sending still works. */
 void transport_quiesce(void);
 /* Bytes still queued on stream connections (shutdown waits for 0). */

@@ -11,6 +11,9 @@ int transport_udp_open(struct event_base *, const struct listen_addr *);
 int transport_udp_send(const struct sip_peer *, const char *, size_t);
 void transport_udp_quiesce(void);
 void transport_udp_close(void);
+/* 1 when a socket for la's address is open; close it (reload). */
+int transport_udp_has(const struct listen_addr *);
+int transport_udp_close_one(const struct listen_addr *);
 /* Bound address of UDP socket i (for Via), or -1. */
 int transport_udp_local(int family, struct sockaddr_storage *);
 
@@ -19,6 +22,8 @@ int transport_tcp_listen(struct event_base *, const struct listen_addr *);
 int transport_tcp_send(const struct sip_peer *, const char *, size_t);
 void transport_tcp_quiesce(void);
 void transport_tcp_close(void);
+int transport_tcp_has(const struct listen_addr *);
+int transport_tcp_close_one(const struct listen_addr *);
 size_t transport_tcp_pending(void);
 int transport_tcp_local(enum sip_proto, int family, struct sockaddr_storage *);
 
@@ -38,5 +43,7 @@ const char *transport_tls_error(struct bufferevent *, char *buf, size_t len);
 
 /* Shared: make a bound, non-blocking socket for a listener (SO_REUSEADDR, v6only). */
 int transport_socket(const struct listen_addr *, int type);
+/* 1 when two configured listener addresses are the same (family, address, port). */
+int transport_same_addr(const struct sockaddr_storage *, const struct sockaddr_storage *);
 
 #endif

@@ -37,9 +37,10 @@ struct tcp_conn {
 };
 
 struct tcp_listener {
-	struct evconnlistener	*lev;
+	struct evconnlistener	*lev;		/* NULL once closed by a reload */
 	struct sockaddr_storage	 local;
 	enum sip_proto		 proto;
+	struct sockaddr_storage	 conf;		/* the address configured (for reload) */
 };
 
 static struct event_base	*tcp_base;
@@ -310,6 +311,7 @@ transport_tcp_listen(struct event_base *base, const struct listen_addr *la)
 	listeners = xrealloc(listeners, (size_t)(nlisteners + 1) * sizeof(*listeners));
 	getsockname(fd, (struct sockaddr *)&listeners[nlisteners].local, &sl);
 	listeners[nlisteners].proto = la->proto;
+	listeners[nlisteners].conf = la->ss;
 	listeners[nlisteners].lev = evconnlistener_new(base, tcp_accept,
 	    (void *)(intptr_t)nlisteners, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 1024, fd);
 	if (listeners[nlisteners].lev == NULL) {
@@ -389,7 +391,8 @@ int
 transport_tcp_local(enum sip_proto proto, int family, struct sockaddr_storage *out)
 {
 	for (int i = 0; i < nlisteners; i++)
-		if (listeners[i].local.ss_family == family && listeners[i].proto == proto) {
+		if (listeners[i].lev != NULL && listeners[i].local.ss_family == family &&
+		    listeners[i].proto == proto) {
 			*out = listeners[i].local;
 			return 0;
 		}
@@ -400,7 +403,32 @@ void
 transport_tcp_quiesce(void)
 {
 	for (int i = 0; i < nlisteners; i++)
-		evconnlistener_disable(listeners[i].lev);
+		if (listeners[i].lev != NULL)
+			evconnlistener_disable(listeners[i].lev);
+}
+
+int
+transport_tcp_has(const struct listen_addr *la)
+{
+	for (int i = 0; i < nlisteners; i++)
+		if (listeners[i].lev != NULL && listeners[i].proto == la->proto &&
+		    transport_same_addr(&listeners[i].conf, &la->ss))
+			return 1;
+	return 0;
+}
+
+/* Stop listening on la (reload removed it); connections accepted on it stay open. */
+int
+transport_tcp_close_one(const struct listen_addr *la)
+{
+	for (int i = 0; i < nlisteners; i++)
+		if (listeners[i].lev != NULL && listeners[i].proto == la->proto &&
+		    transport_same_addr(&listeners[i].conf, &la->ss)) {
+			evconnlistener_free(listeners[i].lev);
+			listeners[i].lev = NULL;
+			return 0;
+		}
+	return -1;
 }
 
 static void
@@ -443,7 +471,8 @@ transport_tcp_close(void)
 		by_id = by_addr = NULL;
 	}
 	for (int i = 0; i < nlisteners; i++)
-		evconnlistener_free(listeners[i].lev);
+		if (listeners[i].lev != NULL)
+			evconnlistener_free(listeners[i].lev);
 	free(listeners);
 	listeners = NULL;
 	nlisteners = 0;

@@ -13,10 +13,12 @@
 #define UDP_MAX		65536
 #define UDP_BATCH	64	/* datagrams read per wakeup before yielding to the loop */
 
+/* Slots are never reused or moved: a peer's lsock index stays valid (closed: fd -1). */
 struct udp_sock {
 	int			 fd;
 	struct event		*ev;
 	struct sockaddr_storage	 local;
+	struct sockaddr_storage	 conf;		/* the address configured (for reload) */
 };
 
 static struct udp_sock	*socks;
@@ -86,6 +88,7 @@ transport_udp_open(struct event_base *base, const struct listen_addr *la)
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	socks = xrealloc(socks, (size_t)(nsocks + 1) * sizeof(*socks));
 	socks[nsocks].fd = fd;
+	socks[nsocks].conf = la->ss;
 	getsockname(fd, (struct sockaddr *)&socks[nsocks].local, &sl);
 	socks[nsocks].ev = event_new(base, fd, EV_READ | EV_PERSIST, udp_read,
 	    (void *)(intptr_t)nsocks);
@@ -98,11 +101,11 @@ transport_udp_open(struct event_base *base, const struct listen_addr *la)
 static int
 udp_pick(const struct sip_peer *dst)
 {
-	if (dst->lsock >= 0 && dst->lsock < nsocks &&
+	if (dst->lsock >= 0 && dst->lsock < nsocks && socks[dst->lsock].fd != -1 &&
 	    socks[dst->lsock].local.ss_family == dst->addr.ss_family)
 		return dst->lsock;
 	for (int i = 0; i < nsocks; i++)
-		if (socks[i].local.ss_family == dst->addr.ss_family)
+		if (socks[i].fd != -1 && socks[i].local.ss_family == dst->addr.ss_family)
 			return i;
 	return -1;
 }
@@ -127,7 +130,7 @@ int
 transport_udp_local(int family, struct sockaddr_storage *out)
 {
 	for (int i = 0; i < nsocks; i++)
-		if (socks[i].local.ss_family == family) {
+		if (socks[i].fd != -1 && socks[i].local.ss_family == family) {
 			*out = socks[i].local;
 			return 0;
 		}
@@ -138,13 +141,40 @@ void
 transport_udp_quiesce(void)
 {
 	for (int i = 0; i < nsocks; i++)
-		event_del(socks[i].ev);
+		if (socks[i].ev != NULL)
+			event_del(socks[i].ev);
+}
+
+int
+transport_udp_has(const struct listen_addr *la)
+{
+	for (int i = 0; i < nsocks; i++)
+		if (socks[i].fd != -1 && transport_same_addr(&socks[i].conf, &la->ss))
+			return 1;
+	return 0;
+}
+
+/* Close the socket bound for la (reload removed it); its slot stays, empty. */
+int
+transport_udp_close_one(const struct listen_addr *la)
+{
+	for (int i = 0; i < nsocks; i++)
+		if (socks[i].fd != -1 && transport_same_addr(&socks[i].conf, &la->ss)) {
+			event_free(socks[i].ev);
+			close(socks[i].fd);
+			socks[i].ev = NULL;
+			socks[i].fd = -1;
+			return 0;
+		}
+	return -1;
 }
 
 void
 transport_udp_close(void)
 {
 	for (int i = 0; i < nsocks; i++) {
+		if (socks[i].fd == -1)
+			continue;
 		event_free(socks[i].ev);
 		close(socks[i].fd);
 	}
