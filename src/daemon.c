@@ -148,8 +148,8 @@ log_config(void)
 	for (int i = 0; i < cfg->ndomains && off < sizeof(line); i++)
 		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s", i ? " " : "",
 		    cfg->domains[i]);
-	log_notice("domains: %s%sand this host's own addresses; realm %s", line,
-	    cfg->ndomains ? ", " : "", domain_realm());
+	log_notice("domains: %s%sthis host's own addresses; realm %s", line,
+	    cfg->ndomains ? " and " : "", domain_realm());
 	off = 0;
 	line[0] = '\0';
 	for (int i = 0; i < cfg->nlisten && off < sizeof(line); i++)

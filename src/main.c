@@ -1,5 +1,6 @@
 /* main.c - command line: sipd [-f] [-t] [-c FILE] [-H] [-V]. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@ int
 main(int argc, char **argv)
 {
 	const char *path = SIPD_DEFAULT_CONFIG;
+	char abspath[PATH_MAX];
 	int ch, foreground = 0, check = 0;
 
 	while ((ch = getopt(argc, argv, "c:fhtHV")) != -1) {
@@ -52,6 +54,9 @@ main(int argc, char **argv)
 		usage();
 	log_init(1, LOG_INFO, "sipd");
 	notify_init();
+	/* SIGHUP re-reads it after daemon() moved to /: remember where it really is */
+	if (realpath(path, abspath) != NULL)
+		path = abspath;
 	if ((cfg = config_load(path)) == NULL) {
 		fprintf(stderr, "sipd: %s: configuration has errors\n", path);
 		return 1;

@@ -286,7 +286,7 @@ serve(struct evhttp_request *req, void *arg)
 	}
 	text = metrics_render(&len);
 	out = evbuffer_new();
-	evbuffer_add_reference(out, text, len, NULL, NULL);
+	evbuffer_add(out, text, len);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 	    "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, HTTP_OK, "OK", out);

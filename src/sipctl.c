@@ -1,6 +1,9 @@
 /* sipctl.c - administration of a sipd database, safe while sipd runs:
  *   sipctl [-c config] [-d database] user add|del|passwd|list ...
  *   sipctl [-c config] [-d database] reg list [AOR] | reg del AOR
+ *   sipctl [-c config] status        (the running sipd's numbers, from its metrics endpoint)
+ * Run as root, it first becomes the owner of the database's directory (the sipd user), so
+ * files it creates there stay readable and writable by sipd.
  * Passwords are read from the terminal (no echo) or from standard input, never argv. */
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +19,8 @@
 #include "config.h"
 #include "domain.h"
 #include "log.h"
+#include "privdrop.h"
+#include "status.h"
 #include "store.h"
 
 static sqlite3 *db;
@@ -31,7 +36,8 @@ usage(void)
 	    "  user enable|disable NAME [-D DOMAIN]\n"
 	    "  user list\n"
 	    "  reg list [AOR]                             current registrations\n"
-	    "  reg del AOR                                remove an AOR's bindings (sipd drops them within 1 s)\n");
+	    "  reg del AOR                                remove an AOR's bindings (sipd drops them within 1 s)\n"
+	    "  status                                     what the running sipd is doing (metrics.enable = 1)\n");
 	exit(2);
 }
 
@@ -250,6 +256,34 @@ cmd_reg(int argc, char **argv)
 	usage();
 }
 
+/* One number from the database, -1 on error. */
+static long
+db_count(const char *sql)
+{
+	sqlite3_stmt *st = prep(sql);
+	long n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : -1;
+
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The running sipd's numbers (status.c fetches and prints them), and the database's. */
+static int
+cmd_status(void)
+{
+	int rc;
+
+	printf("database        %s: %ld users, %ld registered contacts\n", sqlite3_db_filename(db, "main"),
+	    db_count("SELECT count(*) FROM users"), db_count("SELECT count(*) FROM registrations"));
+	if (!cfg->metrics_enable) {
+		printf("sipd            live numbers off: set metrics: { enable = 1; }; in %s and"
+		    " reload sipd (systemctl reload sipd)\n", cfg->path);
+		return 0;
+	}
+	rc = status_print(stdout, cfg->metrics_listen);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -276,6 +310,11 @@ main(int argc, char **argv)
 	domain_init(cfg);
 	if (dbpath == NULL)
 		dbpath = cfg->db_path;
+	if (privdrop_to_owner_of(dbpath) == -1) {
+		fprintf(stderr, "sipctl: cannot become the owner of %s's directory: %s\n", dbpath,
+		    strerror(errno));
+		return 1;
+	}
 	if (store_create(dbpath) == -1 || sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 		die(dbpath);
 	sqlite3_busy_timeout(db, 5000);
@@ -284,6 +323,8 @@ main(int argc, char **argv)
 		rc = cmd_user(argc - 1, argv + 1, domain_primary());
 	else if (strcmp(argv[0], "reg") == 0)
 		rc = cmd_reg(argc - 1, argv + 1);
+	else if (strcmp(argv[0], "status") == 0 && argc == 1)
+		rc = cmd_status();
 	else
 		usage();
 	sqlite3_close(db);
