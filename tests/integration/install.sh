@@ -8,9 +8,12 @@
 B=${BUILDDIR:-$(dirname "$SIPD")}
 [ -f "$B/Makefile" ] || skip "no build tree (Makefile) next to $SIPD"
 command -v "${MAKE:-make}" >/dev/null 2>&1 || skip "make not found"
+# a make of its own: not a job of the make running the tests
+unset MAKEFLAGS MFLAGS MAKELEVEL
 MK="${MAKE:-make} -s --no-print-directory -C $B"
 D=$TMP/dest
-eval "$($MK print-install-dirs)" || fail "make print-install-dirs"
+$MK print-install-dirs >"$TMP/dirs" 2>"$TMP/dirs.err" || { cat "$TMP/dirs.err"; fail "make print-install-dirs"; }
+. "$TMP/dirs"
 $MK install DESTDIR="$D" >"$TMP/install.out" 2>&1 || { cat "$TMP/install.out"; fail "make install failed"; }
 (cd "$D" && find . ! -type d | sort | sed 's/^/    | /')
 
