@@ -111,8 +111,8 @@ cseq_method(const char *buf, size_t len)
 int
 metrics_classify(const char *buf, size_t len, enum sip_method *method, int *status)
 {
-	if (len >= 12 && memcmp(buf, "SIP/2.0 ", 8) == 0) {
-		if (buf[8] < '1' || buf[8] > '6' || buf[9] < '0' || buf[9] > '9' ||
+	if (len >= 4 && memcmp(buf, "SIP/", 4) == 0) {
+		if (len < 12 || memcmp(buf, "SIP/2.0 ", 8) != 0 || buf[8] < '1' || buf[8] > '6' || buf[9] < '0' || buf[9] > '9' ||
 		    buf[10] < '0' || buf[10] > '9')
 			return 0;
 		*status = (buf[8] - '0') * 100 + (buf[9] - '0') * 10 + (buf[10] - '0');
