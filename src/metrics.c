@@ -52,13 +52,13 @@ static const struct {
 	{ M_BAD_MESSAGES, "sipd_messages_bad_total", "counter",
 	  "Messages refused as malformed (answered 400 or dropped)." },
 	{ M_RELAY_CALLS, "sipd_relay_calls_total", "counter",
-	  "Calls whose media went through the RTP relay (0 while sipd has no relay)." },
+	  "Calls whose media went through the RTP relay (0 when no call is relayed)." },
 	{ M_RELAY_PACKETS, "sipd_relay_packets_total", "counter",
-	  "RTP/RTCP packets relayed (0 while sipd has no relay)." },
+	  "RTP/RTCP packets relayed (0 when no call is relayed)." },
 	{ M_RELAY_BYTES, "sipd_relay_bytes_total", "counter",
-	  "Bytes of relayed RTP/RTCP packets (0 while sipd has no relay)." },
+	  "Bytes of relayed RTP/RTCP packets (0 when no call is relayed)." },
 	{ M_RELAY_SESSIONS, "sipd_relay_sessions", "gauge",
-	  "RTP relay sessions open now (0 while sipd has no relay)." },
+	  "RTP relay sessions open now (0 when no call is relayed)." },
 };
 
 void

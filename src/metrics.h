@@ -25,7 +25,7 @@ enum metrics_id {
 	M_RELOADS,		/* SIGHUPs whose config was applied */
 	M_RELOAD_FAILURES,	/* SIGHUPs whose config was refused */
 	M_BAD_MESSAGES,		/* messages refused as malformed */
-	/* Filled by the RTP relay (relay.c) when it exists; read 0 until then. */
+	/* Filled by the RTP relay (relay.c). */
 	M_RELAY_CALLS,		/* calls whose media were relayed */
 	M_RELAY_PACKETS,	/* RTP/RTCP packets relayed */
 	M_RELAY_BYTES,		/* bytes of those packets */

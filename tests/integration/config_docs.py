@@ -81,8 +81,8 @@ def main():
         if name not in man:
             problems.append(
                 "man/sipd.conf.5: key %s (%s, default %s, %s) is not documented: add an entry"
-                " '.It Cm %s Pq %s' to the list of the %s group (section KEYS), saying: %s ..."
-                " and ending with the line: %s" % (name, typ, default, bounds, name, typ, group,
+                " '.It Cm %s Pq %s, %s' to the list of the %s group (section KEYS), saying: %s ..."
+                " and ending with the line: %s" % (name, typ, default, bounds, name, typ, bounds, group,
                                                   help_, want))
         elif want not in man[name]:
             problems.append(

@@ -18,8 +18,9 @@ answers() {
 	$SIPSEND -p "$1" -t "${2:-udp}" -m OPTIONS ${3:+-u "$3"} -n 1 -w 1 2>/dev/null |
 		sed -n 's/^SIP\/2.0 \([0-9]*\) .*/\1/p' | head -n 1
 }
-conf() {	# conf LISTEN-ENTRIES DOMAINS LEVEL
+conf() {	# conf LISTEN-ENTRIES DOMAINS LEVEL [EXTRA]
 	{
+		echo "${4:-}"
 		echo "sip: { listen = [ $1 ]; domains = [ $2 ]; };"
 		echo "log: { level = \"$3\"; };"
 		echo "database: { path = \"$TMP/sipd.db\"; };"
@@ -45,7 +46,7 @@ while ! grep -q 'out .* ACK ' "$TMP/alice/log" 2>/dev/null; do
 done
 ok "call 1 answered and ACKed; reloading while it is up"
 
-conf "$L1, $L2" '"example.test", "reload.test"' debug
+conf "$L1, $L2" '"example.test", "reload.test"' debug 'relay: { port_min = 31000; port_max = 31999; };'
 kill -HUP "$SIPD_PID"
 check "reload logged" wait_log reloaded 1 5
 check "the new listeners are logged" wait_log "listening on tcp:127.0.0.1:$P2" 1 2
@@ -54,6 +55,8 @@ same "$(answers "$P2" tcp)" 200 "new TCP listener answers"
 same "$(answers "$P1" udp)" 200 "old listener still answers"
 same "$(answers "$P1" udp sip:reload.test)" 200 "new domain served"
 check "new log level debug in force" wait_log "debug:" 1 2
+check "a relay port range change is reported as needing a restart" \
+	grep -q "relay.port_min/port_max changes take effect at the next restart" "$TMP/sipd.log"
 
 wait "$ALICE" 2>/dev/null
 same "$(codes alice out BYE)" 200 "call 1: the callee's BYE reached the caller across the reload (it answered 200)"
