@@ -251,6 +251,7 @@ daemon_run(int foreground)
 	proxy_init(base);
 	relay_init(base);
 	keepalive_init(base);
+	transport_set_failure_hook(txn_transport_failed);
 	if (registrar_init(base) == -1 || transport_start(base, cfg) == -1 ||
 	    privileges_drop(&pd, dropping) == -1) {
 		rc = 1;

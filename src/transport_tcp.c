@@ -50,11 +50,34 @@ static struct htab		*by_id, *by_addr;
 static uint64_t			 next_id = 1;
 static size_t			 nconns;
 static int			(*flow_in_use)(uint64_t);
+static void			(*conn_failed)(enum sip_proto, const struct sockaddr_storage *);
 
 void
 transport_set_flow_hook(int (*in_use)(uint64_t conn))
 {
 	flow_in_use = in_use;
+}
+
+void
+transport_set_failure_hook(void (*failed)(enum sip_proto, const struct sockaddr_storage *))
+{
+	conn_failed = failed;
+}
+
+/* Where a connection that never came up went (told from the loop, outside any send path). */
+struct failure {
+	enum sip_proto		 proto;
+	struct sockaddr_storage	 addr;
+};
+
+static void
+tell_failure(evutil_socket_t fd, short what, void *arg)
+{
+	struct failure *f = arg;
+
+	if (conn_failed != NULL)
+		conn_failed(f->proto, &f->addr);
+	free(f);
 }
 
 static time_t
@@ -118,6 +141,13 @@ conn_close(struct tcp_conn *c)
 		nconns--;
 		log_debug("%s conn %llu closed", sip_proto_name(c->peer.proto),
 		    (unsigned long long)c->id);
+		if (!c->inbound && !c->up && conn_failed != NULL) {
+			struct failure *f = xcalloc(1, sizeof(*f));
+			struct timeval now = { 0, 0 };
+			f->proto = c->peer.proto;
+			f->addr = c->peer.addr;
+			event_base_once(tcp_base, -1, EV_TIMEOUT, tell_failure, f, &now);
+		}
 	}
 	if (c->in_read)
 		return;

@@ -705,6 +705,41 @@ client_fail(struct txn *t, int status)
 	txn_unref(t);
 }
 
+struct failed_ctx {
+	enum sip_proto			 proto;
+	const struct sockaddr_storage	*addr;
+	struct txn			**hit;
+	size_t				 n, cap;
+};
+
+static void
+failed_match(const void *k, size_t kl, void *v, void *arg)
+{
+	struct failed_ctx *fc = arg;
+	struct txn *t = v;
+
+	if (!t->reliable || t->dst.proto != fc->proto || !sip_addr_equal(&t->dst.addr, fc->addr) ||
+	    (t->state != TS_CALLING && t->state != TS_TRYING) || fc->n == fc->cap)
+		return;
+	fc->hit[fc->n++] = txn_ref(t);
+}
+
+void
+txn_transport_failed(enum sip_proto proto, const struct sockaddr_storage *addr)
+{
+	struct txn *hit[64];
+	struct failed_ctx fc = { proto, addr, hit, 0, 64 };
+
+	if (txn_clients == NULL)
+		return;
+	htab_foreach(txn_clients, failed_match, &fc);
+	for (size_t i = 0; i < fc.n; i++) {
+		if (hit[i]->state == TS_CALLING || hit[i]->state == TS_TRYING)
+			client_fail(hit[i], 503);
+		txn_unref(hit[i]);
+	}
+}
+
 struct txn *
 txn_client_new(const struct sip_peer *dst, enum sip_method method, const char *branch,
     char *buf, size_t len, txn_client_cb cb, void *arg)

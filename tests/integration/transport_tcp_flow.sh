@@ -47,6 +47,16 @@ t1=$(date +%s)
 same "$code" 480 "INVITE to bob after his connection closed: 480 Temporarily Unavailable"
 check "... at once ($((t1 - t0)) s), not after a transaction timeout" test $((t1 - t0)) -le 3
 
+# A Contact over TCP where nothing listens: the refused connection ends the INVITE at once.
+DEAD=$(free_port)
+register dead-reg "$(free_port)" "sip:dead@127.0.0.1" "sip:dead@127.0.0.1:$DEAD;transport=tcp" >/dev/null
+t0=$(date +%s)
+code=$(call "sip:dead@127.0.0.1:$PORT")
+t1=$(date +%s)
+case $code in 5??) ok "INVITE to a TCP Contact that refuses connections: $code" ;;
+*) not_ok "INVITE to a TCP Contact that refuses connections: got '$code', want a 5xx" ;; esac
+check "... at once ($((t1 - t0)) s), not after Timer B" test $((t1 - t0)) -le 3
+
 # carol registers over TCP with a Contact nobody can reach (as behind a NAT): the call and the
 # caller's in-dialog ACK and BYE find her flow through the token in sipd's Record-Route.
 phone carol sip:carol@127.0.0.1 --proto tcp --contact "sip:carol@127.0.0.99:5999;transport=tcp"
