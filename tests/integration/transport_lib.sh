@@ -10,6 +10,9 @@
 #                                             localhost, sipd.test)
 #   call TO [uac options]                     a UDP caller (peer.py) in $TMP/caller-N that dials TO
 #                                             and hangs up with a BYE; prints the INVITE's final code
+#   tls_server NAME CERT                      tlsuas.py (a TLS SIP server answering 200) with
+#                                             $TMP/CERT.pem on a free port ($SRV_PORT), logging
+#                                             into $TMP/NAME/log
 #   bindings USER                             rows of USER's AOR in the database: "contact|nat|received"
 
 [ -n "${TESTDIR:-}" ] || { echo "transport_lib.sh is sourced by the transport tests, it is not a test"; exit 77; }
@@ -61,4 +64,12 @@ call() {
 bindings() {
 	sqlite3 -readonly -batch "$TMP/sipd.db" \
 	    "SELECT contact, nat, received_proto || ':' || received_ip || ':' || received_port FROM location WHERE aor LIKE 'sip:$1@%' ORDER BY contact"
+}
+
+tls_server() {	# tls_server NAME CERT: a TLS UAS on a free port, in $TMP/NAME; port in $SRV_PORT
+	SRV_PORT=$(free_port)
+	mkdir -p "$TMP/$1"
+	spawn "$PYTHON" "$TESTDIR/tlsuas.py" "$SRV_PORT" "$TMP/$2.pem" "$TMP/$2.key" "$TMP/$1"
+	_w=0
+	while [ ! -e "$TMP/$1/up" ] && [ $_w -lt 50 ]; do sleep 0.1; _w=$((_w + 1)); done
 }

@@ -108,61 +108,6 @@ check "sipd still answers over UDP" probe_ok udp
 
 # Outgoing TLS: carol's Contact says transport=tls; sipd opens a TLS connection and checks that
 # the certificate names the address it dials.
-cat >"$TMP/tlsuas.py" <<'PY'
-import os, re, socket, ssl, sys
-port, cert, key, d = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(cert, key)
-ls = socket.socket()
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("127.0.0.1", port))
-ls.listen(5)
-open(os.path.join(d, "up"), "w").close()
-log = open(os.path.join(d, "log"), "a")
-ls.settimeout(30)
-while True:
-    try:
-        raw, _ = ls.accept()
-    except socket.timeout:
-        break
-    try:
-        c = ctx.wrap_socket(raw, server_side=True)
-    except (ssl.SSLError, OSError) as e:
-        log.write("handshake failed %s\n" % e); log.flush()
-        continue
-    buf = b""
-    c.settimeout(10)
-    while True:
-        try:
-            d2 = c.recv(65535)
-        except (OSError, ssl.SSLError):
-            break
-        if not d2:
-            break
-        buf += d2
-        while b"\r\n\r\n" in buf:
-            end = buf.index(b"\r\n\r\n")
-            cl = re.search(rb"(?im)^(?:content-length|l)\s*:\s*(\d+)", buf[:end])
-            total = end + 4 + (int(cl.group(1)) if cl else 0)
-            if len(buf) < total:
-                break
-            m, buf = buf[:total], buf[total:]
-            log.write("in %s\n" % m.split(b"\r\n", 1)[0].decode()); log.flush()
-            if m.startswith(b"SIP/") or m.startswith(b"ACK "):
-                continue
-            keep = [l for l in m.split(b"\r\n\r\n")[0].split(b"\r\n")[1:]
-                    if l.split(b":")[0].lower() in (b"via", b"from", b"to", b"call-id", b"cseq", b"record-route")]
-            keep = [l + b";tag=srv" if l.lower().startswith(b"to:") else l for l in keep]
-            c.sendall(b"SIP/2.0 200 OK\r\n" + b"\r\n".join(keep) +
-                      b"\r\nContact: <sip:srv@127.0.0.1:%d;transport=tls>\r\nContent-Length: 0\r\n\r\n" % port)
-PY
-tls_server() {	# tls_server NAME CERT: a TLS UAS on a free port, in $TMP/NAME; port in $SRV_PORT
-	SRV_PORT=$(free_port)
-	mkdir -p "$TMP/$1"
-	spawn "$PYTHON" "$TMP/tlsuas.py" "$SRV_PORT" "$TMP/$2.pem" "$TMP/$2.key" "$TMP/$1"
-	_w=0
-	while [ ! -e "$TMP/$1/up" ] && [ $_w -lt 50 ]; do sleep 0.1; _w=$((_w + 1)); done
-}
 tls_server good server
 register carol-reg "$(free_port)" "sip:carol@127.0.0.1" "sip:carol@127.0.0.1:$SRV_PORT;transport=tls" >/dev/null
 code=$(call "sip:carol@127.0.0.1:$PORT")
