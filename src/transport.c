@@ -153,10 +153,14 @@ int
 transport_reconfigure(struct event_base *base, const struct sipd_config *old,
     const struct sipd_config *c)
 {
-	char *opened = calloc((size_t)c->nlisten + 1, 1);
+	char *opened;
+	void *tls = transport_tls_save();
 
-	if (opened == NULL)
+	/* certificates are read again (a renewed one is served to new connections) */
+	if (transport_tls_init(c) == -1 || (opened = calloc((size_t)c->nlisten + 1, 1)) == NULL) {
+		transport_tls_restore(tls, 1);
 		return -1;
+	}
 	for (int i = 0; i < c->nlisten; i++) {
 		if (listener_is_open(&c->listen[i]))
 			continue;
@@ -165,11 +169,13 @@ transport_reconfigure(struct event_base *base, const struct sipd_config *old,
 				if (opened[j])
 					listener_close(&c->listen[j]);
 			free(opened);
+			transport_tls_restore(tls, 1);
 			return -1;
 		}
 		opened[i] = 1;
 	}
 	free(opened);
+	transport_tls_restore(tls, 0);
 	for (int i = 0; i < old->nlisten; i++)
 		if (!in_config(c, &old->listen[i]) && listener_is_open(&old->listen[i]))
 			listener_close(&old->listen[i]);

@@ -33,6 +33,9 @@ int transport_tls_init(const struct sipd_config *);
 /* 1 when a certificate is loaded (TLS listeners possible). */
 int transport_tls_ready(void);
 void transport_tls_free(void);
+/* Keep the contexts in force aside (a reload); restore them (back = 1) or let them go (0). */
+void *transport_tls_save(void);
+void transport_tls_restore(void *saved, int back);
 /* A server-side TLS bufferevent over an accepted socket (handshake pending), or NULL. */
 struct bufferevent *transport_tls_accept(struct event_base *, int fd);
 /* A client-side TLS bufferevent over fd (to be connected) for dst: SNI and the certificate name

@@ -2,6 +2,7 @@
  * the bufferevent_openssl wrappers that transport_tcp.c runs its stream code over.  Framing,
  * timeouts and flows are transport_tcp.c's; only the bytes' encryption is here. */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -14,6 +15,7 @@
 #include "config.h"
 #include "log.h"
 #include "transport_int.h"
+#include "xmalloc.h"
 
 static SSL_CTX	*server_ctx, *client_ctx;
 
@@ -98,23 +100,62 @@ fail:
 int
 transport_tls_init(const struct sipd_config *c)
 {
-	transport_tls_free();
-	if ((client_ctx = SSL_CTX_new(TLS_client_method())) == NULL || ctx_common(client_ctx, c) == -1)
+	SSL_CTX *cl, *sv = NULL;
+
+	/* built aside and swapped in whole: a bad reload keeps the running contexts (open
+	 * connections hold references to theirs) */
+	if ((cl = SSL_CTX_new(TLS_client_method())) == NULL || ctx_common(cl, c) == -1)
 		goto fail;
-	SSL_CTX_set_verify(client_ctx, c->tls_verify_server ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_verify(cl, c->tls_verify_server ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
 	/* a client certificate, for servers that ask (mutual TLS between servers) */
 	if (c->tls_cert[0] != '\0') {
-		SSL_CTX_use_certificate_chain_file(client_ctx, c->tls_cert);
-		SSL_CTX_use_PrivateKey_file(client_ctx, c->tls_key[0] ? c->tls_key : c->tls_cert,
+		SSL_CTX_use_certificate_chain_file(cl, c->tls_cert);
+		SSL_CTX_use_PrivateKey_file(cl, c->tls_key[0] ? c->tls_key : c->tls_cert,
 		    SSL_FILETYPE_PEM);
 		ERR_clear_error();
-		if ((server_ctx = server_new(c)) == NULL)
+		if ((sv = server_new(c)) == NULL)
 			goto fail;
 	}
+	transport_tls_free();
+	client_ctx = cl;
+	server_ctx = sv;
 	return 0;
 fail:
-	transport_tls_free();
+	SSL_CTX_free(cl);
 	return -1;
+}
+
+/* The contexts in force, kept aside while a reload tries new ones. */
+struct tls_saved {
+	SSL_CTX	*cl, *sv;
+};
+
+void *
+transport_tls_save(void)
+{
+	struct tls_saved *t = xcalloc(1, sizeof(*t));
+
+	if ((t->cl = client_ctx) != NULL)
+		SSL_CTX_up_ref(t->cl);
+	if ((t->sv = server_ctx) != NULL)
+		SSL_CTX_up_ref(t->sv);
+	return t;
+}
+
+void
+transport_tls_restore(void *saved, int back)
+{
+	struct tls_saved *t = saved;
+
+	if (back) {
+		transport_tls_free();
+		client_ctx = t->cl;
+		server_ctx = t->sv;
+	} else {
+		SSL_CTX_free(t->cl);
+		SSL_CTX_free(t->sv);
+	}
+	free(t);
 }
 
 int

@@ -127,6 +127,38 @@ check "dave's server, whose certificate does not name 127.0.0.1, never got the I
 	sh -c "! grep -q '^in INVITE ' '$TMP/bad/log'"
 check "sipd's log names the certificate failure" grep -q "certificate verify failed" "$TMP/sipd.log"
 
+# A renewed certificate is served after SIGHUP; a reload naming a missing one is refused whole.
+peer_cn() {
+	"$PYTHON" - "$TLS_PORT" <<'PY'
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5))
+from ssl import DER_cert_to_PEM_cert
+import subprocess
+pem = DER_cert_to_PEM_cert(s.getpeercert(binary_form=True))
+print(subprocess.run(["openssl", "x509", "-noout", "-subject"], input=pem.encode(),
+                     capture_output=True).stdout.decode().strip())
+PY
+}
+same "$(peer_cn)" "subject=CN = sipd.test" "before the reload: the first certificate"
+make_cert renewed "IP:127.0.0.1" renewed.test
+cp "$TMP/renewed.pem" "$TMP/server.pem"
+cp "$TMP/renewed.key" "$TMP/server.key"
+n=$(grep -c 'reloaded' "$TMP/sipd.log")
+kill -HUP "$SIPD_PID"
+i=0
+while [ "$(grep -c 'reloaded' "$TMP/sipd.log")" -le "$n" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+same "$(peer_cn)" "subject=CN = renewed.test" "after SIGHUP: the renewed certificate"
+same "$(received bob OPTIONS)$(kill -0 "$(phone_pid bob)" 2>/dev/null && echo up)" "0up" "bob's TLS connection lived through the reload"
+sed -i "s|$TMP/server.pem|$TMP/missing.pem|" "$TMP/sipd.conf"
+kill -HUP "$SIPD_PID"
+sleep 1
+check "a reload naming a missing certificate is refused" grep -q "keeping the running" "$TMP/sipd.log"
+same "$(peer_cn)" "subject=CN = renewed.test" "... and TLS goes on with the certificate in force"
+sed -i "s|$TMP/missing.pem|$TMP/server.pem|" "$TMP/sipd.conf"
+
 # Client certificates required: a phone without one cannot register.
 stop_sipd
 sed -i 's/handshake_timeout = 2;/handshake_timeout = 2; verify_client = 2;/' "$TMP/sipd.conf"
