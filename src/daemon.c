@@ -51,11 +51,8 @@ reload_restart_only(const struct sipd_config *n)
 	if (n->relay_port_min != cfg->relay_port_min || n->relay_port_max != cfg->relay_port_max)
 		log_warnx("reload: relay.port_min/port_max changes take effect at the next restart"
 		    " (relay.mode, address and timeout apply now)");
-	if (strcmp(n->tls_cert, cfg->tls_cert) != 0 || strcmp(n->tls_key, cfg->tls_key) != 0 ||
-	    strcmp(n->tls_ca, cfg->tls_ca) != 0 || strcmp(n->tls_ciphers, cfg->tls_ciphers) != 0 ||
-	    n->tls_verify_client != cfg->tls_verify_client)
-		log_warnx("reload: tls.certificate, private_key, ca_file, ciphers and verify_client"
-		    " changes take effect at the next restart");
+	if (n->keepalive_interval != cfg->keepalive_interval)
+		log_warnx("reload: nat.keepalive_interval changes take effect at the next restart");
 }
 
 /* SIGHUP: parse into a fresh config and swap it in only if it is wholly valid (listeners
