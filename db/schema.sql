@@ -1,6 +1,6 @@
--- sipd database schema, version 1.  sipd creates it at start (and migrates older versions);
+-- sipd database schema, version 2.  sipd creates it at start (and migrates older versions);
 -- PRAGMA user_version holds the version.  Readable with: sqlite3 -readonly /var/lib/sipd/sipd.db
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 -- Users who may register and call.  Passwords are never stored: HA1 = H(user:realm:password)
 -- for MD5 and SHA-256 (RFC 3261 22, RFC 8760), computed for the realm in the realm column.
@@ -58,3 +58,68 @@ CREATE TABLE IF NOT EXISTS admin_queue (
 	arg		TEXT NOT NULL,
 	created		INTEGER NOT NULL DEFAULT (strftime('%s','now'))
 );
+
+-- Version 2: small-PBX features.  A version-1 database is upgraded in place: every statement
+-- here is CREATE ... IF NOT EXISTS, so running the whole file adds what is missing.
+
+-- Ring groups: a call to sip:NUMBER@DOMAIN rings the members, all at once (parallel) or one
+-- after the other (serial, by q, highest first; a member rings `timeout` seconds, then the
+-- next).  Parallel: the whole group rings `timeout` seconds (0: until proxy.timer_c).
+CREATE TABLE IF NOT EXISTS ring_groups (
+	number		TEXT NOT NULL,
+	domain		TEXT NOT NULL,
+	strategy	TEXT NOT NULL DEFAULT 'parallel' CHECK (strategy IN ('parallel', 'serial')),
+	timeout		INTEGER NOT NULL DEFAULT 0 CHECK (timeout >= 0),
+	PRIMARY KEY (number, domain)
+);
+CREATE TABLE IF NOT EXISTS ring_group_members (
+	number		TEXT NOT NULL,
+	domain		TEXT NOT NULL,
+	member		TEXT NOT NULL,		-- a username (or extension) of domain
+	q		REAL NOT NULL DEFAULT 1.0,	-- serial order, highest first
+	timeout		INTEGER NOT NULL DEFAULT 0,	-- serial: this member's ring time; 0: the group's
+	PRIMARY KEY (number, domain, member),
+	FOREIGN KEY (number, domain) REFERENCES ring_groups (number, domain) ON DELETE CASCADE
+);
+
+-- Call forwarding per user.  always: calls go to target instead; busy: to target when the
+-- user's phones answer 486; noanswer: to target when they ring `after` seconds unanswered (or
+-- answer 408/480, or none is registered).  target: a username, an extension, a ring group
+-- number, or a SIP URI.
+CREATE TABLE IF NOT EXISTS forwards (
+	username	TEXT NOT NULL,
+	domain		TEXT NOT NULL,
+	kind		TEXT NOT NULL CHECK (kind IN ('always', 'busy', 'noanswer')),
+	target		TEXT NOT NULL,
+	after		INTEGER NOT NULL DEFAULT 20 CHECK (after > 0),
+	PRIMARY KEY (username, domain, kind)
+);
+
+-- Call detail records: one row per call (an INVITE starting a dialog), written when it ends.
+-- Times are Unix time in seconds (with milliseconds).
+CREATE TABLE IF NOT EXISTS cdr (
+	id		INTEGER PRIMARY KEY,
+	call_id		TEXT NOT NULL,
+	caller		TEXT NOT NULL,		-- the From URI
+	callee		TEXT NOT NULL,		-- the Request-URI as dialled
+	answered_by	TEXT NOT NULL DEFAULT '',	-- the AOR (or URI) whose phone answered
+	start_time	REAL NOT NULL,		-- the INVITE arrived
+	answer_time	REAL,			-- the 2xx went to the caller; NULL: not answered
+	end_time	REAL NOT NULL,		-- BYE, or the final failure response
+	duration	REAL NOT NULL DEFAULT 0,	-- end_time - answer_time; 0 when not answered
+	status		INTEGER NOT NULL,	-- final status the caller got (200: answered)
+	reason		TEXT NOT NULL,		-- caller hangup, callee hangup, busy, no answer, ...
+	packets_from_caller INTEGER NOT NULL DEFAULT 0,	-- RTP packets relayed caller -> callee
+	packets_from_callee INTEGER NOT NULL DEFAULT 0	-- RTP packets relayed callee -> caller
+);
+CREATE INDEX IF NOT EXISTS cdr_start ON cdr (start_time);
+
+-- Call records for people: local times, seconds rounded.
+CREATE VIEW IF NOT EXISTS calls AS
+	SELECT id, caller, callee, answered_by,
+	       datetime(start_time, 'unixepoch', 'localtime') AS started,
+	       datetime(answer_time, 'unixepoch', 'localtime') AS answered,
+	       datetime(end_time, 'unixepoch', 'localtime') AS ended,
+	       round(duration) AS seconds, status, reason,
+	       packets_from_caller, packets_from_callee, call_id
+	FROM cdr;

@@ -63,6 +63,7 @@ struct sipd_config {
 	int			 record_route;		/* proxy.record_route: 1 always, 0 never */
 	int			 serial_forking;	/* proxy.serial_forking: by q when q-values differ */
 	int			 timer_c;		/* proxy.timer_c, s (RFC 3261 16.6 step 11) */
+	int			 cdr_max_call;		/* cdr.max_call, s: an answered call with no BYE seen */
 
 	/* relay.* (the RTP relay, relay.c) */
 	char			*relay_mode;		/* relay.mode: "always", "nat", "never" */

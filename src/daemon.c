@@ -9,6 +9,7 @@
 #include <osipparser2/osip_parser.h>
 
 #include "config.h"
+#include "cdr.h"
 #include "daemon.h"
 #include "dns.h"
 #include "domain.h"
@@ -279,6 +280,7 @@ daemon_run(int foreground)
 out:
 	if (ev_shutdown_poll)
 		event_free(ev_shutdown_poll);
+	cdr_shutdown();		/* records of calls still open, queued before the store closes */
 	notify_shutdown();
 	metrics_apply(base, NULL);
 	store_close();		/* commits what is queued; answers the REGISTERs waiting on it */

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "cdr.h"
 #include "config.h"
 #include "dispatch.h"
 #include "dns.h"
@@ -21,6 +22,7 @@
 #include "calllog.h"
 #include "log.h"
 #include "media.h"
+#include "pbx.h"
 #include "proxy.h"
 #include "registrar.h"
 #include "reply.h"
@@ -30,7 +32,7 @@
 #include "uri.h"
 #include "xmalloc.h"
 
-#define MAX_BRANCHES	16
+#define MAX_BRANCHES	32
 #define MAX_ROUTES	16
 
 struct call;
@@ -49,6 +51,7 @@ struct branch {
 	int		 cancel;	/* CANCEL wanted */
 	int		 status;	/* final status, 0 while pending */
 	char		*challenges;	/* WWW-/Proxy-Authenticate lines of its 401/407 */
+	char		*who;		/* the AOR (or URI) it rings, for the call record */
 };
 
 /* The proxy's state for one server transaction. */
@@ -70,6 +73,12 @@ struct call {
 	int		 drop;		/* own Route values removed from the copies */
 	int		 cancelled;
 	int		 failover;	/* RFC 3263 targets: the next only after 503 / no answer */
+	int		 pbx;		/* targets follow a PBX plan: stage by stage (pbx.h) */
+	int		 stage;		/* the stage ringing */
+	int		 stage_best;	/* its best final status so far */
+	int		 rang_out;	/* its ring time ran out: its branches are being cancelled */
+	struct event	*ring_timer;
+	unsigned char	 outcome[PBX_MAX_STAGES];	/* enum pbx_outcome of each stage */
 	struct call	*prev, *next;	/* every live call, for shutdown */
 };
 
@@ -81,6 +90,10 @@ struct target {
 	int		 q;		/* q-value * 1000 (serial forking order) */
 	int		 nat;		/* a binding registered from behind NAT (relay.mode nat) */
 	int		 flow;		/* dst is the flow the phone registered on (RFC 5626) */
+	char		 aor[256];	/* the AOR whose binding this is ("" when none) */
+	int		 stage, parent, when, ring;	/* PBX plans (pbx.h); 0 otherwise */
+	int		 plan;		/* it comes from a PBX plan */
+	int		 none;		/* a PBX stage with nothing to ring: a placeholder */
 };
 
 static struct event_base *proxy_base;
@@ -434,7 +447,10 @@ call_free(struct call *c)
 		}
 		free(c->b[i].sent);
 		free(c->b[i].challenges);
+		free(c->b[i].who);
 	}
+	if (c->ring_timer)
+		event_free(c->ring_timer);
 	if (c->linger)
 		event_free(c->linger);
 	if (c->timer_c)
@@ -476,6 +492,8 @@ call_finish(struct call *c)
 		media_call_failed(c->req, c->beststatus ? c->beststatus : 408);
 	if (c->timer_c)
 		evtimer_del(c->timer_c);
+	if (c->ring_timer)
+		evtimer_del(c->ring_timer);
 	c->linger = evtimer_new(proxy_base, linger_done, c);
 	evtimer_add(c->linger, &tv);
 }
@@ -580,8 +598,8 @@ cancel_branch(struct branch *br)
 	size_t len;
 	char *buf;
 
-	if (br->status != 0 || br->ct == NULL)
-		return;
+	if ((br->status != 0 && !br->cancel) || br->ct == NULL)
+		return;		/* final; unless given up on before its 1xx (Timer C, ring time) */
 	if (!br->provisional) {
 		br->cancel = 1;		/* sent when the first 1xx arrives */
 		return;
@@ -620,6 +638,7 @@ send_best(struct call *c)
 		return;
 	c->answered = 1;
 	calllog_final(c->req, c->beststatus ? c->beststatus : 408);
+	cdr_failed(c->req->call_id, c, c->beststatus ? c->beststatus : 408);
 	if (c->req->method != SIP_INVITE && c->bestbuf == NULL && c->beststatus == 408) {
 		/* RFC 4320 4.2: no 408 to a non-INVITE; the client times out by itself */
 		txn_server_drop(c->st);
@@ -654,8 +673,93 @@ next_group(struct call *c)
 	return started;
 }
 
-/* Timer C (16.6 step 11): a branch that rang is CANCELled (its 487 then ends it); one
- * that never answered at all counts as if it had received a 408. */
+/* Give up on the pending branches: one that rang is CANCELled (its 487 then ends it); one
+ * that never answered at all counts as if it had received a 408 (and is CANCELled should
+ * its 1xx still come). */
+static void
+expire_branches(struct call *c)
+{
+	for (int i = 0; i < c->nb; i++) {
+		struct branch *br = &c->b[i];
+		if (br->status != 0)
+			continue;
+		cancel_branch(br);
+		if (br->provisional)
+			continue;
+		br->status = 408;
+		c->pending--;
+		if (c->beststatus == 0)
+			c->beststatus = 408;
+		if (c->stage_best == 0)
+			c->stage_best = 408;
+	}
+}
+
+/* PBX plans: the stage that just ended decides, by its outcome, which stage rings next: the
+ * first whose parent stage ran and ended the way it waits for (pbx.h).  A stage with nothing
+ * reachable ends at once as unanswered.  Returns how many branches started. */
+static int
+next_stage(struct call *c)
+{
+	while (c->nlater > 0) {
+		const struct target *t = &c->later[0];
+		int s = t->stage, k = 0, started = 0, ring = t->ring, had = c->nb;
+		int enter = t->parent < 0 || pbx_wanted(c->outcome[t->parent], t->when);
+
+		while (k < c->nlater && c->later[k].stage == s)
+			k++;
+		if (enter) {
+			c->stage = s;
+			c->outcome[s] = PBX_RUNNING;
+			c->stage_best = c->rang_out = 0;
+			for (int i = 0; i < k && c->nb < MAX_BRANCHES; i++)
+				if (!c->later[i].none)
+					started += fork_branch(c, &c->later[i], c->drop) == 0;
+		}
+		for (int i = 0; i < k; i++)
+			free(c->later[i].routes);
+		memmove(c->later, c->later + k, (size_t)(c->nlater - k) * sizeof(*c->later));
+		c->nlater -= k;
+		if (started == 0) {
+			if (enter)
+				c->outcome[s] = PBX_NOANSWER;
+			continue;
+		}
+		log_info("proxy call-id=%s: stage %d rings %d target(s)%s", c->req->call_id, s,
+		    started, ring ? "" : " until Timer C");
+		if (had > 0) {	/* the caller hears how the stage that rings now ends */
+			free(c->bestbuf);
+			c->bestbuf = NULL;
+			c->beststatus = 0;
+			c->bestidx = -1;
+		}
+		if (ring > 0 && c->req->method == SIP_INVITE) {
+			struct timeval tv = { ring, 0 };
+			evtimer_add(c->ring_timer, &tv);
+		}
+		return started;
+	}
+	return 0;
+}
+
+/* Nothing pending: ring what comes next (serial forking, PBX stages) or answer upstream. */
+static void
+call_progress(struct call *c)
+{
+	if (c->pending != 0)
+		return;
+	if (c->pbx && c->outcome[c->stage] == PBX_RUNNING)
+		c->outcome[c->stage] = (unsigned char)pbx_outcome(c->stage_best, c->rang_out);
+	if (!c->answered && !c->cancelled && c->beststatus / 100 != 6 &&
+	    (!c->failover || c->beststatus == 503 || c->beststatus == 408) &&
+	    (c->pbx ? next_stage(c) : next_group(c)) > 0)
+		return;		/* serial forking: the next q-group / stage rings now */
+	send_best(c);
+	call_finish(c);
+}
+
+/* Timer C (16.6 step 11): every pending branch is given up on, and no target after them is
+ * tried. */
 static void
 timer_c_fired(evutil_socket_t fd, short what, void *arg)
 {
@@ -663,23 +767,23 @@ timer_c_fired(evutil_socket_t fd, short what, void *arg)
 
 	log_info("proxy call-id=%s: Timer C, cancelling", c->req->call_id);
 	c->cancelled = 1;
-	for (int i = 0; i < c->nb; i++) {
-		struct branch *br = &c->b[i];
-		if (br->status != 0)
-			continue;
-		if (br->provisional) {
-			cancel_branch(br);
-			continue;
-		}
-		br->status = 408;
-		c->pending--;
-		if (c->beststatus == 0)
-			c->beststatus = 408;
-	}
-	if (c->pending == 0) {
-		send_best(c);
-		call_finish(c);
-	}
+	expire_branches(c);
+	call_progress(c);
+}
+
+/* A PBX stage rang its time unanswered (no-answer forwarding, serial ring groups): CANCEL
+ * its branches (16.10); once they are done, the next stage rings. */
+static void
+ring_timer_fired(evutil_socket_t fd, short what, void *arg)
+{
+	struct call *c = arg;
+
+	if (c->answered || c->cancelled || c->pending == 0)
+		return;
+	log_info("proxy call-id=%s: stage %d rang out, cancelling it", c->req->call_id, c->stage);
+	c->rang_out = 1;
+	expire_branches(c);
+	call_progress(c);
 }
 
 /* A 1xx/2xx going upstream: its SDP pointed at the relay, our Via removed. */
@@ -722,13 +826,21 @@ branch_cb(struct txn *ct, struct sipmsg *resp, int status, void *arg)
 			return;
 		br->status = status;
 		calllog_final(c->req, status);
+		if (!c->answered && c->req->method == SIP_INVITE)
+			cdr_answered(c->req->call_id, c, br->who);
 		c->answered = 1;
 		c->pending--;
 		cancel_others(c, (int)(br - c->b));
 	} else {
 		if (br->status != 0)
 			return;
+		if (status == 487 && c->rang_out && !c->cancelled) {
+			status = 408;	/* we cancelled it: the caller sees no answer, not 487 */
+			resp = NULL;
+		}
 		br->status = status;
+		if (better(status, c->stage_best))
+			c->stage_best = status;
 		c->pending--;
 		if (resp != NULL && (status == 401 || status == 407))
 			br->challenges = challenge_lines(resp);
@@ -741,13 +853,7 @@ branch_cb(struct txn *ct, struct sipmsg *resp, int status, void *arg)
 		if (status / 100 == 6)
 			cancel_others(c, -1);
 	}
-	if (c->pending == 0 && !c->answered && !c->cancelled && c->beststatus / 100 != 6 &&
-	    (!c->failover || c->beststatus == 503 || c->beststatus == 408) && next_group(c) > 0)
-		return;		/* serial forking: the next q-group rings now */
-	if (c->pending == 0) {
-		send_best(c);
-		call_finish(c);
-	}
+	call_progress(c);
 }
 
 /* Start one branch toward target t. */
@@ -763,6 +869,7 @@ fork_branch(struct call *c, const struct target *t, int drop_routes)
 	buf_init(&rr, 128);
 	br->call = c;
 	br->dst = t->dst;
+	br->who = xstrdup(t->aor[0] ? t->aor : t->uri);
 	make_via(c->req, &t->dst, c->nb, br->id, sizeof(br->id), &via);
 	if (creates_dialog(c->req->method) && c->req->to_tag == NULL)
 		make_rr(c->req, t, &rr);
@@ -775,6 +882,7 @@ fork_branch(struct call *c, const struct target *t, int drop_routes)
 	br->ct = txn_client_new(&t->dst, c->req->method, br->id, buf, len, branch_cb, br);
 	if (br->ct == NULL) {
 		free(br->sent);
+		free(br->who);
 		memset(br, 0, sizeof(*br));
 		return -1;
 	}
@@ -843,7 +951,10 @@ call_new(struct txn *st, struct sipmsg *m, int drop_routes)
 	if (m->method == SIP_INVITE) {
 		txn_reply(st, 100, NULL, NULL, NULL, NULL, 0);	/* at once (16.2) */
 		txn_on_cancel(st, on_cancel, c);
-	}
+		if (m->to_tag == NULL)
+			cdr_invite(m, c);
+	} else if (m->method == SIP_BYE)
+		cdr_bye(m);
 	return c;
 }
 
@@ -854,9 +965,15 @@ call_media(struct call *c, const struct target *t, int n)
 	int nat = 0;
 	struct sipmsg *m;
 
-	for (int i = 0; i < n; i++)
+	int first = -1;
+
+	for (int i = 0; i < n; i++) {
 		nat |= t[i].nat;
-	m = media_request(c->req, n > 0 ? t[0].dst.addr.ss_family : c->req->src.addr.ss_family, nat);
+		if (first == -1 && !t[i].none)
+			first = i;	/* PBX placeholders have no address */
+	}
+	m = media_request(c->req, first >= 0 ? t[first].dst.addr.ss_family :
+	    c->req->src.addr.ss_family, nat);
 	if (m != NULL) {
 		sipmsg_unref(c->req);
 		c->req = m;
@@ -870,11 +987,23 @@ call_start(struct call *c, struct target *targets, int n)
 	if (c->cancelled || txn_is_cancelled(c->st)) {
 		c->cancelled = 1;
 		txn_reply(c->st, 487, NULL, NULL, NULL, NULL, 0);
+		cdr_failed(c->req->call_id, c, 487);
 		call_finish(c);
 		return;
 	}
 	call_media(c, targets, n);
-	if (n > 1 && targets[0].q != targets[n - 1].q && (cfg->serial_forking || c->failover)) {
+	if (n > 0 && targets[0].plan) {
+		c->pbx = 1;	/* stage by stage (targets come in stage order) */
+		c->ring_timer = evtimer_new(proxy_base, ring_timer_fired, c);
+		c->later = xcalloc((size_t)n, sizeof(*c->later));
+		for (int i = 0; i < n; i++) {
+			c->later[i] = targets[i];
+			targets[i].routes = NULL;
+		}
+		c->nlater = n;
+		next_stage(c);
+	} else if (n > 1 && targets[0].q != targets[n - 1].q &&
+	    (cfg->serial_forking || c->failover)) {
 		/* targets come sorted by q, highest first (location.c, dns order) */
 		c->later = xcalloc((size_t)n, sizeof(*c->later));
 		for (int i = 0; i < n; i++) {
@@ -888,7 +1017,11 @@ call_start(struct call *c, struct target *targets, int n)
 			fork_branch(c, &targets[i], c->drop);
 	}
 	if (c->nb == 0) {
-		txn_reply(c->st, 503, "No Route To Target", NULL, NULL, NULL, 0);
+		if (c->pbx)	/* nobody of the plan is online */
+			txn_reply(c->st, 480, NULL, NULL, NULL, NULL, 0);
+		else
+			txn_reply(c->st, 503, "No Route To Target", NULL, NULL, NULL, 0);
+		cdr_failed(c->req->call_id, c, c->pbx ? 480 : 503);
 		c->answered = 1;
 		call_finish(c);
 		return;
@@ -953,6 +1086,7 @@ aor_targets(const char *aor, struct target *t, int max, int *failed)
 			continue;
 		memset(&t[n], 0, sizeof(t[n]));
 		snprintf(t[n].uri, sizeof(t[n].uri), "%s", b->contact);
+		snprintf(t[n].aor, sizeof(t[n].aor), "%s", aor);
 		t[n].q = b->q;
 		t[n].nat = b->nat;
 		/* NAT'd or on a flow: where it registered from; else its contact (16.5) */
@@ -980,6 +1114,50 @@ aor_targets(const char *aor, struct target *t, int max, int *failed)
 	return n;
 }
 
+/* Targets of a PBX plan (pbx.h): each leg's bindings, or the URI of a leg outside.  A stage
+ * with nothing to ring keeps one placeholder, so that its end still decides what follows.
+ * Returns the count (0: no plan for this user). */
+static int
+plan_targets(const char *user, const char *domain, struct target *t, int max)
+{
+	struct pbx_leg legs[PBX_MAX_LEGS];
+	int nlegs = pbx_plan(user, domain, legs, PBX_MAX_LEGS), n = 0, first = 0, failed = 0;
+
+	for (int i = 0; i < nlegs && n < max; i++) {
+		const struct pbx_leg *l = &legs[i];
+		int k = 0;
+		if (i == 0 || legs[i - 1].stage != l->stage)
+			first = n;		/* the stage's first target */
+		if (l->local)
+			k = aor_targets(l->uri, &t[n], max - n, &failed);
+		else {
+			memset(&t[n], 0, sizeof(t[n]));
+			memcpy(t[n].uri, l->uri, strnlen(l->uri, sizeof(l->uri) - 1));
+			if (uri_peer(l->uri, &t[n].dst) == 0)
+				k = 1;
+			else
+				log_warnx("pbx: forward target %s: only address literals are "
+				    "supported", l->uri);
+		}
+		if (k == 0 && n == first && (i + 1 == nlegs || legs[i + 1].stage != l->stage)) {
+			memset(&t[n], 0, sizeof(t[n]));
+			t[n].none = 1;
+			k = 1;
+		}
+		for (int j = n; j < n + k; j++) {
+			t[j].stage = l->stage;
+			t[j].parent = l->parent;
+			t[j].when = l->when;
+			t[j].ring = l->ring;
+			t[j].plan = 1;
+		}
+		n += k;
+	}
+	if (nlegs > 0)
+		log_debug("pbx: %s@%s: %d leg(s), %d target(s)", user, domain, nlegs, n);
+	return n;
+}
+
 /* Does user (or extension) exist in domain? */
 static int
 user_known(const char *user, const char *domain)
@@ -1003,6 +1181,8 @@ local_targets(struct sipmsg *m, const struct uri_parts *u, struct target *t, int
 	*status = 0;
 	if (registrar_aor(m->ruri, strlen(m->ruri), aor, sizeof(aor)) == -1)
 		return 0;
+	if ((n = plan_targets(u->user, domain, t, max)) > 0)
+		return n;	/* a ring group, or a user with call forwarding */
 	if ((n = aor_targets(aor, t, max, &failed)) > 0)
 		return n;
 	if (store_user_by_extension(u->user, domain, owner, sizeof(owner)) == 0) {
@@ -1152,6 +1332,7 @@ relay_resolved(void *arg, const struct sip_peer *hops, int n)
 	if (n == 0) {
 		if (!c->cancelled)
 			txn_reply(c->st, 503, "No Server For The Domain", NULL, NULL, NULL, 0);
+		cdr_failed(c->req->call_id, c, 503);
 		c->answered = 1;
 		call_finish(c);
 		return;
@@ -1272,8 +1453,10 @@ proxy_route(struct txn *t, struct sipmsg *m, int strict)
 	}
 	n = local_targets(m, &u, targets, MAX_BRANCHES, &status);
 	if (n == 0) {
-		if (status == 480 || status == 430)
+		if (status == 480 || status == 430) {
 			txn_reply(t, status, status == 430 ? "Flow Failed" : NULL, NULL, NULL, NULL, 0);
+			cdr_refused(m, status);
+		}
 		else
 			local_request(t, m);	/* 404, or OPTIONS answered for the domain */
 		return;
@@ -1325,6 +1508,7 @@ void
 proxy_init(struct event_base *base)
 {
 	proxy_base = base;
+	cdr_init(base);
 	dispatch_set(SIP_UNKNOWN, proxy_request);
 	dispatch_set(SIP_ACK, proxy_ack);
 }

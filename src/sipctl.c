@@ -1,6 +1,7 @@
 /* sipctl.c - administration of a sipd database, safe while sipd runs:
  *   sipctl [-c config] [-d database] user add|del|passwd|list ...
  *   sipctl [-c config] [-d database] reg list [AOR] | reg del AOR
+ *   sipctl [-c config] [-d database] group|forward|cdr ...  (ring groups, forwarding, records)
  *   sipctl [-c config] status        (the running sipd's numbers, from its metrics endpoint)
  * Run as root, it first becomes the owner of the database's directory (the sipd user), so
  * files it creates there stay readable and writable by sipd.
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -22,6 +24,7 @@
 #include "privdrop.h"
 #include "status.h"
 #include "store.h"
+#include "uri.h"
 
 static sqlite3 *db;
 
@@ -37,7 +40,19 @@ usage(void)
 	    "  user list\n"
 	    "  reg list [AOR]                             current registrations\n"
 	    "  reg del AOR                                remove an AOR's bindings (sipd drops them within 1 s)\n"
-	    "  status                                     what the running sipd is doing (metrics.enable = 1)\n");
+	    "  status                                     what the running sipd is doing (metrics.enable = 1)\n"
+
+	    "  group add NUMBER [--order parallel|serial] [--timeout S] [-D DOMAIN]\n"
+	    "                                             a ring group (changed: add it again after del)\n"
+	    "  group del NUMBER [-D DOMAIN]\n"
+	    "  group member add NUMBER USER [--q Q] [--timeout S] [-D DOMAIN]\n"
+	    "  group member del NUMBER USER [-D DOMAIN]\n"
+	    "  group list [NUMBER]\n"
+	    "  forward set USER always|busy|noanswer TARGET [--after S] [-D DOMAIN]\n"
+	    "                                             TARGET: user, extension, group or sip: URI\n"
+	    "  forward clear USER [always|busy|noanswer] [-D DOMAIN]\n"
+	    "  forward list [USER]\n"
+	    "  cdr list [N]                               the last N call records (20)\n");
 	exit(2);
 }
 
@@ -241,6 +256,296 @@ cmd_user(int argc, char **argv, const char *domain)
 	return 0;
 }
 
+/* Command-line words of a PBX command: positionals, and --name VALUE / -D DOMAIN options. */
+struct words {
+	const char	*pos[8];
+	int		 npos;
+	const char	*order, *timeout, *q, *after, *domain;
+};
+
+static void
+words_parse(int argc, char **argv, struct words *w, const char *domain)
+{
+	static const char *const names[] = { "--order", "--timeout", "--q", "--after", "-D" };
+
+	memset(w, 0, sizeof(*w));
+	w->domain = domain;
+	for (int i = 0; i < argc; i++) {
+		const char **dst[] = { &w->order, &w->timeout, &w->q, &w->after, &w->domain };
+		size_t k;
+		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			if (strcmp(argv[i], names[k]) == 0)
+				break;
+		if (k < sizeof(names) / sizeof(names[0])) {
+			if (i + 1 >= argc)
+				usage();
+			*dst[k] = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			usage();
+		else if (w->npos < 8)
+			w->pos[w->npos++] = argv[i];
+		else
+			usage();
+	}
+}
+
+static void __attribute__((noreturn))
+bad(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "sipctl: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+/* A whole number in lo..hi, or exit with a message naming what. */
+static int
+number_arg(const char *s, int lo, int hi, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < lo || v > hi) {
+		fprintf(stderr, "sipctl: %s must be a whole number from %d to %d: %s\n", what, lo,
+		    hi, s);
+		exit(1);
+	}
+	return (int)v;
+}
+
+/* 1 when sql (binding ?1 and ?2) returns a row; its first column copied into out. */
+static int
+lookup(const char *sql, const char *a, const char *b, char *out, size_t len)
+{
+	sqlite3_stmt *st = prep(sql);
+	int found;
+
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	if ((found = sqlite3_step(st) == SQLITE_ROW) && out != NULL) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		snprintf(out, len, "%s", v ? v : "");
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* The username of a user or extension of domain; exits when there is none. */
+static void
+user_arg(const char *name, const char *domain, char *user, size_t len)
+{
+	if (!lookup("SELECT username FROM users WHERE (username = ?1 OR extension = ?1) AND "
+	    "domain = ?2 ORDER BY username = ?1 DESC", name, domain, user, len)) {
+		fprintf(stderr, "sipctl: no user or extension %s@%s\n", name, domain);
+		exit(1);
+	}
+}
+
+static int
+group_exists(const char *number, const char *domain)
+{
+	return lookup("SELECT 1 FROM ring_groups WHERE number = ?1 AND domain = ?2", number, domain,
+	    NULL, 0);
+}
+
+/* Group numbers are dialled: digits and the like, never a user's name or extension. */
+static void
+group_number_check(const char *number, const char *domain)
+{
+	if (number[0] == '\0' || strlen(number) > 64 ||
+	    strspn(number, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ*#+._-") !=
+	    strlen(number))
+		bad("a group number is 1 to 64 of 0-9 a-z A-Z * # + . _ -: %s", number);
+	if (lookup("SELECT 1 FROM users WHERE (username = ?1 OR extension = ?1) AND domain = ?2",
+	    number, domain, NULL, 0))
+		bad("%s is a user or an extension already", number);
+}
+
+static void
+exec_one(const char *sql, const char *const *args, int nargs, const char *what)
+{
+	sqlite3_stmt *st = prep(sql);
+
+	for (int i = 0; i < nargs; i++)
+		sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
+	step_done(st, what);
+}
+
+static void
+group_add(const struct words *w)
+{
+	const char *order = w->order ? w->order : "parallel";
+	char tmo[16];
+
+	group_number_check(w->pos[1], w->domain);
+	if (strcmp(order, "parallel") != 0 && strcmp(order, "serial") != 0)
+		bad("--order is parallel or serial, not %s", order);
+	snprintf(tmo, sizeof(tmo), "%d", w->timeout ? number_arg(w->timeout, 0, 3600, "--timeout") : 0);
+	if (group_exists(w->pos[1], w->domain))
+		bad("group %s exists (group del it first)", w->pos[1]);
+	const char *args[] = { w->pos[1], w->domain, order, tmo };
+	exec_one("INSERT INTO ring_groups (number, domain, strategy, timeout) VALUES (?1, ?2, ?3, "
+	    "CAST(?4 AS INTEGER))", args, 4, "adding the group");
+	printf("added ring group %s@%s (%s, timeout %s s)\n", w->pos[1], w->domain, order, tmo);
+}
+
+static void
+group_member_set(const struct words *w, int add)
+{
+	char user[128], tmo[16], q[32];
+	const char *args[] = { w->pos[2], w->domain, user, q, tmo };
+
+	if (w->npos != 4)
+		usage();
+	if (!group_exists(w->pos[2], w->domain))
+		bad("no ring group %s", w->pos[2]);
+	if (!add) {
+		snprintf(user, sizeof(user), "%s", w->pos[3]);	/* a name, or an extension */
+		exec_one("DELETE FROM ring_group_members WHERE number = ?1 AND domain = ?2 AND "
+		    "(member = ?3 OR member = (SELECT username FROM users WHERE extension = ?3 AND "
+		    "domain = ?2))", args, 3, "removing the member");
+		if (sqlite3_changes(db) == 0)
+			bad("%s is no member of the group", w->pos[3]);
+		printf("removed %s from ring group %s@%s\n", user, w->pos[2], w->domain);
+		return;
+	}
+	user_arg(w->pos[3], w->domain, user, sizeof(user));
+	double qv = 1.0;
+	if (w->q) {
+		char *end;
+		qv = strtod(w->q, &end);
+		if (end == w->q || *end != '\0' || !(qv >= 0 && qv <= 1))
+			bad("--q is a number from 0 to 1: %s", w->q);
+	}
+	snprintf(q, sizeof(q), "%.3f", qv);
+	snprintf(tmo, sizeof(tmo), "%d", w->timeout ? number_arg(w->timeout, 0, 3600, "--timeout") : 0);
+	exec_one("INSERT INTO ring_group_members (number, domain, member, q, timeout) VALUES "
+	    "(?1, ?2, ?3, CAST(?4 AS REAL), CAST(?5 AS INTEGER)) ON CONFLICT (number, domain, member) "
+	    "DO UPDATE SET q = excluded.q, timeout = excluded.timeout", args, 5, "adding the member");
+	printf("ring group %s@%s: member %s (q %s, timeout %s s)\n", w->pos[2], w->domain, user, q,
+	    tmo);
+}
+
+static int
+cmd_group(int argc, char **argv, const char *domain)
+{
+	struct words w;
+
+	words_parse(argc, argv, &w, domain);
+	if (w.npos >= 1 && strcmp(w.pos[0], "list") == 0 && w.npos <= 2) {
+		print_rows(w.npos == 2 ?
+		    "SELECT g.number, g.domain, g.strategy, g.timeout, m.member, m.q, m.timeout AS "
+		    "member_timeout FROM ring_groups g LEFT JOIN ring_group_members m USING (number, "
+		    "domain) WHERE g.number = ?1 ORDER BY g.domain, g.number, m.q DESC, m.rowid" :
+		    "SELECT g.number, g.domain, g.strategy, g.timeout, m.member, m.q, m.timeout AS "
+		    "member_timeout FROM ring_groups g LEFT JOIN ring_group_members m USING (number, "
+		    "domain) ORDER BY g.domain, g.number, m.q DESC, m.rowid", w.npos == 2 ? w.pos[1] : NULL);
+		return 0;
+	}
+	if (w.npos == 2 && strcmp(w.pos[0], "add") == 0)
+		group_add(&w);
+	else if (w.npos == 2 && strcmp(w.pos[0], "del") == 0) {
+		const char *args[] = { w.pos[1], w.domain };
+		exec_one("DELETE FROM ring_groups WHERE number = ?1 AND domain = ?2", args, 2,
+		    "removing the group");
+		if (sqlite3_changes(db) == 0)
+			bad("no ring group %s", w.pos[1]);
+		printf("removed ring group %s@%s\n", w.pos[1], w.domain);
+	} else if (w.npos >= 2 && strcmp(w.pos[0], "member") == 0 && strcmp(w.pos[1], "add") == 0)
+		group_member_set(&w, 1);
+	else if (w.npos >= 2 && strcmp(w.pos[0], "member") == 0 && strcmp(w.pos[1], "del") == 0)
+		group_member_set(&w, 0);
+	else
+		usage();
+	return 0;
+}
+
+/* A forward target: a sip:/sips: URI with a user part, or a user, extension or group. */
+static void
+target_check(const char *target, const char *domain, const char *user)
+{
+	struct uri_parts u;
+	char owner[128];
+
+	if (strncasecmp(target, "sip:", 4) == 0 || strncasecmp(target, "sips:", 5) == 0) {
+		if (uri_split(target, strlen(target), &u) == -1 || u.user[0] == '\0')
+			bad("%s is not a SIP URI with a user part", target);
+		return;
+	}
+	if (!group_exists(target, domain)) {
+		user_arg(target, domain, owner, sizeof(owner));
+		if (strcmp(owner, user) == 0)
+			bad("%s would forward to itself", user);
+	}
+}
+
+static const char *
+kind_arg(const char *kind)
+{
+	if (strcmp(kind, "always") != 0 && strcmp(kind, "busy") != 0 &&
+	    strcmp(kind, "noanswer") != 0)
+		bad("the kind of forward is always, busy or noanswer, not %s", kind);
+	return kind;
+}
+
+static int
+cmd_forward(int argc, char **argv, const char *domain)
+{
+	struct words w;
+	char user[128], after[16];
+
+	words_parse(argc, argv, &w, domain);
+	if (w.npos >= 1 && strcmp(w.pos[0], "list") == 0 && w.npos <= 2) {
+		print_rows(w.npos == 2 ? "SELECT username, domain, kind, target, after FROM forwards "
+		    "WHERE username = ?1 ORDER BY domain, username, kind" : "SELECT username, domain, "
+		    "kind, target, after FROM forwards ORDER BY domain, username, kind",
+		    w.npos == 2 ? w.pos[1] : NULL);
+		return 0;
+	}
+	if (w.npos == 4 && strcmp(w.pos[0], "set") == 0) {
+		user_arg(w.pos[1], w.domain, user, sizeof(user));
+		const char *kind = kind_arg(w.pos[2]);
+		target_check(w.pos[3], w.domain, user);
+		snprintf(after, sizeof(after), "%d", w.after ? number_arg(w.after, 1, 3600, "--after") : 20);
+		const char *args[] = { user, w.domain, kind, w.pos[3], after };
+		exec_one("INSERT INTO forwards (username, domain, kind, target, after) VALUES (?1, ?2, "
+		    "?3, ?4, CAST(?5 AS INTEGER)) ON CONFLICT (username, domain, kind) DO UPDATE SET "
+		    "target = excluded.target, after = excluded.after", args, 5, "setting the forward");
+		if (strcmp(kind, "noanswer") == 0)
+			printf("%s@%s: %s -> %s after %s s\n", user, w.domain, kind, w.pos[3], after);
+		else
+			printf("%s@%s: %s -> %s\n", user, w.domain, kind, w.pos[3]);
+		return 0;
+	}
+	if ((w.npos == 2 || w.npos == 3) && strcmp(w.pos[0], "clear") == 0) {
+		user_arg(w.pos[1], w.domain, user, sizeof(user));
+		const char *args[] = { user, w.domain, w.npos == 3 ? kind_arg(w.pos[2]) : NULL };
+		exec_one(w.npos == 3 ? "DELETE FROM forwards WHERE username = ?1 AND domain = ?2 AND "
+		    "kind = ?3" : "DELETE FROM forwards WHERE username = ?1 AND domain = ?2", args,
+		    w.npos, "clearing forwards");
+		printf("cleared %d forward(s) of %s@%s\n", sqlite3_changes(db), user, w.domain);
+		return 0;
+	}
+	usage();
+}
+
+static int
+cmd_cdr(int argc, char **argv)
+{
+	char n[16] = "20";
+
+	if (argc < 1 || strcmp(argv[0], "list") != 0 || argc > 2)
+		usage();
+	if (argc == 2)
+		snprintf(n, sizeof(n), "%d", number_arg(argv[1], 1, 1000000, "N"));
+	print_rows("SELECT * FROM (SELECT started, caller, callee, answered_by, seconds, status, "
+	    "reason, packets_from_caller, packets_from_callee, call_id FROM calls ORDER BY id DESC "
+	    "LIMIT CAST(?1 AS INTEGER)) ORDER BY started", n);
+	return 0;
+}
+
 static int
 cmd_reg(int argc, char **argv)
 {
@@ -318,6 +623,7 @@ main(int argc, char **argv)
 	if (store_create(dbpath) == -1 || sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 		die(dbpath);
 	sqlite3_busy_timeout(db, 5000);
+	sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);	/* a group's members go with it */
 	int rc;
 	if (strcmp(argv[0], "user") == 0)
 		rc = cmd_user(argc - 1, argv + 1, domain_primary());
@@ -325,6 +631,12 @@ main(int argc, char **argv)
 		rc = cmd_reg(argc - 1, argv + 1);
 	else if (strcmp(argv[0], "status") == 0 && argc == 1)
 		rc = cmd_status();
+	else if (strcmp(argv[0], "group") == 0)
+		rc = cmd_group(argc - 1, argv + 1, domain_primary());
+	else if (strcmp(argv[0], "forward") == 0)
+		rc = cmd_forward(argc - 1, argv + 1, domain_primary());
+	else if (strcmp(argv[0], "cdr") == 0)
+		rc = cmd_cdr(argc - 1, argv + 1);
 	else
 		usage();
 	sqlite3_close(db);

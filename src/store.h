@@ -71,6 +71,46 @@ int store_user_by_extension(const char *ext, const char *domain, char *user, siz
 /* Number of users (for "registration without auth" decisions and logs). */
 long store_user_count(void);
 
+/* Ring groups and forwards (read on the loop at routing time: indexed lookups, no cache, so
+ * sipctl's changes apply to the next call). */
+#define STORE_GROUP_MAX	16
+struct store_group {
+	int		 serial;	/* 1: members one after the other, 0: all at once */
+	int		 timeout;	/* s; 0: none */
+	int		 n;
+	struct {
+		char	 member[128];
+		double	 q;
+		int	 timeout;	/* s; 0: the group's */
+	} m[STORE_GROUP_MAX];		/* by q, highest first */
+};
+/* The ring group number@domain; 0 found, -1 not. */
+int store_group_get(const char *number, const char *domain, struct store_group *out);
+
+enum store_fwd { STORE_FWD_ALWAYS, STORE_FWD_BUSY, STORE_FWD_NOANSWER, STORE_FWD_KINDS };
+struct store_forward {
+	int		 set;
+	char		 target[256];
+	int		 after;		/* noanswer: s of ringing first */
+};
+/* The forwards of username@domain, indexed by enum store_fwd; 0 when any is set, -1 none. */
+int store_forwards_get(const char *username, const char *domain,
+    struct store_forward out[STORE_FWD_KINDS]);
+
+/* One call detail record (times: Unix seconds with fractions; answer 0: not answered). */
+struct store_cdr {
+	const char	*call_id;
+	const char	*caller;
+	const char	*callee;
+	const char	*answered_by;
+	const char	*reason;
+	double		 start, answer, end;
+	int		 status;
+	uint64_t	 pkts_from_caller, pkts_from_callee;
+};
+/* Queue a CDR row (copied); the writer thread inserts it. */
+void store_cdr_save(const struct store_cdr *);
+
 /* Admin queue: call fn(op, arg) for each entry sipctl queued, then delete them. */
 void store_admin_poll(void (*fn)(const char *op, const char *arg, void *ctx), void *ctx);
 

@@ -24,13 +24,14 @@ static const char schema_sql[] =
 #include "schema.inc"
 ;
 
-#define SCHEMA_VERSION	1
+#define SCHEMA_VERSION	2
 
-enum op_kind { OP_SAVE, OP_DELETE, OP_DELETE_EXPIRED, OP_ADMIN_DONE, OP_FLUSH };
+enum op_kind { OP_SAVE, OP_DELETE, OP_DELETE_EXPIRED, OP_ADMIN_DONE, OP_FLUSH, OP_CDR };
 
 struct op {
 	enum op_kind	 kind;
 	struct store_binding b;		/* OP_SAVE: strings below are owned copies */
+	struct store_cdr cdr;		/* OP_CDR: likewise */
 	char		*s[11];
 	int64_t		 n;		/* OP_DELETE_EXPIRED time, OP_ADMIN_DONE id */
 	void		(*done)(void *, int);
@@ -41,6 +42,7 @@ struct op {
 
 static sqlite3		*rdb, *wdb;
 static sqlite3_stmt	*st_user, *st_ext, *st_save, *st_del, *st_del_exp, *st_admin_del;
+static sqlite3_stmt	*st_group, *st_members, *st_fwd, *st_cdr;
 static pthread_t	 writer;
 static pthread_mutex_t	 qlock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 qcond = PTHREAD_COND_INITIALIZER;
@@ -103,7 +105,9 @@ db_migrate(sqlite3 *db, const char *path)
 		    SCHEMA_VERSION);
 		return -1;
 	}
-	/* v == 0: new database.  Later versions add their upgrade steps here. */
+	/* v == 0: new database.  v == 1: version 2 only added tables (ring groups, forwards,
+	 * cdr), and the schema file is all CREATE ... IF NOT EXISTS: running it upgrades in
+	 * place.  Later versions that alter tables add their steps here. */
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
 	    sqlite3_exec(db, schema_sql, NULL, NULL, &err) != SQLITE_OK ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
@@ -112,7 +116,11 @@ db_migrate(sqlite3 *db, const char *path)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
-	log_notice("database %s: created schema version %d", path, SCHEMA_VERSION);
+	if (v == 0)
+		log_notice("database %s: created schema version %d", path, SCHEMA_VERSION);
+	else
+		log_notice("database %s: upgraded from schema version %d to %d", path, v,
+		    SCHEMA_VERSION);
 	return 0;
 }
 
@@ -143,7 +151,40 @@ prepare_all(void)
 	    prepare(wdb, "DELETE FROM location WHERE aor = ?1 AND binding_key = ?2", &st_del) |
 	    prepare(wdb, "DELETE FROM location WHERE expires <= ?1", &st_del_exp) |
 	    prepare(wdb, "DELETE FROM admin_queue WHERE id <= ?1", &st_admin_del) |
+	    prepare(rdb, "SELECT strategy = 'serial', timeout FROM ring_groups WHERE number = ?1 "
+	    "AND domain = ?2", &st_group) |
+	    prepare(rdb, "SELECT member, q, timeout FROM ring_group_members WHERE number = ?1 AND "
+	    "domain = ?2 ORDER BY q DESC, rowid", &st_members) |
+	    prepare(rdb, "SELECT kind, target, after FROM forwards WHERE username = ?1 AND "
+	    "domain = ?2", &st_fwd) |
+	    prepare(wdb, "INSERT INTO cdr (call_id, caller, callee, answered_by, start_time, "
+	    "answer_time, end_time, duration, status, reason, packets_from_caller, "
+	    "packets_from_callee) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)", &st_cdr) |
 	    prepare(wdb, "BEGIN IMMEDIATE", &st_begin) | prepare(wdb, "COMMIT", &st_commit);
+}
+
+/* Bind a CDR row to the insert statement. */
+static sqlite3_stmt *
+cdr_bind(const struct store_cdr *r)
+{
+	sqlite3_stmt *st = st_cdr;
+
+	sqlite3_bind_text(st, 1, r->call_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->caller, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->callee, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->answered_by, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 5, r->start);
+	if (r->answer > 0)
+		sqlite3_bind_double(st, 6, r->answer);
+	else
+		sqlite3_bind_null(st, 6);
+	sqlite3_bind_double(st, 7, r->end);
+	sqlite3_bind_double(st, 8, r->answer > 0 && r->end > r->answer ? r->end - r->answer : 0);
+	sqlite3_bind_int(st, 9, r->status);
+	sqlite3_bind_text(st, 10, r->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)r->pkts_from_caller);
+	sqlite3_bind_int64(st, 12, (sqlite3_int64)r->pkts_from_callee);
+	return st;
 }
 
 /* Run one queued write on the write connection. */
@@ -186,6 +227,9 @@ op_apply(struct op *o)
 	case OP_ADMIN_DONE:
 		st = st_admin_del;
 		sqlite3_bind_int64(st, 1, o->n);
+		break;
+	case OP_CDR:
+		st = cdr_bind(&o->cdr);
 		break;
 	case OP_FLUSH:
 		return 0;
@@ -447,7 +491,7 @@ store_close(void)
 		on_done(efd, EV_READ, NULL);	/* callbacks of the last commits */
 	}
 	sqlite3_stmt **sts[] = { &st_user, &st_ext, &st_save, &st_del, &st_del_exp, &st_admin_del,
-	    &st_begin, &st_commit };
+	    &st_group, &st_members, &st_fwd, &st_cdr, &st_begin, &st_commit };
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++) {
 		sqlite3_finalize(*sts[i]);
 		*sts[i] = NULL;
@@ -503,6 +547,21 @@ store_delete_expired(time_t now)
 
 	o->kind = OP_DELETE_EXPIRED;
 	o->n = now;
+	enqueue(o);
+}
+
+void
+store_cdr_save(const struct store_cdr *r)
+{
+	struct op *o = xcalloc(1, sizeof(*o));
+	const char *src[5] = { r->call_id, r->caller, r->callee, r->answered_by, r->reason };
+	const char **dst[5] = { &o->cdr.call_id, &o->cdr.caller, &o->cdr.callee,
+	    &o->cdr.answered_by, &o->cdr.reason };
+
+	o->kind = OP_CDR;
+	o->cdr = *r;
+	for (int i = 0; i < 5; i++)
+		*dst[i] = o->s[i] = dup_or_empty(src[i]);
 	enqueue(o);
 }
 
@@ -635,6 +694,65 @@ store_user_by_extension(const char *ext, const char *domain, char *user, size_t 
 	}
 	sqlite3_reset(st_ext);
 	sqlite3_clear_bindings(st_ext);
+	return rc;
+}
+
+int
+store_group_get(const char *number, const char *domain, struct store_group *out)
+{
+	int rc = -1;
+	uint64_t t0 = now_us();
+
+	memset(out, 0, sizeof(*out));
+	sqlite3_bind_text(st_group, 1, number, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st_group, 2, domain, -1, SQLITE_STATIC);
+	if (sqlite3_step(st_group) == SQLITE_ROW) {
+		out->serial = sqlite3_column_int(st_group, 0);
+		out->timeout = sqlite3_column_int(st_group, 1);
+		rc = 0;
+	}
+	sqlite3_reset(st_group);
+	sqlite3_clear_bindings(st_group);
+	if (rc == 0) {
+		sqlite3_bind_text(st_members, 1, number, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st_members, 2, domain, -1, SQLITE_STATIC);
+		while (out->n < STORE_GROUP_MAX && sqlite3_step(st_members) == SQLITE_ROW) {
+			copy(out->m[out->n].member, sizeof(out->m[0].member), col(st_members, 0));
+			out->m[out->n].q = sqlite3_column_double(st_members, 1);
+			out->m[out->n].timeout = sqlite3_column_int(st_members, 2);
+			out->n++;
+		}
+		sqlite3_reset(st_members);
+		sqlite3_clear_bindings(st_members);
+	}
+	note_read(t0);
+	return rc;
+}
+
+int
+store_forwards_get(const char *username, const char *domain,
+    struct store_forward out[STORE_FWD_KINDS])
+{
+	static const char *const kinds[STORE_FWD_KINDS] = { "always", "busy", "noanswer" };
+	int rc = -1;
+	uint64_t t0 = now_us();
+
+	memset(out, 0, sizeof(*out) * STORE_FWD_KINDS);
+	sqlite3_bind_text(st_fwd, 1, username, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st_fwd, 2, domain, -1, SQLITE_STATIC);
+	while (sqlite3_step(st_fwd) == SQLITE_ROW) {
+		for (int k = 0; k < STORE_FWD_KINDS; k++) {
+			if (strcmp(col(st_fwd, 0), kinds[k]) != 0)
+				continue;
+			out[k].set = 1;
+			copy(out[k].target, sizeof(out[k].target), col(st_fwd, 1));
+			out[k].after = sqlite3_column_int(st_fwd, 2);
+			rc = 0;
+		}
+	}
+	sqlite3_reset(st_fwd);
+	sqlite3_clear_bindings(st_fwd);
+	note_read(t0);
 	return rc;
 }
 
