@@ -179,7 +179,8 @@ cdr_bind(const struct store_cdr *r)
 	else
 		sqlite3_bind_null(st, 6);
 	sqlite3_bind_double(st, 7, r->end);
-	sqlite3_bind_double(st, 8, r->answer > 0 && r->end > r->answer ? r->end - r->answer : 0);
+	sqlite3_bind_double(st, 8, r->answer > 0 && r->end > r->answer ?
+	    (double)(int64_t)((r->end - r->answer) * 1000 + 0.5) / 1000 : 0);
 	sqlite3_bind_int(st, 9, r->status);
 	sqlite3_bind_text(st, 10, r->reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 11, (sqlite3_int64)r->pkts_from_caller);
