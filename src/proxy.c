@@ -1181,8 +1181,8 @@ local_targets(struct sipmsg *m, const struct uri_parts *u, struct target *t, int
 	*status = 0;
 	if (registrar_aor(m->ruri, strlen(m->ruri), aor, sizeof(aor)) == -1)
 		return 0;
-	if ((n = plan_targets(u->user, domain, t, max)) > 0)
-		return n;	/* a ring group, or a user with call forwarding */
+	if (m->to_tag == NULL && (n = plan_targets(u->user, domain, t, max)) > 0)
+		return n;	/* a new call to a ring group, or to a user with call forwarding */
 	if ((n = aor_targets(aor, t, max, &failed)) > 0)
 		return n;
 	if (store_user_by_extension(u->user, domain, owner, sizeof(owner)) == 0) {

@@ -6,6 +6,7 @@
  * Run as root, it first becomes the owner of the database's directory (the sipd user), so
  * files it creates there stay readable and writable by sipd.
  * Passwords are read from the terminal (no echo) or from standard input, never argv. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -467,11 +468,16 @@ static void
 target_check(const char *target, const char *domain, const char *user)
 {
 	struct uri_parts u;
+	struct in6_addr a6;
 	char owner[128];
 
 	if (strncasecmp(target, "sip:", 4) == 0 || strncasecmp(target, "sips:", 5) == 0) {
 		if (uri_split(target, strlen(target), &u) == -1 || u.user[0] == '\0')
 			bad("%s is not a SIP URI with a user part", target);
+		if (!domain_is_local(u.host, u.port) && inet_pton(AF_INET, u.host, &a6) != 1 &&
+		    inet_pton(AF_INET6, u.host, &a6) != 1)
+			bad("%s: another server is reached by its IP address (no DNS lookup here)",
+			    target);
 		return;
 	}
 	if (!group_exists(target, domain)) {

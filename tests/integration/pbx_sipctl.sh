@@ -92,6 +92,7 @@ fails fe2 "always, busy or noanswer" "forward set of an unknown kind" forward se
 fails fe3 "would forward to itself" "forward set to oneself" forward set ann always 1001
 fails fe4 "no user or extension zed" "forward set to an unknown user" forward set ann always zed
 fails fe5 "is not a SIP URI" "forward set to a malformed URI" forward set ann always "sip:@"
+fails fe7 "by its IP address" "forward set to another server by name" forward set ann always sip:x@pbx.example.org
 fails fe6 "--after must be a whole number from 1" "forward set --after 0" forward set ann noanswer bob --after 0
 run fl forward list ann
 same "$(grep -c '^ann' "$TMP/fl.out")" 2 "forward list ann: two lines"
