@@ -126,7 +126,8 @@ cdr_write(struct cdr *r, int status, const char *reason)
 
 	media_packets(r->call_id, &row.pkts_from_caller, &row.pkts_from_callee);
 	store_cdr_save(&row);
-	log_info("cdr call-id=%s from=%s to=%s status=%d reason=\"%s\" duration=%.3f",
+	/* calllog.c writes the call's info lines; this one says what the row holds */
+	log_debug("cdr call-id=%s from=%s to=%s status=%d reason=\"%s\" duration=%.3f",
 	    r->call_id, r->caller, r->callee, status, reason,
 	    r->answer > 0 ? row.end - r->answer : 0.0);
 	htab_del(calls, r->call_id, strlen(r->call_id));
