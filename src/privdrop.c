@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -100,6 +101,29 @@ privdrop_become(const struct privdrop *pd)
 	return 0;
 }
 
+/* 1 when uid/gid may search every directory from / down to dir (a DynamicUser= state
+ * directory lives under /var/lib/private, mode 0700 root: its owner reaches it only inside
+ * the service's own mount namespace). */
+static int
+reachable_by(const char *dir, uid_t uid, gid_t gid)
+{
+	char p[PATH_MAX], *slash;
+	struct stat st;
+
+	if (realpath(dir, p) == NULL)
+		return 0;
+	for (;;) {
+		if (stat(p[0] ? p : "/", &st) == -1)
+			return 0;
+		if (!(st.st_uid == uid ? st.st_mode & S_IXUSR : st.st_gid == gid ?
+		    st.st_mode & S_IXGRP : st.st_mode & S_IXOTH))
+			return 0;
+		if ((slash = strrchr(p, '/')) == NULL || p[0] == '\0')
+			return 1;
+		*slash = '\0';
+	}
+}
+
 int
 privdrop_to_owner_of(const char *path)
 {
@@ -112,6 +136,8 @@ privdrop_to_owner_of(const char *path)
 	dir_of(path, dir, sizeof(dir));
 	if (stat(dir, &st) == -1 || st.st_uid == 0)
 		return 0;
+	if (!reachable_by(dir, st.st_uid, st.st_gid))
+		return 0;	/* stay root: privdrop_fix_owner hands new files over */
 	snprintf(pd.name, sizeof(pd.name), "uid %d", (int)st.st_uid);
 	pd.uid = st.st_uid;
 	pd.gid = st.st_gid;
@@ -119,4 +145,22 @@ privdrop_to_owner_of(const char *path)
 	    setresuid(pd.uid, pd.uid, pd.uid) == -1)
 		return -1;
 	return 0;
+}
+
+void
+privdrop_fix_owner(const char *path)
+{
+	struct privdrop pd;
+	struct stat st;
+	char dir[PATH_MAX];
+
+	if (geteuid() != 0)
+		return;
+	dir_of(path, dir, sizeof(dir));
+	if (stat(dir, &st) == -1 || st.st_uid == 0)
+		return;
+	snprintf(pd.name, sizeof(pd.name), "uid %d", (int)st.st_uid);
+	pd.uid = st.st_uid;
+	pd.gid = st.st_gid;
+	privdrop_give(&pd, path);
 }

@@ -628,6 +628,7 @@ main(int argc, char **argv)
 	}
 	if (store_create(dbpath) == -1 || sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 		die(dbpath);
+	privdrop_fix_owner(dbpath);
 	sqlite3_busy_timeout(db, 5000);
 	sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);	/* a group's members go with it */
 	int rc;

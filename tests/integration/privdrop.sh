@@ -52,6 +52,26 @@ check "sipctl user add as root works" grep -q "added zed" "$TMP/sipctl.out"
 check "no root-owned file in the database directory after sipctl ($(ls -ln "$STATE" | tr '\n' ' '))" \
 	test -z "$(find "$STATE" -user 0)"
 
+# The DynamicUser= layout: the database directory belongs to the service user but sits in a
+# directory only root may search (/var/lib/private).  sipctl as root cannot become the owner
+# there, so it stays root and hands over what it creates.
+stop_sipd
+mkdir -p "$TMP/private"
+chmod 700 "$TMP/private"
+mv "$STATE" "$TMP/private/sipd"
+printf 'pw\n' | "$SIPCTL" -c "$TMP/sipd.conf" -d "$TMP/private/sipd/sipd.db" user add yan >"$TMP/sipctl2.out" 2>&1
+check "sipctl as root in a DynamicUser-like layout works" grep -q "added yan" "$TMP/sipctl2.out"
+check "... and leaves no root-owned file there ($(ls -ln "$TMP/private/sipd" | tr '\n' ' '))" \
+	test -z "$(find "$TMP/private/sipd" -user 0)"
+rm -f "$TMP/private/sipd/sipd.db"*
+printf 'pw\n' | "$SIPCTL" -c "$TMP/sipd.conf" -d "$TMP/private/sipd/sipd.db" user add yan >"$TMP/sipctl3.out" 2>&1
+check "sipctl as root creating a new database there: it belongs to the directory's owner" \
+	test "$(stat -c %u "$TMP/private/sipd/sipd.db")" = "$NUID" -a -z "$(find "$TMP/private/sipd" -user 0)"
+rm -f "$TMP/private/sipd/sipd.db"*
+mv "$TMP/private/sipd" "$STATE"
+printf 'pw\n' | "$SIPCTL" -c "$TMP/sipd.conf" user add zed >/dev/null 2>&1
+restart_sipd
+
 # Reload as nobody: the config is re-read; a port below 1024 cannot be bound any more.
 conf 'registrar: { default_expires = 1800; };'
 kill -HUP "$SIPD_PID"
@@ -71,7 +91,7 @@ fi
 stop_sipd
 restart_sipd
 same "$(ids Uid)" "$NUID $NUID $NUID $NUID" "restart: nobody again"
-check "restart: the registration was loaded from the database" grep -q "registrar: 1 bindings loaded" "$TMP/sipd.log"
+check "restart: started over the existing database" grep -q "registrar: 0 bindings loaded" "$TMP/sipd.log"
 
 # An unknown user is refused at start with what to do.
 stop_sipd
