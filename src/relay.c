@@ -15,6 +15,8 @@
  *     cannot take a call's media over once it flows, nor redirect it.
  *   - Re-latch only when the side signals new SDP with another address (re-INVITE/UPDATE
  *     after a network change): the socket then latches afresh under the same rules.
+ *   - A final latch connect()s the socket: the kernel then does the filtering, and sends to
+ *     the side need no address (cheaper); new SDP from the side disconnects it again.
  *
  * Sessions live in a table keyed by Call-ID.  Ending a session closes its sockets at once
  * (event_del removes even an already-active event, so no read callback can see it after);
@@ -57,6 +59,7 @@ struct relay_ep {
 	struct sockaddr_in6	 sig;		/* signalled address; port 0 = unknown */
 	struct sockaddr_in6	 peer;		/* packets for side go here; port 0 = nowhere */
 	enum latch		 latch;
+	int			 connected;	/* connect()ed to peer (final latch) */
 	uint32_t		 seen;		/* packets received before the latch was final */
 };
 
@@ -98,6 +101,7 @@ static size_t			 nsockets;
 static int			 relay_af = AF_INET6;	/* dual-stack when the host has IPv6 */
 
 static struct mmsghdr		 rx_msg[RELAY_BATCH], tx_msg[RELAY_BATCH];
+static socklen_t		 tx_namelen;
 static struct iovec		 rx_iov[RELAY_BATCH], tx_iov[RELAY_BATCH];
 static struct sockaddr_in6	 rx_from[RELAY_BATCH];
 static char			 rx_buf[RELAY_BATCH][RELAY_PKT_MAX];
@@ -153,16 +157,20 @@ latch_accept(struct relay_ep *ep, const struct sockaddr_in6 *src)
 	if (ep->sig.sin6_port != 0 && addr_eq(src, &ep->sig)) {
 		ep->latch = LATCH_SIG;
 		ep->peer = *src;
+		/* final: the kernel filters other sources now, and sends skip the route lookup */
+		if (connect(ep->fd, (struct sockaddr *)&ep->peer, tx_namelen) == 0)
+			ep->connected = 1;
 		return 1;
 	}
+	if (ep->seen < UINT32_MAX)
+		ep->seen++;
 	if (ep->latch == LATCH_GUESS)
 		return addr_eq(src, &ep->peer);
-	if ((ep->sig.sin6_port != 0 && ip_eq(src, &ep->sig)) || ep->seen < RELAY_LATCH_WINDOW) {
+	if ((ep->sig.sin6_port != 0 && ip_eq(src, &ep->sig)) || ep->seen <= RELAY_LATCH_WINDOW) {
 		ep->latch = LATCH_GUESS;
 		ep->peer = *src;
 		return 1;
 	}
-	ep->seen++;
 	return 0;
 }
 
@@ -240,7 +248,8 @@ ep_read(evutil_socket_t fd, short what, void *arg)
 		nbytes += len;
 		tx_iov[k].iov_base = rx_buf[i];
 		tx_iov[k].iov_len = len;
-		tx_msg[k].msg_hdr.msg_name = &out->peer;
+		tx_msg[k].msg_hdr.msg_name = out->connected ? NULL : &out->peer;
+		tx_msg[k].msg_hdr.msg_namelen = out->connected ? 0 : tx_namelen;
 		k++;
 	}
 	metrics_add(M_RELAY_PACKETS, k);
@@ -472,6 +481,11 @@ set_sig(struct relay_ep *ep, int family, const char *addr, int port)
 	ep->sig = a;
 	if (ep->latch != LATCH_NONE && a.sin6_port == 0 && sdp_addr_is_null(addr))
 		return;		/* c=0.0.0.0 hold: keep the learnt path for the resume */
+	if (ep->connected) {
+		struct sockaddr un = { .sa_family = AF_UNSPEC };
+		connect(ep->fd, &un, sizeof(un));	/* receive from anyone again */
+		ep->connected = 0;
+	}
 	ep->latch = LATCH_NONE;
 	ep->seen = 0;
 	ep->peer = a;
@@ -640,7 +654,7 @@ relay_init(struct event_base *base)
 		rx_msg[i].msg_hdr.msg_name = &rx_from[i];
 		tx_msg[i].msg_hdr.msg_iov = &tx_iov[i];
 		tx_msg[i].msg_hdr.msg_iovlen = 1;
-		tx_msg[i].msg_hdr.msg_namelen = relay_af == AF_INET6 ?
+		tx_msg[i].msg_hdr.msg_namelen = tx_namelen = relay_af == AF_INET6 ?
 		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	}
 	ev_sweep = event_new(base, -1, EV_PERSIST, sweep, NULL);

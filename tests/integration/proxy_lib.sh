@@ -13,7 +13,8 @@
 #                                              a phone that does not register (--port N to
 #                                              listen where another one's Contact points)
 #   dial NAME [peer.py uac options...]         run a caller in $TMP/NAME to completion
-#   register NAME LPORT AOR CONTACT [EXPIRES] [PARAMS]  REGISTER from LPORT with sipsend.py;
+#   register NAME LPORT AOR CONTACT [EXPIRES] [PARAMS]  REGISTER from LPORT with sipsend.py
+#                                              (from address $REG_BIND when set);
 #                                              prints the status (PARAMS: after the Contact's >,
 #                                              e.g. ";q=0.5")
 #   mtime FILE                                 FILE's modification time, seconds (float)
@@ -110,7 +111,7 @@ register() {
 		printf 'Expires: %s\r\n' "$_re"
 		printf 'Content-Length: 0\r\n\r\n'
 	} >"$TMP/$_rn.req"
-	$SIPSEND --subst -p "$PORT" -l "$_rl" -n 1 -w 5 -v "$TMP/$_rn.req" >"$TMP/$_rn.resp" 2>&1
+	$SIPSEND --subst -p "$PORT" ${REG_BIND:+-b "$REG_BIND"} -l "$_rl" -n 1 -w 5 -v "$TMP/$_rn.req" >"$TMP/$_rn.resp" 2>&1
 	sed -n 's/^SIP\/2\.0 \([2-6][0-9][0-9]\) .*/\1/p' "$TMP/$_rn.resp" | tail -n 1
 }
 

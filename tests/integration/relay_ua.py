@@ -11,6 +11,10 @@ relay?) and the RTP packets (do they arrive, both ways?).
   relay_ua.py many  --server-port P --sipd-pid PID --calls N
         N short calls (answered + BYE, busy, cancelled, in turn); checks that sipd's socket
         count is back where it started
+  relay_ua.py fork  --server-port P --sipd-pid PID --range LO-HI
+        bob's two phones ring, one gives early media, the other answers
+  relay_ua.py timeout --server-port P --sipd-pid PID --rtp-timeout S --timer-c S
+        relay ports closed after relay.timeout without media, and after Timer C
 
 Every wait is bounded (--timeout per message); exit status 0 when every check passed.
 """
@@ -486,9 +490,108 @@ def cmd_many(a_args):
     check(after == base, "after %d calls sipd's sockets are back to %d (now %d)" % (a_args.calls, base, after))
 
 
+def cmd_fork(a_args):
+    """bob has two phones (127.0.0.2, 127.0.0.3); both get the offer with the same relay port;
+    the first sends early media with a 183, the second answers 200: media then goes to the
+    answering phone only, both ways."""
+    server = ("127.0.0.1", a_args.server_port)
+    rng = tuple(int(x) for x in a_args.range.split("-"))
+    alice = Phone("alice", "127.0.0.1", server, a_args.timeout)
+    b1 = Phone("bob", "127.0.0.2", server, a_args.timeout)
+    b2 = Phone("bob", "127.0.0.3", server, a_args.timeout)
+    aor = "sip:bob@127.0.0.1:%d" % a_args.server_port
+    check(b1.register(aor) == 200 and b2.register(aor) == 200, "bob registered two phones")
+    base = sockets_of(a_args.sipd_pid)
+    c = Call(alice, b1, server)
+    inv1 = c.invite(sdp("127.0.0.1", alice.rtp.getsockname()[1]))
+    inv2 = b2.recv(lambda m: m.is_req and m.method == "INVITE")
+    if not check(inv1 is not None and inv2 is not None, "both phones got the INVITE"):
+        return
+    p1 = relay_ok("phone 1's offer", inv1.body, "127.0.0.1", rng, 0)
+    p2 = relay_ok("phone 2's offer", inv2.body, "127.0.0.1", rng, 0)
+    check(p1 == p2, "both branches were offered the same relay port (%d, %d)" % (p1, p2))
+    b1.reply(inv1, 183, "Session Progress", "t1", sdp("127.0.0.2", b1.rtp.getsockname()[1]))
+    r183 = alice.recv(lambda m: not m.is_req and m.status == 183)
+    if not check(r183 is not None, "alice got phone 1's 183"):
+        return
+    pa = relay_ok("183 alice got", r183.body, "127.0.0.1", rng, 0)
+    flow(b1.rtp, ("127.0.0.1", p1), alice.rtp, 20, b"early1", "early media phone 1 -> alice")
+    flow(alice.rtp, ("127.0.0.1", pa), b1.rtp, 20, b"early-a", "alice -> phone 1 during early media")
+    b2.reply(inv2, 200, "OK", "t2", sdp("127.0.0.3", b2.rtp.getsockname()[1]))
+    r200 = c.a_final()
+    if not check(r200 is not None and r200.status == 200, "alice got phone 2's 200"):
+        return
+    check(relay_ok("200 alice got", r200.body, "127.0.0.1", rng, 0) == pa,
+          "the answer names the same relay port for alice")
+    c.binv = inv2
+    c.b = b2
+    check(c.a_ack(r200) is not None, "phone 2 got the ACK")
+    # phone 1 is cancelled by sipd
+    can = b1.recv(lambda m: m.is_req and m.method == "CANCEL")
+    if check(can is not None, "phone 1 got a CANCEL"):
+        b1.reply(can, 200, "OK", "t1")
+        b1.reply(inv1, 487, "Request Terminated", "t1")
+    flow(b2.rtp, ("127.0.0.1", p2), alice.rtp, 30, b"b2a", "phone 2 -> alice after the answer")
+    flow(alice.rtp, ("127.0.0.1", pa), b2.rtp, 30, b"a2b", "alice -> phone 2 after the answer")
+    got, _ = drain(b1.rtp, b"a2b", 0.3)
+    check(got == 0, "the cancelled phone gets no media (%d packets)" % got)
+    r = c.a_bye()
+    check(r is not None and r.status == 200, "BYE answered 200")
+    time.sleep(0.3)
+    after = sockets_of(a_args.sipd_pid)
+    check(after == base, "sipd's sockets are back to %d (now %d)" % (base, after))
+
+
+def cmd_timeout(a_args):
+    """An answered call whose media stops (phones gone without BYE) loses its relay ports after
+    relay.timeout; a call that rings until Timer C loses them with the 408/487."""
+    server = ("127.0.0.1", a_args.server_port)
+    alice = Phone("alice", "127.0.0.1", server, a_args.timeout)
+    bob = Phone("bob", "127.0.0.2", server, a_args.timeout)
+    check(bob.register("sip:bob@127.0.0.1:%d" % a_args.server_port) == 200, "bob registered")
+    base = sockets_of(a_args.sipd_pid)
+    c = Call(alice, bob, server)
+    inv = c.invite(sdp("127.0.0.1", alice.rtp.getsockname()[1]))
+    if not check(inv is not None, "bob got the INVITE"):
+        return
+    pb = sdp_media(inv.body)[1][0][1]
+    bob.reply(inv, 200, "OK", c.btag, sdp("127.0.0.2", bob.rtp.getsockname()[1]))
+    r = c.a_final()
+    if not check(r is not None and r.status == 200, "answered") or c.a_ack(r) is None:
+        return
+    pa = sdp_media(r.body)[1][0][1]
+    flow(alice.rtp, ("127.0.0.1", pa), bob.rtp, 10, b"x", "media alice -> bob")
+    flow(bob.rtp, ("127.0.0.1", pb), alice.rtp, 10, b"y", "media bob -> alice")
+    t0 = time.time()
+    check(sockets_of(a_args.sipd_pid) > base, "relay sockets open while media flows")
+    while sockets_of(a_args.sipd_pid) != base and time.time() - t0 < a_args.rtp_timeout + 10:
+        time.sleep(0.2)
+    secs = time.time() - t0
+    check(sockets_of(a_args.sipd_pid) == base and secs >= a_args.rtp_timeout - 1,
+          "relay sockets closed %.1f s after the media stopped (relay.timeout %d)" % (secs, a_args.rtp_timeout))
+    # Timer C: bob rings for ever
+    c = Call(alice, bob, server, "tc-")
+    inv = c.invite(sdp("127.0.0.1", alice.rtp.getsockname()[1]))
+    if not check(inv is not None, "bob got the second INVITE"):
+        return
+    bob.reply(inv, 180, "Ringing", c.btag)
+    check(sockets_of(a_args.sipd_pid) > base, "relay sockets open while it rings")
+    can = bob.recv(lambda m: m.is_req and m.method == "CANCEL", a_args.timer_c + 10)
+    if check(can is not None, "Timer C cancelled the ringing branch"):
+        bob.reply(can, 200, "OK", c.btag)
+        bob.reply(inv, 487, "Request Terminated", c.btag)
+    r = c.a_final(1)
+    check(r is not None and r.status in (408, 487), "alice got %s" % (r.status if r else None))
+    time.sleep(0.3)
+    after = sockets_of(a_args.sipd_pid)
+    check(after == base, "after Timer C sipd's sockets are back to %d (now %d)" % (base, after))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=("call", "many"))
+    ap.add_argument("cmd", choices=("call", "many", "fork", "timeout"))
+    ap.add_argument("--rtp-timeout", type=int, default=5)
+    ap.add_argument("--timer-c", type=int, default=10)
     ap.add_argument("--server-port", type=int, required=True)
     ap.add_argument("--sipd-pid", type=int, required=True)
     ap.add_argument("--range", default="30000-39999")
@@ -497,7 +600,7 @@ def main():
     a = ap.parse_args()
     if a.calls > 5000:
         sys.exit("at most 5000 calls")
-    {"call": cmd_call, "many": cmd_many}[a.cmd](a)
+    {"call": cmd_call, "many": cmd_many, "fork": cmd_fork, "timeout": cmd_timeout}[a.cmd](a)
     sys.exit(1 if FAILS else 0)
 
 
