@@ -13,6 +13,8 @@ relay?) and the RTP packets (do they arrive, both ways?).
         count is back where it started
   relay_ua.py fork  --server-port P --sipd-pid PID --range LO-HI
         bob's two phones ring, one gives early media, the other answers
+  relay_ua.py extras --server-port P --sipd-pid PID --range LO-HI [--v6]
+        a multipart/mixed offer, a late offer answered in the ACK, an IPv6 call
   relay_ua.py timeout --server-port P --sipd-pid PID --rtp-timeout S --timer-c S
         relay ports closed after relay.timeout without media, and after Timer C
 
@@ -90,7 +92,7 @@ def sdp_media(body):
     text = body.decode("utf-8", "replace")
     addr, ms = None, []
     for l in text.splitlines():
-        if l.startswith("c=IN IP") and addr is None:
+        if l.startswith("c=IN IP") and addr is None and not l.startswith("c=IN IP4 0.0.0.0"):
             addr = l.split()[2]
         if l.startswith("m="):
             f = l[2:].split()
@@ -99,15 +101,17 @@ def sdp_media(body):
 
 
 def sdp(ip, port, extra="", version=1):
-    return ("v=0\r\no=- 4711 %d IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+    v = 6 if ":" in ip else 4
+    return ("v=0\r\no=- 4711 %d IN IP%d %s\r\ns=-\r\nc=IN IP%d %s\r\nt=0 0\r\n"
             "m=audio %d RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
-            "a=rtpmap:101 telephone-event/8000\r\n%s" % (version, ip, ip, port, extra)).encode()
+            "a=rtpmap:101 telephone-event/8000\r\n%s" % (version, v, ip, v, ip, port, extra)).encode()
 
 
 class Phone:
     def __init__(self, name, ip, server, timeout):
         self.name, self.ip, self.server, self.timeout = name, ip, server, timeout
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
+        self.sock = socket.socket(self.fam, socket.SOCK_DGRAM)
         self.sock.bind((ip, 0))
         self.port = self.sock.getsockname()[1]
         self.rtp = self.media_socket()
@@ -115,12 +119,15 @@ class Phone:
         self.queue = []
 
     def media_socket(self):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(self.fam, socket.SOCK_DGRAM)
         s.bind((self.ip, 0))
         return s
 
+    def host(self):
+        return "[%s]" % self.ip if ":" in self.ip else self.ip
+
     def contact(self):
-        return "<sip:%s@%s:%d>" % (self.name, self.ip, self.port)
+        return "<sip:%s@%s:%d>" % (self.name, self.host(), self.port)
 
     def send(self, data, dst=None):
         self.sock.sendto(data, dst or self.server)
@@ -146,17 +153,17 @@ class Phone:
     def request(self, method, ruri, frm, to, callid, cseq, body=b"", routes=(), extra=""):
         br = "z9hG4bK-%s-%x" % (self.name, random.getrandbits(48))
         h = ["%s %s SIP/2.0" % (method, ruri),
-             "Via: SIP/2.0/UDP %s:%d;branch=%s;rport" % (self.ip, self.port, br),
+             "Via: SIP/2.0/UDP %s:%d;branch=%s;rport" % (self.host(), self.port, br),
              "Max-Forwards: 70", "From: %s" % frm, "To: %s" % to, "Call-ID: %s" % callid,
              "CSeq: %d %s" % (cseq, method), "Contact: %s" % self.contact()]
         h += ["Route: %s" % r for r in routes]
-        if body:
+        if body and "Content-Type" not in extra:
             h.append("Content-Type: application/sdp")
         h.append("Content-Length: %d" % len(body))
         data = ("\r\n".join(h) + "\r\n" + extra + "\r\n").encode() + body
         return data, br
 
-    def reply(self, req, code, reason, totag=None, body=b""):
+    def reply(self, req, code, reason, totag=None, body=b"", ctype="application/sdp"):
         h = ["SIP/2.0 %d %s" % (code, reason)]
         h += ["Via: %s" % v for v in req.all("via")]
         h += ["Record-Route: %s" % v for v in req.all("record-route")]
@@ -166,12 +173,13 @@ class Phone:
         h += ["From: %s" % req.get("from"), "To: %s" % to, "Call-ID: %s" % req.get("call-id"),
               "CSeq: %s" % req.get("cseq"), "Contact: %s" % self.contact()]
         if body:
-            h.append("Content-Type: application/sdp")
+            h.append("Content-Type: %s" % ctype)
         h.append("Content-Length: %d" % len(body))
         self.send(("\r\n".join(h) + "\r\n\r\n").encode() + body, req.src)
 
     def register(self, aor):
-        data, _ = self.request("REGISTER", "sip:%s:%d" % self.server, "<%s>;tag=r%d" % (aor, self.port),
+        host = "[%s]" % self.server[0] if ":" in self.server[0] else self.server[0]
+        data, _ = self.request("REGISTER", "sip:%s:%d" % (host, self.server[1]), "<%s>;tag=r%d" % (aor, self.port),
                                "<%s>" % aor, "reg-%s-%d" % (self.name, self.port), 1,
                                extra="Expires: 300\r\n")
         self.send(data)
@@ -226,14 +234,16 @@ class Call:
         self.callid = "relay-%s%x@127.0.0.1" % (tag, random.getrandbits(40))
         self.atag = "a%x" % random.getrandbits(32)
         self.btag = "b%x" % random.getrandbits(32)
-        self.frm = "<sip:alice@%s:%d>;tag=%s" % (server[0], server[1], self.atag)
-        self.to = "<sip:bob@%s:%d>" % server
+        host = "[%s]" % server[0] if ":" in server[0] else server[0]
+        self.server_uri = "%s:%d" % (host, server[1])
+        self.frm = "<sip:alice@%s>;tag=%s" % (self.server_uri, self.atag)
+        self.to = "<sip:bob@%s>" % self.server_uri
         self.acseq = 1
         self.bcseq = 100
 
-    def invite(self, body):
-        data, self.abranch = self.a.request("INVITE", "sip:bob@%s:%d" % self.server, self.frm,
-                                            self.to, self.callid, self.acseq, body)
+    def invite(self, body, extra=""):
+        data, self.abranch = self.a.request("INVITE", "sip:bob@%s" % self.server_uri, self.frm,
+                                            self.to, self.callid, self.acseq, body, extra=extra)
         self.inv = data
         self.a.send(data)
         self.binv = self.b.recv(lambda m: m.is_req and m.method == "INVITE" and
@@ -245,14 +255,14 @@ class Call:
         return self.a.recv(lambda m: not m.is_req and m.status >= 200 and
                            m.get("call-id") == self.callid and m.get("cseq") == "%d INVITE" % cs)
 
-    def a_ack(self, resp):
+    def a_ack(self, resp, body=b""):
         """ACK a 2xx end to end along the Record-Route (reversed for the caller)."""
         if not hasattr(self, "route"):     # the dialog's route set: from the first 2xx (12.1.2)
             self.route = list(reversed(resp.all("record-route")))
             self.bcontact = uri_of(resp.get("contact"))
             self.to_full = resp.get("to")
         data, _ = self.a.request("ACK", self.bcontact, self.frm, self.to_full, self.callid,
-                                 self.acseq, routes=self.route)
+                                 self.acseq, body, routes=self.route)
         self.a.send(data)
         return self.b.recv(lambda m: m.is_req and m.method == "ACK" and
                            m.get("call-id") == self.callid)
@@ -587,9 +597,88 @@ def cmd_timeout(a_args):
     check(after == base, "after Timer C sipd's sockets are back to %d (now %d)" % (base, after))
 
 
+def cmd_extras(a_args):
+    """A multipart/mixed offer, a late offer (INVITE without SDP, answer in the ACK), and a
+    call over IPv6 (c=IN IP6) when --v6 is given."""
+    server = ("127.0.0.1", a_args.server_port)
+    rng = tuple(int(x) for x in a_args.range.split("-"))
+    alice = Phone("alice", "127.0.0.1", server, a_args.timeout)
+    bob = Phone("bob", "127.0.0.2", server, a_args.timeout)
+    check(bob.register("sip:bob@127.0.0.1:%d" % a_args.server_port) == 200, "bob registered")
+    base = sockets_of(a_args.sipd_pid)
+
+    # multipart/mixed: the SDP part is rewritten, the other part and the framing stay
+    c = Call(alice, bob, server, "mp-")
+    offer = sdp("127.0.0.1", alice.rtp.getsockname()[1])
+    xml = b"<?xml version=\"1.0\"?>\r\n<resource-lists/>\r\n"
+    body = (b"--bNd\r\nContent-Type: application/resource-lists+xml\r\n\r\n" + xml +
+            b"\r\n--bNd\r\nContent-Type: application/sdp\r\n\r\n" + offer + b"\r\n--bNd--\r\n")
+    inv = c.invite(body, "Content-Type: multipart/mixed;boundary=bNd\r\n")
+    if check(inv is not None, "bob got the multipart INVITE"):
+        check(int(inv.get("content-length")) == len(inv.body), "its Content-Length fits the new body")
+        parts = inv.body.split(b"--bNd")
+        check(len(parts) == 4 and parts[1].endswith(xml + b"\r\n") and parts[3] == b"--\r\n",
+              "the other part and the delimiters are unchanged")
+        sdp_part = parts[2].split(b"\r\n\r\n", 1)[1] if len(parts) == 4 else b""
+        pb = relay_ok("the SDP part", sdp_part, "127.0.0.1", rng, alice.rtp.getsockname()[1])
+        bob.reply(inv, 200, "OK", c.btag, sdp("127.0.0.2", bob.rtp.getsockname()[1]))
+        r = c.a_final()
+        if check(r is not None and r.status == 200, "multipart call answered"):
+            pa = relay_ok("answer", r.body, "127.0.0.1", rng, 0)
+            c.a_ack(r)
+            flow(alice.rtp, ("127.0.0.1", pa), bob.rtp, 10, b"mp1", "multipart call alice -> bob")
+            flow(bob.rtp, ("127.0.0.1", pb), alice.rtp, 10, b"mp2", "multipart call bob -> alice")
+            c.a_bye()
+
+    # late offer: the 200 carries the offer, the ACK the answer (RFC 3261 13.2.1)
+    c = Call(alice, bob, server, "late-")
+    inv = c.invite(b"")
+    if check(inv is not None and not inv.body, "bob got an INVITE without SDP"):
+        bob.reply(inv, 200, "OK", c.btag, sdp("127.0.0.2", bob.rtp.getsockname()[1]))
+        r = c.a_final()
+        if check(r is not None and r.status == 200, "late-offer call answered"):
+            pa = relay_ok("offer in the 200", r.body, "127.0.0.1", rng, bob.rtp.getsockname()[1])
+            ack = c.a_ack(r, sdp("127.0.0.1", alice.rtp.getsockname()[1]))
+            if check(ack is not None, "bob got the ACK"):
+                pb = relay_ok("answer in the ACK", ack.body, "127.0.0.1", rng, alice.rtp.getsockname()[1])
+                check(int(ack.get("content-length")) == len(ack.body), "the ACK's Content-Length fits")
+                flow(alice.rtp, ("127.0.0.1", pa), bob.rtp, 10, b"lo1", "late-offer call alice -> bob")
+                flow(bob.rtp, ("127.0.0.1", pb), alice.rtp, 10, b"lo2", "late-offer call bob -> alice")
+            c.a_bye()
+
+    if a_args.v6:
+        v6s = ("::1", a_args.server_port)
+        a6 = Phone("alice", "::1", v6s, a_args.timeout)
+        b6 = Phone("bob6", "::1", v6s, a_args.timeout)
+        check(b6.register("sip:bob6@[::1]:%d" % a_args.server_port) == 200, "bob6 registered over IPv6")
+        c = Call(a6, b6, v6s, "v6-")
+        c.to = "<sip:bob6@%s>" % c.server_uri
+        data, c.abranch = a6.request("INVITE", "sip:bob6@%s" % c.server_uri, c.frm, c.to, c.callid, 1,
+                                     sdp("::1", a6.rtp.getsockname()[1]))
+        a6.send(data)
+        inv = b6.recv(lambda m: m.is_req and m.method == "INVITE")
+        if check(inv is not None, "bob6 got the INVITE over IPv6"):
+            check(b"c=IN IP6 ::1\r\n" in inv.body, "the offer names the relay in IPv6 (c=IN IP6 ::1)")
+            pb = relay_ok("IPv6 offer", inv.body, "::1", rng, a6.rtp.getsockname()[1])
+            c.binv = inv
+            b6.reply(inv, 200, "OK", c.btag, sdp("::1", b6.rtp.getsockname()[1]))
+            r = c.a_final()
+            if check(r is not None and r.status == 200, "IPv6 call answered"):
+                pa = relay_ok("IPv6 answer", r.body, "::1", rng, 0)
+                c.b = b6
+                c.a_ack(r)
+                flow(a6.rtp, ("::1", pa), b6.rtp, 10, b"v61", "IPv6 RTP alice -> bob6")
+                flow(b6.rtp, ("::1", pb), a6.rtp, 10, b"v62", "IPv6 RTP bob6 -> alice")
+                c.a_bye()
+    time.sleep(0.3)
+    after = sockets_of(a_args.sipd_pid)
+    check(after == base, "sipd's sockets are back to %d (now %d)" % (base, after))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=("call", "many", "fork", "timeout"))
+    ap.add_argument("cmd", choices=("call", "many", "fork", "timeout", "extras"))
+    ap.add_argument("--v6", action="store_true")
     ap.add_argument("--rtp-timeout", type=int, default=5)
     ap.add_argument("--timer-c", type=int, default=10)
     ap.add_argument("--server-port", type=int, required=True)
@@ -600,7 +689,8 @@ def main():
     a = ap.parse_args()
     if a.calls > 5000:
         sys.exit("at most 5000 calls")
-    {"call": cmd_call, "many": cmd_many, "fork": cmd_fork, "timeout": cmd_timeout}[a.cmd](a)
+    {"call": cmd_call, "many": cmd_many, "fork": cmd_fork, "timeout": cmd_timeout,
+     "extras": cmd_extras}[a.cmd](a)
     sys.exit(1 if FAILS else 0)
 
 
