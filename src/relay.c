@@ -19,10 +19,11 @@
  *     the side need no address (cheaper); new SDP from the side disconnects it again.
  *
  * Sessions live in a table keyed by Call-ID.  Ending a session closes its sockets at once
- * (event_del removes even an already-active event, so no read callback can see it after);
+ * (they leave the relay's epoll set, so no read can reach them after);
  * the memory is kept RELAY_LINGER_S for relay_call_stats and freed by the loop's sweep timer,
  * the only place a session is freed.  The sweep also ends sessions idle for relay.timeout. */
 #include <sys/types.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -54,8 +55,7 @@ struct relay_stream;
 struct relay_ep {
 	struct relay_stream	*st;
 	int			 side;		/* RELAY_A / RELAY_B: who it faces */
-	int			 fd;
-	struct event		*ev;
+	int			 fd;		/* in relay_epfd while open */
 	struct sockaddr_in6	 sig;		/* signalled address; port 0 = unknown */
 	struct sockaddr_in6	 peer;		/* packets for side go here; port 0 = nowhere */
 	enum latch		 latch;
@@ -95,6 +95,8 @@ struct relay_session {
 static struct event_base	*relay_base;
 static struct htab		*sessions;
 static struct event		*ev_sweep;
+static int			 relay_epfd = -1;	/* every relay socket */
+static struct event		*ev_relay;		/* relay_epfd readable */
 static uint8_t			*pair_used;	/* per port pair in the range */
 static int			 npairs, pair_next, port_base;
 static size_t			 nsockets;
@@ -218,9 +220,9 @@ seq_lost(const struct relay_seq *q)
 /* Datagrams arrived on a socket facing one side: forward them out of the twin socket facing
  * the other side, to where that side's packets go. */
 static void
-ep_read(evutil_socket_t fd, short what, void *arg)
+ep_read(struct relay_ep *ep)
 {
-	struct relay_ep *ep = arg;
+	int fd = ep->fd;
 	struct relay_stream *st = ep->st;
 	int rtcp = ep == &st->ep[ep->side][1];
 	struct relay_ep *out = &st->ep[!ep->side][rtcp];
@@ -259,6 +261,19 @@ ep_read(evutil_socket_t fd, short what, void *arg)
 		log_debug("relay call-id=%s: send: %s", st->s->call_id, strerror(errno));
 }
 
+/* The relay sockets live in one epoll set, itself one event of the loop: a wake-up serves every
+ * ready socket without libevent's per-event bookkeeping.  Reading a socket never ends a
+ * session, so no socket of this batch can be closed while the batch is served. */
+static void
+relay_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct epoll_event evs[256];
+	int n = epoll_wait(relay_epfd, evs, 256, 0);
+
+	for (int i = 0; i < n; i++)
+		ep_read(evs[i].data.ptr);
+}
+
 /* An unconnected UDP socket on port, any address (dual-stack when possible); -1 if taken. */
 static int
 open_port(int port)
@@ -286,11 +301,8 @@ open_port(int port)
 static void
 ep_close(struct relay_ep *ep)
 {
-	if (ep->ev != NULL) {
-		event_free(ep->ev);	/* deletes it, active or not */
-		ep->ev = NULL;
-	}
 	if (ep->fd != -1) {
+		epoll_ctl(relay_epfd, EPOLL_CTL_DEL, ep->fd, NULL);
 		close(ep->fd);
 		ep->fd = -1;
 		nsockets--;
@@ -315,8 +327,9 @@ pair_open(struct relay_stream *st, int side, int port)
 		struct relay_ep *ep = &st->ep[side][r];
 		ep->st = st;
 		ep->side = side;
-		ep->ev = event_new(relay_base, ep->fd, EV_READ | EV_PERSIST, ep_read, ep);
-		event_add(ep->ev, NULL);
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = ep };
+		if (epoll_ctl(relay_epfd, EPOLL_CTL_ADD, ep->fd, &ev) == -1)
+			log_warn("relay: epoll_ctl");
 	}
 	return 0;
 }
@@ -659,6 +672,10 @@ relay_init(struct event_base *base)
 	}
 	ev_sweep = event_new(base, -1, EV_PERSIST, sweep, NULL);
 	event_add(ev_sweep, &tv);
+	if ((relay_epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("relay: epoll_create1");
+	ev_relay = event_new(base, relay_epfd, EV_READ | EV_PERSIST, relay_poll, NULL);
+	event_add(ev_relay, NULL);
 }
 
 static void
@@ -682,6 +699,12 @@ relay_shutdown(void)
 	if (ev_sweep != NULL)
 		event_free(ev_sweep);
 	ev_sweep = NULL;
+	if (ev_relay != NULL)
+		event_free(ev_relay);
+	ev_relay = NULL;
+	if (relay_epfd != -1)
+		close(relay_epfd);
+	relay_epfd = -1;
 	free(pair_used);
 	pair_used = NULL;
 }

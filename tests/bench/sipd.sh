@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/bench/sipd.sh start|stop DIR PORT [extra config lines]: a sipd for benchmarks (log level
-# warning, database in DIR), on 127.0.0.1:PORT UDP+TCP.  Prints its pid on start.
+# warning, database in DIR), on 127.0.0.1:PORT UDP+TCP.  Prints its pid on start.  SIPD_BIN: another binary.
 set -e
 cmd=$1 dir=$2 port=$3; shift 3
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,7 +13,7 @@ start)
 		echo "database: { path = \"$dir/sipd.db\"; };"
 		for l in "$@"; do echo "$l"; done
 	} > "$dir/sipd.conf"
-	"$top/sipd" -f -c "$dir/sipd.conf" >/dev/null 2>"$dir/sipd.log" &
+	"${SIPD_BIN:-$top/sipd}" -f -c "$dir/sipd.conf" >/dev/null 2>"$dir/sipd.log" &
 	echo $! > "$dir/sipd.pid"
 	sleep 0.5
 	cat "$dir/sipd.pid"
