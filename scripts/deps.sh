@@ -1,7 +1,7 @@
 # scripts/deps.sh - Debian 12 packages sipd needs; sourced by quickstart.sh and test.sh.
 BUILD_DEPS="build-essential autoconf automake libtool pkg-config libosip2-dev libevent-dev
  libsqlite3-dev sqlite3 libconfig-dev libssl-dev libc-ares-dev check"
-TEST_DEPS="sip-tester python3 iproute2 util-linux procps valgrind baresip-core linphone-cli sox dnsmasq-base sqlite3 mandoc man-db systemd"
+TEST_DEPS="sip-tester python3 openssl iproute2 util-linux procps valgrind baresip-core linphone-cli sox dnsmasq-base sqlite3 mandoc man-db systemd"
 
 # install_packages PKG... : apt-get install what is missing (run as root).
 install_packages() {
