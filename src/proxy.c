@@ -838,6 +838,8 @@ branch_cb(struct txn *ct, struct sipmsg *resp, int status, void *arg)
 			status = 408;	/* we cancelled it: the caller sees no answer, not 487 */
 			resp = NULL;
 		}
+		if (resp == NULL && status == 503 && br->dst.conn != 0)
+			status = 430;	/* RFC 5626 5.3: the flow it registered on died under it */
 		br->status = status;
 		if (better(status, c->stage_best))
 			c->stage_best = status;

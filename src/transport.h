@@ -35,8 +35,10 @@ size_t transport_conn_count(void);
 /* in_use(conn) says whether a registration uses a stream connection: such a flow is kept past
  * limits.tcp_idle_timeout (RFC 5626 flows live as long as their binding). */
 void transport_set_flow_hook(int (*in_use)(uint64_t conn));
-/* failed(proto, addr) hears (from the loop, never inside a send) that a connection sipd opened
- * never came up: connect refused or TLS handshake failed. */
-void transport_set_failure_hook(void (*failed)(enum sip_proto, const struct sockaddr_storage *));
+/* failed(proto, addr, 0) hears (from the loop, never inside a send) that a connection sipd
+ * opened never came up (connect refused, TLS handshake failed); failed(proto, addr, conn) that
+ * stream connection conn closed. */
+void transport_set_failure_hook(void (*failed)(enum sip_proto, const struct sockaddr_storage *,
+    uint64_t));
 
 #endif

@@ -49,8 +49,10 @@ static int			 nlisteners;
 static struct htab		*by_id, *by_addr;
 static uint64_t			 next_id = 1;
 static size_t			 nconns;
+static int			 closing_all;	/* exit: nobody to tell about closed connections */
 static int			(*flow_in_use)(uint64_t);
-static void			(*conn_failed)(enum sip_proto, const struct sockaddr_storage *);
+static void			(*conn_failed)(enum sip_proto, const struct sockaddr_storage *,
+				    uint64_t);
 
 void
 transport_set_flow_hook(int (*in_use)(uint64_t conn))
@@ -59,7 +61,8 @@ transport_set_flow_hook(int (*in_use)(uint64_t conn))
 }
 
 void
-transport_set_failure_hook(void (*failed)(enum sip_proto, const struct sockaddr_storage *))
+transport_set_failure_hook(void (*failed)(enum sip_proto, const struct sockaddr_storage *,
+    uint64_t))
 {
 	conn_failed = failed;
 }
@@ -68,6 +71,7 @@ transport_set_failure_hook(void (*failed)(enum sip_proto, const struct sockaddr_
 struct failure {
 	enum sip_proto		 proto;
 	struct sockaddr_storage	 addr;
+	uint64_t		 conn;	/* 0: never came up */
 };
 
 static void
@@ -76,7 +80,7 @@ tell_failure(evutil_socket_t fd, short what, void *arg)
 	struct failure *f = arg;
 
 	if (conn_failed != NULL)
-		conn_failed(f->proto, &f->addr);
+		conn_failed(f->proto, &f->addr, f->conn);
 	free(f);
 }
 
@@ -141,12 +145,14 @@ conn_close(struct tcp_conn *c)
 		nconns--;
 		log_debug("%s conn %llu closed", sip_proto_name(c->peer.proto),
 		    (unsigned long long)c->id);
-		if (!c->inbound && !c->up && conn_failed != NULL) {
+		if (conn_failed != NULL && !closing_all) {
 			struct failure *f = xcalloc(1, sizeof(*f));
 			struct timeval now = { 0, 0 };
 			f->proto = c->peer.proto;
 			f->addr = c->peer.addr;
-			event_base_once(tcp_base, -1, EV_TIMEOUT, tell_failure, f, &now);
+			f->conn = !c->inbound && !c->up ? 0 : c->id;
+			if (event_base_once(tcp_base, -1, EV_TIMEOUT, tell_failure, f, &now) == -1)
+				free(f);
 		}
 	}
 	if (c->in_read)
@@ -490,6 +496,7 @@ collect(const void *k, size_t kl, void *v, void *arg)
 void
 transport_tcp_close(void)
 {
+	closing_all = 1;
 	if (by_id != NULL) {
 		struct tcp_conn **all = xcalloc(nconns + 1, sizeof(*all)), **p = all;
 		htab_foreach(by_id, collect, &p);

@@ -708,6 +708,7 @@ client_fail(struct txn *t, int status)
 struct failed_ctx {
 	enum sip_proto			 proto;
 	const struct sockaddr_storage	*addr;
+	uint64_t			 conn;
 	struct txn			**hit;
 	size_t				 n, cap;
 };
@@ -718,17 +719,19 @@ failed_match(const void *k, size_t kl, void *v, void *arg)
 	struct failed_ctx *fc = arg;
 	struct txn *t = v;
 
-	if (!t->reliable || t->dst.proto != fc->proto || !sip_addr_equal(&t->dst.addr, fc->addr) ||
-	    (t->state != TS_CALLING && t->state != TS_TRYING) || fc->n == fc->cap)
+	if (!t->reliable || t->dst.proto != fc->proto || (t->state != TS_CALLING &&
+	    t->state != TS_TRYING) || fc->n == fc->cap)
+		return;
+	if (fc->conn != 0 ? t->dst.conn != fc->conn : !sip_addr_equal(&t->dst.addr, fc->addr))
 		return;
 	fc->hit[fc->n++] = txn_ref(t);
 }
 
 void
-txn_transport_failed(enum sip_proto proto, const struct sockaddr_storage *addr)
+txn_transport_failed(enum sip_proto proto, const struct sockaddr_storage *addr, uint64_t conn)
 {
 	struct txn *hit[64];
-	struct failed_ctx fc = { proto, addr, hit, 0, 64 };
+	struct failed_ctx fc = { proto, addr, conn, hit, 0, 64 };
 
 	if (txn_clients == NULL)
 		return;

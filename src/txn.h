@@ -89,10 +89,12 @@ int txn_client_response(struct sipmsg *resp);
 /* The owner of a client transaction is gone: stop calling back (timers keep running to absorb;
  * an INVITE in Proceeding, which has no timer, ends after 64*T1 unless a final arrives). */
 void txn_client_detach(struct txn *);
-/* A connection to addr over proto could not be made (refused, TLS handshake failed): client
- * transactions still waiting for their first response there fail now with 503 (RFC 3261
- * 17.1.4) instead of waiting for Timer B/F; a proxy moves on to its next target. */
-void txn_transport_failed(enum sip_proto proto, const struct sockaddr_storage *addr);
+/* conn 0: a connection to addr over proto could not be made (refused, TLS handshake failed);
+ * else: stream connection conn (a phone's flow) closed.  Client transactions still waiting
+ * for their first response there fail now with 503 (RFC 3261 17.1.4) instead of waiting for
+ * Timer B/F: no response can come any more, and a proxy moves on to its next target. */
+void txn_transport_failed(enum sip_proto proto, const struct sockaddr_storage *addr,
+    uint64_t conn);
 
 /* Reference counting: a handler that answers later holds a reference. */
 struct txn *txn_ref(struct txn *);

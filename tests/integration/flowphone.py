@@ -13,6 +13,7 @@ DIR/reg.resp; DIR/ready appears once the registration is accepted.
   --listener           TCP/TLS: also listen on the local port while registering, then close the
                        listener (requests must come down the registered connection)
   --mute-after S       stop answering anything S seconds after registering (a dead phone)
+  --die-on-invite      close the connection and exit when an INVITE arrives (unanswered)
   --ca FILE            TLS: verify the server's certificate against FILE (server name 127.0.0.1)
   --ping S             TCP/TLS: send a CRLFCRLF keep-alive every S seconds (RFC 5626 4.4.1)
   --call URI           after registering (--aor - : without), call URI: INVITE, ACK the final
@@ -185,6 +186,11 @@ class Phone:
         meth = req.split(b" ", 1)[0]
         if meth == b"ACK":
             return
+        if meth == b"INVITE" and self.a.die_on_invite:
+            self.logf.write("dying\n")
+            self.logf.flush()
+            self.sock.close()
+            sys.exit(0)
         if meth == b"INVITE":
             self.answer(req, 180, "Ringing")
             self.answer(req, 200, "OK")
@@ -282,6 +288,7 @@ def main():
     ap.add_argument("--expires", type=int, default=300)
     ap.add_argument("--listener", action="store_true")
     ap.add_argument("--mute-after", type=float)
+    ap.add_argument("--die-on-invite", action="store_true")
     ap.add_argument("--ca")
     ap.add_argument("--ping", type=float)
     ap.add_argument("--time", type=float, default=60.0)

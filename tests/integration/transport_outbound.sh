@@ -3,7 +3,8 @@
 # Require: outbound and a Flow-Timer in the 200; two flows of one instance (reg-id 1 and 2, over
 # TCP) make two bindings, but a call goes down one flow only; when that flow dies the call takes
 # the other; with both gone the caller gets 430 Flow Failed at once.  Without Supported: outbound
-# the registrar does not claim outbound.
+# the registrar does not claim outbound.  A flow that dies with an INVITE waiting on it gives 430
+# at once too.
 . "$(dirname "$0")/lib.sh"
 . "$TESTDIR/proxy_lib.sh"
 . "$TESTDIR/transport_lib.sh"
@@ -35,6 +36,14 @@ t0=$(date +%s)
 code=$(call "sip:alice@127.0.0.1:$PORT")
 t1=$(date +%s)
 same "$code" 430 "with both flows gone: 430 Flow Failed"
+check "... at once ($((t1 - t0)) s)" test $((t1 - t0)) -le 3
+
+# A flow that dies while the INVITE waits for its first answer: 430 at once, not Timer B.
+phone ob5 sip:dora@127.0.0.1 --proto tcp --instance "$INST-d" --reg-id 1 --outbound --die-on-invite
+t0=$(date +%s)
+code=$(call "sip:dora@127.0.0.1:$PORT")
+t1=$(date +%s)
+same "$code" 430 "the phone closed its flow on receiving the INVITE: 430 Flow Failed"
 check "... at once ($((t1 - t0)) s)" test $((t1 - t0)) -le 3
 
 # Over UDP too; and no outbound claimed without Supported: outbound.
