@@ -19,6 +19,8 @@ DIR/reg.resp; DIR/ready appears once the registration is accepted.
   --call URI           after registering (--aor - : without), call URI: INVITE, ACK the final
                        response, BYE a 200 along its Record-Route; each final code is logged as
                        "final CODE METHOD" and the INVITE's in DIR/final; then exit
+  --wait-bye S         with --call: after the ACK, wait up to S seconds for the callee's BYE
+                       (answered 200) instead of sending one
 """
 import argparse
 import os
@@ -43,6 +45,11 @@ def headers(msg, name):
 def status(msg):
     m = re.match(rb"SIP/2\.0 ([0-9]{3})", msg)
     return int(m.group(1)) if m else 0
+
+
+def received_bye(d):
+    with open(os.path.join(d, "log")) as fh:
+        return sum(1 for ln in fh if ln.split(" ")[2:3] == ["BYE"] and ln.startswith("in "))
 
 
 class Phone:
@@ -246,7 +253,16 @@ class Phone:
         m = re.search(r"<([^>]*)>", header(resp, "Contact"))
         target = m.group(1) if (m and code < 300) else self.a.call
         self.send(self.request("ACK", target, 1, routes if code < 300 else (), to))
-        if code < 300:
+        if code < 300 and self.a.wait_bye:
+            end = time.monotonic() + self.a.wait_bye
+            while time.monotonic() < end and received_bye(self.a.dir) == 0:
+                r, _, _ = select.select([self.sock], [], [], 0.2)
+                if r:
+                    for msg in self.messages():
+                        self.record(msg)
+                        if not status(msg):
+                            self.on_request(msg)
+        elif code < 300:
             self.send(self.request("BYE", target, 2, routes, to))
             self.wait_final("BYE")
 
@@ -293,6 +309,7 @@ def main():
     ap.add_argument("--ping", type=float)
     ap.add_argument("--time", type=float, default=60.0)
     ap.add_argument("--call")
+    ap.add_argument("--wait-bye", type=float)
     a = ap.parse_args()
     if not a.domain:
         a.domain = ("[%s]" % a.server if ":" in a.server else a.server) + ":%d" % a.port

@@ -34,6 +34,16 @@ check "Record-Route: the TLS side (port $TLS_PORT;transport=tls) and the UDP sid
 	sh -c "printf '%s' '$rr' | grep -q ':$TLS_PORT;lr;transport=tls>' && printf '%s' '$rr' | grep -q ':$PORT;lr>'"
 check "the INVITE's top Via names TLS" sh -c "hdr_v=\$(grep -i '^Via:' '$inv' | head -n 1); echo \"\$hdr_v\" | grep -q 'SIP/2.0/TLS'"
 
+# A caller on TLS whose Contact leads nowhere (a phone behind NAT): the callee's BYE comes back
+# to it down its TLS connection, found through the flow token in sipd's Record-Route.
+callee carol-udp sip:carolu@127.0.0.1 --invite 180,200 --hangup 0.5
+mkdir -p "$TMP/tlscaller"
+timeout 30 $FLOWPHONE --port "$TLS_PORT" --proto tls --ca "$TMP/server.pem" --name tlscaller --aor - \
+    --dir "$TMP/tlscaller" --contact "sip:tlscaller@127.0.0.99:5999;transport=tls" \
+    --call "sip:carolu@127.0.0.1:$PORT" --wait-bye 8 >"$TMP/tlscaller.out" 2>&1
+same "$(cat "$TMP/tlscaller/final" 2>/dev/null)" 200 "a TLS caller's INVITE to a UDP phone is answered"
+same "$(received tlscaller BYE)" 1 "the callee's BYE reached the TLS caller down its connection (flow token)"
+
 # Protocol versions and misbehaving clients.
 "$PYTHON" - "$TLS_PORT" >"$TMP/tls11.out" 2>&1 <<'PY'
 import socket, ssl, sys
