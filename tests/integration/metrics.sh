@@ -135,6 +135,33 @@ PY
 check "GET / 404, GET /metrics?x 404, POST /metrics refused 405 or 501 (got $code)" \
 	sh -c "echo '$code' | grep -Eq '^404 404 (405|501)$'"
 
+# ---- bad input on the metrics port: garbage, a 100 kB header, many idle connections ----------
+"$PYTHON" - "$MPORT" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+def send(data):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    try:
+        s.sendall(data)
+        s.settimeout(5)
+        try:
+            s.recv(65536)
+        except (socket.timeout, ConnectionResetError):
+            pass
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    s.close()
+send(b"\x00\xff garbage \r\n\r\n" * 100)
+send(b"GET /metrics HTTP/1.1\r\nX: " + b"a" * 100000 + b"\r\n\r\n")
+send(b"GET /metrics HTTP/1.1\r\n" + b"H: v\r\n" * 5000 + b"\r\n")
+idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(50)]
+time.sleep(0.2)
+for c in idle:
+    c.close()
+PY
+check "after garbage, a 100 kB header, 5000 headers and 50 idle connections: scrape still works" scrape s8
+check "... and SIP still answered" probe_ok
+
 # ---- off by default ------------------------------------------------------------------------------
 stop_sipd
 write_config "$TMP/sipd.conf"
