@@ -66,6 +66,8 @@ static const struct config_key config_keys[] = {
 	    "Value of the Server and User-Agent headers sipd sends."),
 	KSTR("server.user", user, "", 0,
 	    "User to switch to after binding the sockets (\"\" = stay as started)."),
+	KINT("server.allow_root", allow_root, 1, 0, 1,
+	    "0: refuse to run as root (started as root, server.user must be set); 1: allowed."),
 	KLISTEN("sip.listen", listen, nlisten,
 	    "udp:0.0.0.0:5060 udp:[::]:5060 tcp:0.0.0.0:5060 tcp:[::]:5060", 1, 0,
 	    "Sockets to listen on, \"proto:address:port\": proto udp, tcp or tls; IPv6 in brackets."),

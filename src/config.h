@@ -23,6 +23,7 @@ struct sipd_config {
 	/* server.* */
 	char			*server_name;	/* server.name: Server / User-Agent header */
 	char			*user;		/* server.user: drop privileges to this user ("" = don't) */
+	int			 allow_root;	/* server.allow_root: 0 = refuse to keep running as root */
 
 	/* sip.* */
 	struct listen_addr	*listen;	/* sip.listen (list of strings) */

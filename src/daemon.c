@@ -200,6 +200,11 @@ privileges_prepare(struct privdrop *pd, int *dropping)
 {
 	*dropping = geteuid() == 0 && cfg->user != NULL && cfg->user[0] != '\0';
 	if (!*dropping) {
+		if (geteuid() == 0 && !cfg->allow_root) {
+			log_warnx("server.allow_root = 0 and started as root: set server.user to the"
+			    " user sipd should run as, or start it as that user");
+			return -1;
+		}
 		if (geteuid() == 0)
 			log_notice("running as root: set server.user to give up root after start");
 		return 0;
@@ -236,7 +241,11 @@ daemon_run(int foreground)
 	auth_init(NULL, 0, cfg->nonce_lifetime);
 	auth_set_sha256_first(cfg->sha256_first);
 	metrics_sources();
-	if (privileges_prepare(&pd, &dropping) == -1 || store_open(cfg->db_path, base) == -1) {
+	if (privileges_prepare(&pd, &dropping) == -1) {
+		rc = 1;
+		goto out;
+	}
+	if (store_open(cfg->db_path, base) == -1) {
 		log_warnx("cannot open the database %s: create its directory (writable by the user"
 		    " sipd runs as), or set database.path", cfg->db_path);
 		rc = 1;

@@ -93,6 +93,19 @@ restart_sipd
 same "$(ids Uid)" "$NUID $NUID $NUID $NUID" "restart: nobody again"
 check "restart: started over the existing database" grep -q "registrar: 0 bindings loaded" "$TMP/sipd.log"
 
+# server.allow_root = 0 without server.user: refused at start.
+stop_sipd
+sed -i -e 's/user = "nobody"; };/user = ""; allow_root = 0; };/' "$TMP/sipd.conf"
+"$SIPD" -f -c "$TMP/sipd.conf" >"$TMP/root.log" 2>&1 &
+p=$!
+w=0; while kill -0 $p 2>/dev/null && [ $w -lt 50 ]; do sleep 0.1; w=$((w + 1)); done
+kill -0 $p 2>/dev/null && { stop_pid $p; not_ok "sipd kept running as root with allow_root = 0"; }
+check "allow_root = 0 as root without server.user: refused, says what to do" \
+	grep -q "server.allow_root = 0 and started as root: set server.user" "$TMP/root.log"
+sed -i -e 's/user = ""; allow_root = 0; };/user = "nobody"; allow_root = 0; };/' "$TMP/sipd.conf"
+restart_sipd
+same "$(ids Uid)" "$NUID $NUID $NUID $NUID" "allow_root = 0 with server.user: starts and drops to nobody"
+
 # An unknown user is refused at start with what to do.
 stop_sipd
 sed -i 's/user = "nobody"/user = "no-such-user-sipd"/' "$TMP/sipd.conf"
