@@ -222,13 +222,26 @@ privileges_drop(const struct privdrop *pd, int dropping)
 	return privdrop_become(pd);
 }
 
+/* Up: say what is served, tell the service manager, start the watchdog. */
+static void
+announce(void)
+{
+	char status[256];
+
+	log_config();
+	log_notice("sipd %s started (config %s)", PACKAGE_VERSION, cfg->path ? cfg->path : "-");
+	snprintf(status, sizeof(status), "serving %d listener(s), %zu registration(s)",
+	    cfg->nlisten, location_count());
+	notify_ready(status);
+	notify_watchdog_start(base);
+}
+
 int
 daemon_run(int foreground)
 {
 	struct event *sigs[3];
 	int signos[3] = { SIGTERM, SIGINT, SIGHUP }, rc = 0, dropping;
 	struct privdrop pd;
-	char status[256];
 
 	signal(SIGPIPE, SIG_IGN);
 	if (!foreground && daemon(0, 0) == -1)
@@ -272,12 +285,7 @@ daemon_run(int foreground)
 		sigs[i] = evsignal_new(base, signos[i], on_signal, NULL);
 		event_add(sigs[i], NULL);
 	}
-	log_config();
-	log_notice("sipd %s started (config %s)", PACKAGE_VERSION, cfg->path ? cfg->path : "-");
-	snprintf(status, sizeof(status), "serving %d listener(s), %zu registration(s)",
-	    cfg->nlisten, location_count());
-	notify_ready(status);
-	notify_watchdog_start(base);
+	announce();
 	ev_stall = evtimer_new(base, stall_probe, NULL);
 	stall_probe(-1, 0, NULL);
 	event_base_dispatch(base);
