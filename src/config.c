@@ -167,6 +167,26 @@ static const struct config_key config_keys[] = {
 	    "Unanswered keep-alives in a row after which the phone's registration is removed."),
 	KINT("nat.flow_timer", flow_timer, 120, 10, 3600,
 	    "Flow-Timer (s) given to RFC 5626 outbound clients: how often they send keep-alives."),
+	KINT("limits.tcp_max_per_address", tcp_max_per_ip, 64, 1, 1000000,
+	    "Most TCP connections open at once from one address (auth.trusted exempt)."),
+	KINT("flood.rate", flood_rate, 200, 0, 10000000,
+	    "Messages per second one source address may send; a source over rate + burst is banned (0 = no limit)."),
+	KINT("flood.burst", flood_burst, 400, 1, 10000000,
+	    "Messages a source may send at once above flood.rate before it is banned."),
+	KINT("flood.ban_time", flood_ban_time, 60, 1, 86400,
+	    "Seconds a flooding source is ignored (its packets dropped unread, one log line per ban)."),
+	KINT("flood.max_sources", flood_max_sources, 16384, 64, 4194304,
+	    "Source addresses tracked at once; the idlest are forgotten first (bounds memory)."),
+	KINT("auth.max_failures", auth_max_failures, 10, 0, 100000,
+	    "Failed authentications for one user name, or from one address, within auth.failure_window"
+	    " that start a ban (0 = never ban)."),
+	KINT("auth.failure_window", auth_failure_window, 300, 1, 86400,
+	    "Seconds over which auth.max_failures is counted."),
+	KINT("auth.ban_time", auth_ban_time, 600, 1, 604800,
+	    "Seconds a banned address is ignored, and a banned user name gets 403 whoever asks."),
+	KINT("auth.hide_users", hide_users, 1, 0, 1,
+	    "1: a request for a user with no phone registered is answered as for a user that does not"
+	    " exist (404), so scanners learn nothing; 0: such users get 480."),
 };
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 

@@ -104,6 +104,19 @@ struct sipd_config {
 	int			 keepalive_interval;	/* nat.keepalive_interval, s (0 = none) */
 	int			 keepalive_failures;	/* nat.keepalive_failures: binding removed after */
 	int			 flow_timer;		/* nat.flow_timer: Flow-Timer for outbound clients, s */
+	int			 tcp_max_per_ip;	/* limits.tcp_max_per_address, default 64 */
+
+	/* flood.* (ratelimit.c) */
+	int			 flood_rate;		/* flood.rate: messages/s per source address (0 = off) */
+	int			 flood_burst;		/* flood.burst: messages above the rate tolerated at once */
+	int			 flood_ban_time;	/* flood.ban_time, s */
+	int			 flood_max_sources;	/* flood.max_sources: addresses tracked at once */
+
+	/* auth.* brute-force bans (authban.c) */
+	int			 auth_max_failures;	/* auth.max_failures in auth.failure_window (0 = off) */
+	int			 auth_failure_window;	/* auth.failure_window, s */
+	int			 auth_ban_time;		/* auth.ban_time, s */
+	int			 hide_users;		/* auth.hide_users: offline users answer as unknown ones */
 };
 
 /* The configuration in force; swapped whole on SIGHUP. */

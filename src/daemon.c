@@ -21,6 +21,8 @@
 #include "metrics.h"
 #include "notify.h"
 #include "privdrop.h"
+#include "authban.h"
+#include "ratelimit.h"
 #include "proxy.h"
 #include "relay.h"
 #include "registrar.h"
@@ -308,8 +310,10 @@ out:
 	calllog_shutdown();
 	registrar_shutdown();
 	auth_shutdown();
+	authban_shutdown();
 	txn_shutdown();
 	transport_stop();
+	ratelimit_shutdown();
 	domain_free();
 	event_base_free(base);
 	return rc;

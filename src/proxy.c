@@ -1192,8 +1192,11 @@ local_targets(struct sipmsg *m, const struct uri_parts *u, struct target *t, int
 		if ((n = aor_targets(aor, t, max, &failed)) > 0)
 			return n;
 	}
-	/* RFC 5626 5.3: 430 when the outbound flows were the way to reach it and are gone */
-	*status = failed ? 430 : user_known(u->user, domain) || location_get(aor) ? 480 : 404;
+	/* RFC 5626 5.3: 430 when the outbound flows were the way to reach it and are gone;
+	 * auth.hide_users: else no difference on the wire between a user who exists and one
+	 * who does not (user enumeration by svwar and the like) */
+	*status = failed ? 430 : !cfg->hide_users && (user_known(u->user, domain) ||
+	    location_get(aor)) ? 480 : 404;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "authban.h"
 #include "buf.h"
 #include "config.h"
 #include "domain.h"
@@ -526,10 +527,16 @@ registrar_authenticate(struct txn *t, struct sipmsg *m, enum hdr_id hdr, const c
 	struct auth_cred c;
 	struct auth_user u;
 	enum auth_result res;
-	char ps[80];
 
 	if (find_credential(m, hdr, domain_realm(), &c) == -1) {
 		challenge(t, m, hdr, 0);
+		return -1;
+	}
+	/* a banned name is refused before its credentials are looked at: whether or not the
+	 * user exists, and even with the right password */
+	if (authban_user_banned(c.username, &m->src, time(NULL))) {
+		authban_failure(c.username, m->method_name, "banned", &m->src, time(NULL));
+		txn_reply(t, 403, NULL, NULL, NULL, NULL, 0);
 		return -1;
 	}
 	int found = store_user_get(c.username, domain, &u) == 0;
@@ -540,9 +547,8 @@ registrar_authenticate(struct txn *t, struct sipmsg *m, enum hdr_id hdr, const c
 	}
 	if (res != AUTH_STALE) {
 		metrics_inc(M_AUTH_FAILURES);
-		log_notice("auth failed user=%s realm=%s method=%s src=%s reason=%s", c.username,
-		    c.realm, m->method_name, sip_peer_str(&m->src, ps, sizeof(ps)),
-		    res == AUTH_REPLAY ? "replay" : "credentials");
+		authban_failure(c.username, m->method_name,
+		    res == AUTH_REPLAY ? "replay" : "credentials", &m->src, time(NULL));
 	}
 	challenge(t, m, hdr, res == AUTH_STALE);
 	return -1;

@@ -19,6 +19,7 @@
 #include "framing.h"
 #include "htab.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "transport.h"
 #include "transport_int.h"
 #include "xmalloc.h"
@@ -47,6 +48,7 @@ static struct event_base	*tcp_base;
 static struct tcp_listener	*listeners;
 static int			 nlisteners;
 static struct htab		*by_id, *by_addr;
+static struct htab		*per_host;	/* inbound connections per remote address */
 static uint64_t			 next_id = 1;
 static size_t			 nconns;
 static int			 closing_all;	/* exit: nobody to tell about closed connections */
@@ -129,6 +131,42 @@ addr_key(enum sip_proto proto, const struct sockaddr_storage *ss, unsigned char 
 	return 8;
 }
 
+/* Key for the per-address count: family and address bytes, no port, any transport. */
+static size_t
+host_key(const struct sockaddr_storage *ss, unsigned char *key)
+{
+	if (ss->ss_family == AF_INET6) {
+		key[0] = 6;
+		memcpy(key + 1, &((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr, 16);
+		return 17;
+	}
+	key[0] = 4;
+	memcpy(key + 1, &((const struct sockaddr_in *)(const void *)ss)->sin_addr, 4);
+	return 5;
+}
+
+/* Inbound connections open from ss's address. */
+static size_t
+host_conns(const struct sockaddr_storage *ss)
+{
+	unsigned char key[19];
+
+	return per_host ? (size_t)(uintptr_t)htab_get(per_host, key, host_key(ss, key)) : 0;
+}
+
+static void
+host_count(const struct sockaddr_storage *ss, int delta)
+{
+	unsigned char key[19];
+	size_t kl = host_key(ss, key);
+	size_t n = (size_t)(uintptr_t)htab_get(per_host, key, kl) + (size_t)delta;
+
+	if (n == 0)
+		htab_del(per_host, key, kl);
+	else
+		htab_put(per_host, key, kl, (void *)(uintptr_t)n);
+}
+
 /* Forget a connection and free it (later, when inside its own read callback). */
 static void
 conn_close(struct tcp_conn *c)
@@ -142,6 +180,8 @@ conn_close(struct tcp_conn *c)
 		kl = addr_key(c->peer.proto, &c->peer.addr, key);
 		if (htab_get(by_addr, key, kl) == c)
 			htab_del(by_addr, key, kl);
+		if (c->inbound)
+			host_count(&c->peer.addr, -1);
 		nconns--;
 		log_debug("%s conn %llu closed", sip_proto_name(c->peer.proto),
 		    (unsigned long long)c->id);
@@ -187,6 +227,10 @@ tcp_read(struct bufferevent *bev, void *arg)
 		}
 		if (r == FRAME_PING)
 			bufferevent_write(bev, "\r\n", 2);
+		if (r == FRAME_MESSAGE && !ratelimit_allow(&c->peer.addr)) {
+			conn_close(c);	/* flooding or banned: silently, before parsing */
+			break;
+		}
 		if (r == FRAME_MESSAGE) {
 			dispatch_message(p + skip, msglen, 0, &c->peer);
 			skip += msglen;
@@ -290,6 +334,8 @@ conn_new(struct bufferevent *bev, enum sip_proto proto, const struct sockaddr *s
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	htab_put(by_id, &c->id, sizeof(c->id), c);
 	htab_put(by_addr, key, addr_key(proto, &c->peer.addr, key), c);
+	if (inbound)
+		host_count(&c->peer.addr, 1);
 	nconns++;
 	return c;
 }
@@ -319,6 +365,22 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, 
 		close(fd);
 		return;
 	}
+	if (!ratelimit_allow((struct sockaddr_storage *)sa)) {
+		close(fd);	/* a banned source: not even a connection */
+		return;
+	}
+	if (cfg && host_conns((struct sockaddr_storage *)sa) >= (size_t)cfg->tcp_max_per_ip &&
+	    !ratelimit_trusted((struct sockaddr_storage *)sa)) {
+		static time_t last;
+		char h[64];
+		if (time(NULL) != last)
+			log_warnx("tcp: %s has %zu connections, limits.tcp_max_per_address reached;"
+			    " refusing", sip_addr_host((struct sockaddr_storage *)sa, h, sizeof(h), NULL),
+			    host_conns((struct sockaddr_storage *)sa));
+		last = time(NULL);
+		close(fd);
+		return;
+	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	if (l->proto == PROTO_TLS)
 		bev = transport_tls_accept(tcp_base, fd);
@@ -341,6 +403,7 @@ transport_tcp_listen(struct event_base *base, const struct listen_addr *la)
 	if (by_id == NULL) {
 		by_id = htab_new();
 		by_addr = htab_new();
+		per_host = htab_new();
 	}
 	if ((fd = transport_socket(la, SOCK_STREAM)) == -1)
 		return -1;
@@ -505,7 +568,8 @@ transport_tcp_close(void)
 		free(all);
 		htab_free(by_id);
 		htab_free(by_addr);
-		by_id = by_addr = NULL;
+		htab_free(per_host);
+		by_id = by_addr = per_host = NULL;
 	}
 	for (int i = 0; i < nlisteners; i++)
 		if (listeners[i].lev != NULL)

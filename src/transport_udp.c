@@ -7,6 +7,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "stun.h"
+#include "ratelimit.h"
 #include "transport_int.h"
 #include "xmalloc.h"
 
@@ -64,6 +65,9 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 				log_warn("udp recvfrom");
 			return;
 		}
+		/* flood protection comes before any parsing: a banned source costs a lookup */
+		if (!ratelimit_allow(&src.addr))
+			continue;
 		src.proto = PROTO_UDP;
 		src.lsock = idx;
 		rxbuf[n] = '\0';

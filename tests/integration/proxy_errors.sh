@@ -1,6 +1,7 @@
 #!/bin/sh
 # Requests the proxy answers itself (RFC 3261 16): INVITE to a user nobody knows -> 404; to a
-# user added with sipctl but not registered (or no longer) -> 480; Max-Forwards: 0 -> 483
+# user added with sipctl but not registered (or no longer) -> 480 (with auth.hide_users = 0; the
+# default hides that difference, see harden_scan.sh); Max-Forwards: 0 -> 483
 # (16.3 step 3), for a registered user too, whose phone must then see nothing; Proxy-Require
 # with an unknown option tag -> 420 with Unsupported (16.3 step 5), while Require is passed on.  An INVITE
 # answered at once may get 100 Trying first or not (17.2.1: the 100 is optional when the final
@@ -12,7 +13,7 @@ SIPD_DOMAINS='"example.test"'
 
 SIPCTL=$(dirname "$SIPD")/sipctl
 [ -x "$SIPCTL" ] || fail "no sipctl next to $SIPD"
-start_sipd "$PROXY_NOAUTH"
+start_sipd 'auth: { register = 0; calls = 0; hide_users = 0; };'
 adduser() { printf 'pw-%s\n' "$1" | "$SIPCTL" -c "$TMP/sipd.conf" user add "$1" >/dev/null 2>&1; }
 adduser carol || fail "sipctl user add carol"
 adduser dave || fail "sipctl user add dave"
