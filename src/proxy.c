@@ -1458,6 +1458,10 @@ proxy_route(struct txn *t, struct sipmsg *m, int strict)
 	}
 	n = local_targets(m, &u, targets, MAX_BRANCHES, &status);
 	if (n == 0) {
+		/* a local caller is challenged here as for a user with a phone registered: else
+		 * 407 for one and 404 for the other tells a scanner who is registered */
+		if (check_caller(t, m) == -1)
+			return;
 		if (status == 480 || status == 430) {
 			txn_reply(t, status, status == 430 ? "Flow Failed" : NULL, NULL, NULL, NULL, 0);
 			cdr_refused(m, status);

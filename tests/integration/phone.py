@@ -5,6 +5,8 @@
       registers (401 -> credentials -> 200), then answers INVITE with 180 + 200 (retransmitting
       the 200 until the ACK), BYE and anything else with 200, for S seconds; touches DIR/ready
       (--ready FILE) once registered.
+  phone.py reg --server-port P --bind ADDR --user U --password PW --domain D
+      one REGISTER with credentials (after the 401); prints "final CODE" (or "final none").
   phone.py uac --server-port P --bind 127.0.0.3 --user alice --password pw --domain D
               --to bob --rounds N [--gap S]
       N rounds of: REGISTER (401, then with credentials -> 200), INVITE bob (407, ACK, INVITE
@@ -65,13 +67,13 @@ class Phone:
         branch = re.search(rb";branch=([^\s;]+)", msg).group(1)
         start = time.monotonic()
         t_next, interval, prov = start, 0.5, []
-        while time.monotonic() - start < 32:
+        while time.monotonic() - start < self.a.timeout:
             now = time.monotonic()
             if now >= t_next and not (invite and prov):
                 self.s.sendto(msg, self.server)
                 t_next = now + interval
                 interval = interval * 2 if invite else min(interval * 2, 4.0)
-            data = self.recv(min(t_next, start + 32) - now if not (invite and prov) else 0.5)
+            data = self.recv(min(t_next, start + self.a.timeout) - now if not (invite and prov) else 0.5)
             if data is None:
                 continue
             code = status_of(data)
@@ -171,6 +173,15 @@ def call(p, log):
     return r is not None and status_of(r) == 200
 
 
+def reg(a):
+    p = Phone(a)
+    last = []
+    register(p, lambda w, r: last.append(r))
+    r = last[-1] if last else None
+    print("final %s" % (status_of(r) if r is not None else "none"))
+    return 0
+
+
 def uac(a):
     p = Phone(a)
     stats = {"n": 0, "ok": 0}
@@ -247,7 +258,7 @@ def uas(a):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=("uac", "uas"))
+    ap.add_argument("mode", choices=("uac", "uas", "reg"))
     ap.add_argument("--server-port", type=int, required=True)
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--user", required=True)
@@ -258,8 +269,9 @@ def main():
     ap.add_argument("--gap", type=float, default=0.2)
     ap.add_argument("--time", type=float, default=30)
     ap.add_argument("--ready")
+    ap.add_argument("--timeout", type=float, default=32.0, help="give up a transaction (Timer B/F)")
     a = ap.parse_args()
-    return uac(a) if a.mode == "uac" else uas(a)
+    return {"uac": uac, "uas": uas, "reg": reg}[a.mode](a)
 
 
 if __name__ == "__main__":
