@@ -121,7 +121,6 @@ authban_failure(const char *user, const char *method, const char *reason,
     const struct sip_peer *src, time_t now)
 {
 	char u[64], host[64];
-	unsigned char ak[64];
 	int trusted = ratelimit_trusted(&src->addr);
 
 	sip_addr_host(&src->addr, host, sizeof(host), NULL);
@@ -130,27 +129,27 @@ authban_failure(const char *user, const char *method, const char *reason,
 	    log_safe(user, u, sizeof(u)), method, reason);
 	if (cfg == NULL || cfg->auth_max_failures == 0 || trusted)
 		return;
-	size_t akl = strlen(host);
-	memcpy(ak, host, akl);
-	if (count_failure(count_of(&by_addr, ak, akl, now, 1), now)) {
-		char why[96];
-		snprintf(why, sizeof(why), "%d failed authentications in %d s", cfg->auth_max_failures,
-		    cfg->auth_failure_window);
-		ratelimit_ban(&src->addr, cfg->auth_ban_time, why);
-	}
+	if (count_failure(count_of(&by_addr, host, strlen(host), now, 1), now))
+		log_notice("ban src=%s for %d s: %d failed authentications in %d s", host,
+		    cfg->auth_ban_time, cfg->auth_max_failures, cfg->auth_failure_window);
 	if (count_failure(count_of(&by_user, user, strlen(user), now, 1), now))
 		log_notice("ban user=%s for %d s: %d failed authentications in %d s (last src=%s)",
 		    u, cfg->auth_ban_time, cfg->auth_max_failures, cfg->auth_failure_window, host);
 }
 
 int
-authban_user_banned(const char *user, const struct sip_peer *src, time_t now)
+authban_banned(const char *user, const struct sip_peer *src, time_t now)
 {
 	struct ab_count *c;
+	char host[64];
 
 	if (cfg == NULL || cfg->auth_max_failures == 0 || ratelimit_trusted(&src->addr))
 		return 0;
 	c = count_of(&by_user, user, strlen(user), now, 0);
+	if (c != NULL && c->ban_until > now)
+		return 1;
+	sip_addr_host(&src->addr, host, sizeof(host), NULL);
+	c = count_of(&by_addr, host, strlen(host), now, 0);
 	return c != NULL && c->ban_until > now;
 }
 

@@ -13,8 +13,9 @@ struct sip_peer;
 /* Record one failed authentication of user from src (logged as "auth failed src=..."). */
 void authban_failure(const char *user, const char *method, const char *reason,
     const struct sip_peer *src, time_t now);
-/* 1 when user is banned (its requests get 403 without their credentials being checked). */
-int authban_user_banned(const char *user, const struct sip_peer *src, time_t now);
+/* 1 when user, or the address src, is banned (the request gets 403 without its credentials
+ * being checked). */
+int authban_banned(const char *user, const struct sip_peer *src, time_t now);
 /* Entries tracked (for tests). */
 size_t authban_tracked(void);
 void authban_shutdown(void);

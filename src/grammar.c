@@ -323,9 +323,17 @@ grammar_nameaddr(const char *p, size_t n, int allow_star, struct nameaddr_info *
 int
 grammar_sip_uri(const char *p, size_t n, int noheaders)
 {
-	size_t i = (p[3] == ':') ? 4 : 5, at, e;
+	size_t i, at, e;
 	struct range host;
 	int port;
+
+	/* the scheme is checked here too: callers need not have (found by fuzz_uri) */
+	if (n >= 4 && strncasecmp(p, "sip:", 4) == 0)
+		i = 4;
+	else if (n >= 5 && strncasecmp(p, "sips:", 5) == 0)
+		i = 5;
+	else
+		return -1;
 
 	/* userinfo ends at the last '@': a user may hold '?' ';' ',' (RFC 4475 3.1.1.2), headers no '@'. */
 	for (at = i, e = i; e < n; e++)

@@ -205,30 +205,6 @@ ratelimit_allow(const struct sockaddr_storage *src)
 	return 0;
 }
 
-void
-ratelimit_ban(const struct sockaddr_storage *src, int seconds, const char *why)
-{
-	unsigned char key[9];
-	long long now = now_ms();
-
-	if (ratelimit_trusted(src))
-		return;
-	make_key(src, key);
-	ban(lookup(key, now), src, seconds, why, now);
-}
-
-int
-ratelimit_banned(const struct sockaddr_storage *src)
-{
-	unsigned char key[9];
-	long long now = now_ms();
-
-	if (table == NULL || ratelimit_trusted(src))
-		return 0;
-	make_key(src, key);
-	return lookup(key, now)->ban_until_ms > now;
-}
-
 size_t
 ratelimit_tracked(size_t *capacity)
 {

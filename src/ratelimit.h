@@ -1,6 +1,6 @@
 /* ratelimit.h - per-source-address flood protection: a token bucket per address (flood.rate,
- * flood.burst), bans (flood.ban_time, and auth bans from authban.c) that drop a source's packets
- * before they are parsed, auth.trusted exempt.  The table has a fixed size (flood.max_sources):
+ * flood.burst); a source over it is banned for flood.ban_time: its packets are dropped before
+ * they are parsed, with one log line "ban src=ADDR for N s: ..." per ban.  auth.trusted exempt.  The table has a fixed size (flood.max_sources):
  * memory does not grow with the number of sources. */
 #ifndef SIPD_RATELIMIT_H
 #define SIPD_RATELIMIT_H
@@ -11,11 +11,6 @@
 /* 1: handle a message (or connection) from src; 0: drop it unread (src is banned or just went
  * over its rate, which bans it).  Call once per message, before parsing. */
 int ratelimit_allow(const struct sockaddr_storage *src);
-/* Ignore src for seconds (why goes to the log line "ban src=ADDR for N s: why").  No effect on
- * auth.trusted addresses. */
-void ratelimit_ban(const struct sockaddr_storage *src, int seconds, const char *why);
-/* 1 when src is currently banned. */
-int ratelimit_banned(const struct sockaddr_storage *src);
 /* 1 when src lies in one of auth.trusted. */
 int ratelimit_trusted(const struct sockaddr_storage *src);
 /* Addresses tracked now, and the table's capacity. */

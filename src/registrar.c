@@ -532,9 +532,9 @@ registrar_authenticate(struct txn *t, struct sipmsg *m, enum hdr_id hdr, const c
 		challenge(t, m, hdr, 0);
 		return -1;
 	}
-	/* a banned name is refused before its credentials are looked at: whether or not the
-	 * user exists, and even with the right password */
-	if (authban_user_banned(c.username, &m->src, time(NULL))) {
+	/* a banned name or address is refused before the credentials are looked at: whether
+	 * or not the user exists, and even with the right password */
+	if (authban_banned(c.username, &m->src, time(NULL))) {
 		authban_failure(c.username, m->method_name, "banned", &m->src, time(NULL));
 		txn_reply(t, 403, NULL, NULL, NULL, NULL, 0);
 		return -1;

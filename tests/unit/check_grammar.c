@@ -348,6 +348,23 @@ START_TEST(test_uint_no_wraparound)
 }
 END_TEST
 
+/* fuzz_uri found grammar_sip_uri reading p[3] of a 1-byte input: it checks the scheme itself. */
+START_TEST(test_sip_uri_short_or_other_scheme)
+{
+	const char *in[] = { "", "s", "si", "sip", "sips", "tel:+1", "sipx:a@b", "SIP:", "sips:" };
+
+	for (size_t k = 0; k < sizeof(in) / sizeof(in[0]); k++) {
+		size_t n = strlen(in[k]);
+		char *p = malloc(n ? n : 1);	/* exactly n bytes: ASan sees any read past them */
+		memcpy(p, in[k], n);
+		ck_assert_int_eq(grammar_sip_uri(p, n, 0), -1);
+		free(p);
+	}
+	ck_assert_int_eq(grammar_sip_uri("sip:a@b", 7, 0), 0);
+	ck_assert_int_eq(grammar_sip_uri("SIPS:b:5061", 11, 1), 0);
+}
+END_TEST
+
 static Suite *
 grammar_suite(void)
 {
@@ -371,6 +388,7 @@ grammar_suite(void)
 	tcase_add_test(tu, test_request_uri_bad);
 	tcase_add_test(tu, test_uint);
 	tcase_add_test(tu, test_uint_no_wraparound);
+	tcase_add_test(tu, test_sip_uri_short_or_other_scheme);
 	suite_add_tcase(s, tu);
 	return s;
 }
