@@ -174,10 +174,15 @@ def main():
     ap.add_argument("--expect", required=True, help="conformance_expect.tsv")
     ap.add_argument("--listen", action="append", default=[], help="also listen here (UDP)")
     ap.add_argument("--only", default="", help="comma-separated names to run")
+    ap.add_argument("--both", action="store_true",
+                    help="send each message over UDP and over TCP (rows NAME@udp / NAME@tcp of "
+                         "the expect file give what differs on the other transport)")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
 
     rows = load_expect(a.expect, a.suite)
+    overrides = {r["name"]: r for r in rows if "@" in r["name"]}
+    rows = [r for r in rows if "@" not in r["name"]]
     if a.only:
         rows = [r for r in rows if r["name"] in a.only.split(",")]
     transports = load_transports(os.path.join(a.corpus, a.suite, "EXPECTED.tsv"))
@@ -198,19 +203,28 @@ def main():
             nfail += 1
             failed.append(row["name"])
             continue
-        verdict, got, notes = one(row, a.corpus, a.port, transport, a.listen, a.verbose)
-        print("%-5s %-28s %-4s %-22s %-18s %s" % (verdict, row["name"], transport,
-                                                   row["expect"], got, "; ".join(notes)))
-        sys.stdout.flush()
-        if verdict == "FAIL":
-            nfail += 1
-            failed.append(row["name"])
-        elif verdict == "PASS~":
-            ntol += 1
-        else:
-            npass += 1
-    print("%s: %d messages: %d passed, %d passed as tolerated (PASS~), %d failed%s"
-          % (a.suite, len(rows), npass, ntol, nfail,
+        runs = [(transport, row)]
+        if a.both:
+            other = "udp" if transport == "tcp" else "tcp"
+            runs.append((other, overrides.get(row["name"] + "@" + other, row)))
+        for tr, r in runs:
+            if r["expect"] == "n/a":
+                print("%-5s %-28s %-4s %-22s %-18s %s" % ("N/A", row["name"], tr, "n/a", "-",
+                                                           r["checks"]))
+                continue
+            verdict, got, notes = one(r, a.corpus, a.port, tr, a.listen, a.verbose)
+            print("%-5s %-28s %-4s %-22s %-18s %s" % (verdict, row["name"], tr,
+                                                       r["expect"], got, "; ".join(notes)))
+            sys.stdout.flush()
+            if verdict == "FAIL":
+                nfail += 1
+                failed.append(row["name"] + "/" + tr)
+            elif verdict == "PASS~":
+                ntol += 1
+            else:
+                npass += 1
+    print("%s: %d messages, %d runs: %d passed, %d passed as tolerated (PASS~), %d failed%s"
+          % (a.suite, len(rows), npass + ntol + nfail, npass, ntol, nfail,
              (": " + " ".join(failed)) if failed else ""))
     return 1 if nfail else 0
 

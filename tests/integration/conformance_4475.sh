@@ -16,7 +16,7 @@ SIPD_DOMAINS='"example.com", "example.net", "example.org", "company.com", "chair
 # (proxy_auth.sh) would answer 407 before the replies it looks for
 start_sipd 'auth: { register = 0; calls = 0; };'
 
-"$PYTHON" "$TESTDIR/conformance.py" --port "$PORT" --suite rfc4475 --corpus "$CORPUS" \
+"$PYTHON" "$TESTDIR/conformance.py" --both --port "$PORT" --suite rfc4475 --corpus "$CORPUS" \
 	--expect "$TESTDIR/conformance_expect.tsv" ${CONFORMANCE_ONLY:+--only "$CONFORMANCE_ONLY"} \
 	${CONFORMANCE_VERBOSE:+-v} || FAILS=$((FAILS + 1))
 kill -0 "$SIPD_PID" 2>/dev/null || not_ok "sipd is gone"

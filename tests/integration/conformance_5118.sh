@@ -21,7 +21,7 @@ SIPD_DOMAINS='"example.com", "example.net", "example.org", "company.com", "chair
 SIPD_EXTRA_LISTEN=', "udp:[::1]:@PORT@", "tcp:[::1]:@PORT@"'
 start_sipd
 
-"$PYTHON" "$TESTDIR/conformance.py" --port "$PORT" --suite rfc5118 --corpus "$CORPUS" \
+"$PYTHON" "$TESTDIR/conformance.py" --both --port "$PORT" --suite rfc5118 --corpus "$CORPUS" \
 	--expect "$TESTDIR/conformance_expect.tsv" --listen 2001:db8::9:255 \
 	${CONFORMANCE_ONLY:+--only "$CONFORMANCE_ONLY"} ${CONFORMANCE_VERBOSE:+-v} || FAILS=$((FAILS + 1))
 kill -0 "$SIPD_PID" 2>/dev/null || not_ok "sipd is gone"
