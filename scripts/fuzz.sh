@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build the libFuzzer harnesses (tests/fuzz) out of tree in build-fuzz/ with clang, seed them
 # from the conformance corpus (../shared/conformance) and tests/fuzz/seeds, and run each for
-# FUZZ_SECONDS (default 60).  Prints one line per harness:
+# FUZZ_SECONDS (default 60): message parsing + validation, the TCP framer, the digest parser,
+# URIs, SDP rewriting.  Prints one line per harness:
 #   PASS: fuzz/NAME: N runs in S s, corpus C   or   FAIL: fuzz/NAME: ... (crash file kept)
 # and exits non-zero when one found a crash.  FUZZ_ONLY="sipmsg uri" runs a subset.
 set -u
@@ -19,16 +20,17 @@ if [ ! -f "$B/Makefile" ]; then
 		{ tail -n 20 "$B/configure.out"; echo "FAIL: fuzz: configure --enable-fuzzing"; exit 1; }
 fi
 (cd "$B" && make src/schema.inc && make -j"$(nproc)" tests/fuzz/fuzz_sipmsg tests/fuzz/fuzz_framing tests/fuzz/fuzz_auth \
-    tests/fuzz/fuzz_uri) >"$B/make.out" 2>&1 ||
+    tests/fuzz/fuzz_uri tests/fuzz/fuzz_sdp) >"$B/make.out" 2>&1 ||
 	{ tail -n 30 "$B/make.out"; echo "FAIL: fuzz: build"; exit 1; }
 
 # Seeds: each conformance message (for sipmsg prefixed by the mode byte: 1 datagram, 0 stream),
 # its Request-URI, its Authorization values; plus the hand-written seeds.
-CORPUS=$TOP/../shared/conformance
+CORPUS=${SIPD_SHARED:-$TOP/../shared}/conformance
 [ -d "$CORPUS" ] || CORPUS=/work/shared/conformance
 S=$B/seeds
 rm -rf "$S"
-mkdir -p "$S/sipmsg" "$S/framing" "$S/uri" "$S/auth"
+mkdir -p "$S/sipmsg" "$S/framing" "$S/uri" "$S/auth" "$S/sdp"
+cp "$TOP"/tests/fuzz/seeds/sdp/* "$S/sdp/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/framing/* "$S/framing/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/uri/* "$S/uri/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/auth/* "$S/auth/" 2>/dev/null
@@ -44,13 +46,17 @@ for i, f in enumerate(sorted(glob.glob(os.path.join(src, "**", "*.sip"), recursi
     first = m.split(b"\r\n", 1)[0].split(b" ")
     if len(first) >= 2:
         open(os.path.join(out, "uri", str(i)), "wb").write(first[1])
+    hb = m.split(b"\r\n\r\n", 1)
+    if len(hb) == 2 and (b"v=0" in hb[1]):
+        ct = 1 if b"multipart" in hb[0].lower() else 0
+        open(os.path.join(out, "sdp", "c%d" % i), "wb").write(bytes([ct]) + hb[1])
     for j, a in enumerate(re.findall(rb"(?im)^(?:proxy-)?authorization[ \t]*:[ \t]*(.*)$", m)):
         open(os.path.join(out, "auth", "%d-%d" % (i, j)), "wb").write(a.rstrip(b"\r"))
 PY
 fi
 
 rc=0
-for name in ${FUZZ_ONLY:-sipmsg framing auth uri}; do
+for name in ${FUZZ_ONLY:-sipmsg framing auth uri sdp}; do
 	work=$B/corpus-$name
 	mkdir -p "$work" "$B/artifacts"
 	"$B/tests/fuzz/fuzz_$name" -max_total_time="$SECS" -max_len=8192 -timeout=10 -rss_limit_mb=1024 \

@@ -6,7 +6,7 @@
 SIPD_TEST_NETNS=1
 . "$(dirname "$0")/lib.sh"
 
-CORPUS=$SRCDIR/../shared/conformance
+CORPUS=${SIPD_SHARED:-$SRCDIR/../shared}/conformance
 [ -d "$CORPUS/rfc4475" ] || CORPUS=/work/shared/conformance
 [ -f "$CORPUS/rfc4475/EXPECTED.tsv" ] || skip "no shared/conformance corpus beside the source tree"
 

@@ -8,7 +8,7 @@
 SIPD_TEST_NETNS=1
 . "$(dirname "$0")/lib.sh"
 
-CORPUS=$SRCDIR/../shared/conformance
+CORPUS=${SIPD_SHARED:-$SRCDIR/../shared}/conformance
 [ -d "$CORPUS/rfc5118" ] || CORPUS=/work/shared/conformance
 [ -f "$CORPUS/rfc5118/EXPECTED.tsv" ] || skip "no shared/conformance corpus beside the source tree"
 

@@ -73,12 +73,25 @@ SIPD_DOMAINS=${SIPD_DOMAINS:-}
 SIPD_LOG_LEVEL=${SIPD_LOG_LEVEL:-debug}
 SIPD_EXTRA_LISTEN=${SIPD_EXTRA_LISTEN:-}
 
-# Stop a process started here: TERM, up to ~3 s of grace, then KILL.
+# SIPD_VALGRIND=1: every sipd runs under valgrind memcheck (leaks included); a test whose
+# sipd reports a memory error or a definite/indirect leak fails (see cleanup).
+SIPD_WRAP=
+GRACE=30
+START_TRIES=40
+if [ "${SIPD_VALGRIND:-0}" = 1 ]; then
+	command -v valgrind >/dev/null 2>&1 || { say "SKIP: valgrind not installed"; exit 77; }
+	SIPD_WRAP="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect
+	    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file=$TMP/valgrind.%p.log"
+	GRACE=200	# leak checking at exit takes a while
+	START_TRIES=160
+fi
+
+# Stop a process started here: TERM, up to ~3 s of grace (more under valgrind), then KILL.
 stop_pid() {
 	[ -n "$1" ] || return 0
 	kill -TERM "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
 	_i=0
-	while kill -0 "$1" 2>/dev/null && [ $_i -lt 30 ]; do sleep 0.1; _i=$((_i + 1)); done
+	while kill -0 "$1" 2>/dev/null && [ $_i -lt $GRACE ]; do sleep 0.1; _i=$((_i + 1)); done
 	kill -KILL "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 	return 0
@@ -96,6 +109,13 @@ cleanup() {
 		grep -h -A30 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$TMP"/*.log | head -n 80
 		[ "$_rc" -eq 0 ] || [ "$_rc" -eq 77 ] && _rc=1
 	fi
+	# valgrind (SIPD_VALGRIND=1) writes one log per sipd; any content is an error or a leak
+	for _v in "$TMP"/valgrind.*.log; do
+		[ -s "$_v" ] || continue
+		echo "---- valgrind report ($(basename "$_v")) ----"
+		head -n 60 "$_v"
+		[ "$_rc" -eq 0 ] || [ "$_rc" -eq 77 ] && _rc=1
+	done
 	if [ "$_rc" -ne 0 ] && [ "$_rc" -ne 77 ] && [ -s "$TMP/sipd.log" ]; then
 		echo "---- last lines of the sipd log ($TMP/sipd.log) ----"
 		tail -n 40 "$TMP/sipd.log"
@@ -198,10 +218,10 @@ probe_ok() {
 # port), and fails the test otherwise.
 launch_sipd() {
 	echo "==== $1 (port $PORT)" >>"$TMP/sipd.log"
-	$ORPHAN_GUARD "$SIPD" -f -c "$TMP/sipd.conf" >>"$TMP/sipd.log" 2>&1 &
+	$ORPHAN_GUARD $SIPD_WRAP "$SIPD" -f -c "$TMP/sipd.conf" >>"$TMP/sipd.log" 2>&1 &
 	SIPD_PID=$!
 	_i=0
-	while [ $_i -lt 40 ]; do	# up to ~10 s
+	while [ $_i -lt $START_TRIES ]; do	# up to ~10 s (~40 s under valgrind)
 		if ! kill -0 "$SIPD_PID" 2>/dev/null; then
 			wait "$SIPD_PID"; _st=$?
 			SIPD_PID=
