@@ -123,6 +123,8 @@ static const struct config_key config_keys[] = {
 	    "Seconds without a media packet (either way) after which an answered call's relay ports are closed."),
 	KINT("cdr.max_call", cdr_max_call, 14400, 60, 604800,
 	    "Seconds after which an answered call whose BYE sipd never saw gets its call record anyway."),
+	KINT("relay.max_calls", relay_max_calls, 1000, 1, 1000000,
+	    "Most calls relayed at once; a new call that needs the relay beyond it gets 503 with Retry-After."),
 	KINT("timers.t1", t1_ms, 500, 10, 10000,
 	    "Timer T1 in ms: round-trip estimate, base of retransmissions (RFC 3261 17.1.1.1)."),
 	KINT("timers.t2", t2_ms, 4000, 100, 64000,

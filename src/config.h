@@ -72,6 +72,7 @@ struct sipd_config {
 	int			 relay_port_min;	/* relay.port_min: first RTP port */
 	int			 relay_port_max;	/* relay.port_max: last port (RTCP included) */
 	int			 relay_timeout;		/* relay.timeout, s without media before a call's relay ends */
+	int			 relay_max_calls;	/* relay.max_calls: relayed calls at once (503 beyond) */
 
 	/* timers.* (milliseconds; RFC 3261 17.1.1.1 / table 4) */
 	int			 t1_ms;		/* timers.t1, default 500 */

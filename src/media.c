@@ -160,6 +160,19 @@ rewrite(struct relay_session *s, const struct sipmsg *m, int side, int af)
 	return n;
 }
 
+int
+media_over_limit(const struct sipmsg *m, int nat_target)
+{
+	if (m->method != SIP_INVITE || m->to_tag != NULL || relay_find(m->call_id) != NULL ||
+	    !want_relay(m, nat_target))
+		return 0;
+	if (relay_session_count() < (size_t)cfg->relay_max_calls)
+		return 0;
+	log_notice("relay call-id=%s: relay.max_calls (%d) reached, refused with 503", m->call_id,
+	    cfg->relay_max_calls);
+	return 1;
+}
+
 struct sipmsg *
 media_request(struct sipmsg *m, int dst_family, int nat_target)
 {

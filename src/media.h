@@ -15,4 +15,8 @@ struct sipmsg *media_response(struct sipmsg *resp, int dst_family);
 /* The dialog-creating INVITE req got a final failure (or nothing: Timer C, no route). */
 void media_call_failed(const struct sipmsg *req, int status);
 
+/* 1 when m starts a call that needs the relay and relay.max_calls are relayed already (the
+ * caller answers 503 with Retry-After). */
+int media_over_limit(const struct sipmsg *m, int nat_target);
+
 #endif

@@ -960,8 +960,9 @@ call_new(struct txn *st, struct sipmsg *m, int drop_routes)
 	return c;
 }
 
-/* The request's SDP pointed at the relay (the copy every branch gets), or a BYE ends it. */
-static void
+/* The request's SDP pointed at the relay (the copy every branch gets), or a BYE ends it.
+ * -1 when the call would need the relay and relay.max_calls is reached. */
+static int
 call_media(struct call *c, const struct target *t, int n)
 {
 	int nat = 0;
@@ -974,12 +975,15 @@ call_media(struct call *c, const struct target *t, int n)
 		if (first == -1 && !t[i].none)
 			first = i;	/* PBX placeholders have no address */
 	}
+	if (media_over_limit(c->req, nat))
+		return -1;
 	m = media_request(c->req, first >= 0 ? t[first].dst.addr.ss_family :
 	    c->req->src.addr.ss_family, nat);
 	if (m != NULL) {
 		sipmsg_unref(c->req);
 		c->req = m;
 	}
+	return 0;
 }
 
 /* Start the branches toward targets (all at once, or q-group by q-group). */
@@ -993,7 +997,11 @@ call_start(struct call *c, struct target *targets, int n)
 		call_finish(c);
 		return;
 	}
-	call_media(c, targets, n);
+	if (call_media(c, targets, n) == -1) {
+		txn_reply(c->st, 503, "Too Many Relayed Calls", "Retry-After: 30\r\n", NULL, NULL, 0);
+		call_finish(c);
+		return;
+	}
 	if (n > 0 && targets[0].plan) {
 		c->pbx = 1;	/* stage by stage (targets come in stage order) */
 		c->ring_timer = evtimer_new(proxy_base, ring_timer_fired, c);

@@ -160,6 +160,8 @@ def call(p, log):
             return False
     if status_of(r) != 200:
         return False
+    if p.a.no_bye:
+        return True
     target = re.sub(r"^.*<([^>]*)>.*$", r"\1", hdr(r, "Contact"))
     routes = [v.strip() for x in reversed(header_values(r, "Record-Route"))
               for v in x.split(",")]
@@ -269,6 +271,7 @@ def main():
     ap.add_argument("--gap", type=float, default=0.2)
     ap.add_argument("--time", type=float, default=30)
     ap.add_argument("--ready")
+    ap.add_argument("--no-bye", action="store_true", help="leave the call up (no ACK, no BYE)")
     ap.add_argument("--timeout", type=float, default=32.0, help="give up a transaction (Timer B/F)")
     a = ap.parse_args()
     return {"uac": uac, "uas": uas, "reg": reg}[a.mode](a)
