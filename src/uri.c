@@ -57,8 +57,19 @@ uri_split(const char *uri, size_t n, struct uri_parts *out)
 	}
 	if (out->host[0] == '\0')
 		return -1;
-	if (pe < hend && *pe == ':')
-		out->port = atoi(pe + 1);
+	if (pe < hend && *pe == ':') {
+		/* digits up to hend only: the URI is not NUL-terminated (fuzz_uri found atoi()
+		 * reading past it) */
+		const char *d = pe + 1;
+		int port = 0;
+		if (d == hend)
+			return -1;
+		for (; d < hend; d++) {
+			if (*d < '0' || *d > '9' || (port = port * 10 + (*d - '0')) > 65535)
+				return -1;
+		}
+		out->port = port;
+	}
 	if (hend < e && *hend == ';') {
 		out->params = hend;
 		const char *q = memchr(hend, '?', (size_t)(e - hend));
