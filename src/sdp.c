@@ -30,8 +30,8 @@ next_line(const char *p, size_t len, size_t *pos, struct sdp_line *l)
 	l->eol = e < len ? "\n" : "";
 	if (e > s && p[e - 1] == '\r') {
 		e--;
-		if (l->eol[0] != '\0')
-			l->eol = "\r\n";
+		/* a last line ending in a bare CR keeps it: a rewrite loses no byte */
+		l->eol = l->eol[0] != '\0' ? "\r\n" : "\r";
 	}
 	l->len = e - s;
 	return 1;
@@ -195,7 +195,10 @@ sdp_parse(const char *p, size_t len, struct sdp_info *info)
 	while (next_line(p, len, &pos, &l)) {
 		if (l.len == 0)
 			continue;	/* a trailing empty line is tolerated */
-		if (l.len < 2 || l.p[1] != '=' || memchr(l.p, '\0', l.len) != NULL)
+		/* RFC 4566 5: no CR inside a line (fuzz_sdp: "v=\r\r" was read as a v= line
+		 * holding a CR, which the rewrite then cut off) */
+		if (l.len < 2 || l.p[1] != '=' || memchr(l.p, '\0', l.len) != NULL ||
+		    memchr(l.p, '\r', l.len) != NULL)
 			return -1;
 		if (first && (l.len < 3 || l.p[0] != 'v'))
 			return -1;	/* RFC 4566 5: v= comes first */

@@ -394,6 +394,33 @@ START_TEST(test_body_multipart)
 }
 END_TEST
 
+/* fuzz_sdp: "v=\r\r" parsed (a v= line holding a CR) and its rewrite "v=\r" did not parse
+ * again.  A CR inside a line is refused; whatever is rewritten parses again. */
+START_TEST(test_bare_cr)
+{
+	const char *bad[] = { "v=\r\r", "v=0\r\ns=a\rb\r\n", "v=0\rm=audio 1 RTP/AVP 0\n" };
+	struct sdp_info info;
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+		ck_assert_int_eq(sdp_parse(bad[k], strlen(bad[k]), &info), -1);
+	const char *ok = "v=0\r\no=- 1 1 IN IP4 192.0.2.5\r\ns=-\r\nc=IN IP4 192.0.2.5\r\nt=0 0\r\n"
+	    "m=audio 4000 RTP/AVP 0\r";	/* last line: a bare CR, no LF */
+	struct sdp_subst sub;
+	size_t outlen;
+	memset(&sub, 0, sizeof(sub));
+	strcpy(sub.addr, "192.0.2.1");
+	sub.family = 4;
+	sub.port[0] = 30000;
+	ck_assert_int_eq(sdp_parse(ok, strlen(ok), &info), 0);
+	char *out = sdp_rewrite(ok, strlen(ok), &sub, &outlen);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(sdp_parse(out, outlen, &info), 0);
+	ck_assert_int_eq(info.s[0].port, 30000);
+	ck_assert(outlen > 0 && out[outlen - 1] == '\r');	/* the bare CR is kept */
+	free(out);
+}
+END_TEST
+
 static Suite *
 sdp_suite(void)
 {
@@ -420,6 +447,7 @@ sdp_suite(void)
 	tcase_add_test(tc, test_garbage_survives);
 	tcase_add_test(tc, test_body_plain);
 	tcase_add_test(tc, test_body_multipart);
+	tcase_add_test(tc, test_bare_cr);
 	suite_add_tcase(s, tc);
 	return s;
 }
