@@ -185,7 +185,7 @@ static const struct config_key config_keys[] = {
 	KINT("auth.failure_window", auth_failure_window, 300, 1, 86400,
 	    "Seconds over which auth.max_failures is counted."),
 	KINT("auth.ban_time", auth_ban_time, 600, 1, 604800,
-	    "Seconds a banned address is ignored, and a banned user name gets 403 whoever asks."),
+	    "Seconds a banned user name, or address, gets 403 to any credentials (the right ones too)."),
 	KINT("auth.hide_users", hide_users, 1, 0, 1,
 	    "1: a request for a user with no phone registered is answered as for a user that does not"
 	    " exist (404), so scanners learn nothing; 0: such users get 480."),
