@@ -12,7 +12,7 @@
 struct sdp_line {
 	const char	*p;
 	size_t		 len;		/* without CR LF */
-	const char	*eol;		/* "\r\n", "\n" or "" (last line without one) */
+	const char	*eol;		/* "\r\n", "\n", or "" / "\r" (last line without LF) */
 };
 
 /* The next line from *pos; 0 when there is none left. */
@@ -324,7 +324,8 @@ rewrite_line(struct rw *rw, const struct sdp_line *l, struct buf *b)
 			/* a stream left alone keeps the address it had at session level */
 			if (rw->cur >= 0 && rw->session_c && !rw->info->s[rw->cur].own_c &&
 			    rw->info->s[rw->cur].port != 0) {
-				buf_adds(b, l->eol[0] ? l->eol : "\r\n");
+				/* a last line ends with "" or a bare CR: a line of its own needs CRLF */
+				buf_adds(b, strchr(l->eol, '\n') != NULL ? l->eol : "\r\n");
 				buf_add(b, rw->sess_c->p, rw->sess_c->len);
 			}
 		}

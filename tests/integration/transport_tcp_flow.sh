@@ -9,7 +9,7 @@
 . "$TESTDIR/proxy_lib.sh"
 . "$TESTDIR/transport_lib.sh"
 
-start_sipd "$PROXY_NOAUTH" 'limits: { tcp_idle_timeout = 5; };'
+start_sipd 'auth: { register = 0; calls = 0; hide_users = 0; };' 'limits: { tcp_idle_timeout = 5; };'
 
 phone bob sip:bob@127.0.0.1 --proto tcp --listener
 code=$(call "sip:bob@127.0.0.1:$PORT")

@@ -418,6 +418,19 @@ START_TEST(test_bare_cr)
 	ck_assert_int_eq(info.s[0].port, 30000);
 	ck_assert(outlen > 0 && out[outlen - 1] == '\r');	/* the bare CR is kept */
 	free(out);
+	/* fuzz_sdp again: a stream left alone on the last line (bare CR) gets the session c= on
+	 * a line of its own, not after a bare CR */
+	const char *last = "v=0\r\no=- 1 1 IN IP4 192.0.2.5\r\ns=-\r\nc=IN IP4 192.0.2.5\r\n"
+	    "t=0 0\r\nm=audio 5000 RTP/AVP 0\r\nm=video 6000 RTP/AVP 31\r";
+	memset(sub.port, 0, sizeof(sub.port));
+	sub.port[0] = 30000;		/* audio relayed, video left alone */
+	out = sdp_rewrite(last, strlen(last), &sub, &outlen);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(sdp_parse(out, outlen, &info), 0);
+	ck_assert_int_eq(info.nstreams, 2);
+	ck_assert_str_eq(info.s[1].addr, "192.0.2.5");
+	ck_assert_ptr_null(strstr(out, "31\rc="));
+	free(out);
 }
 END_TEST
 
