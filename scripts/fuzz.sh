@@ -4,7 +4,8 @@
 # FUZZ_SECONDS (default 60): message parsing + validation, the TCP framer, the digest parser,
 # URIs, SDP rewriting.  Prints one line per harness:
 #   PASS: fuzz/NAME: N runs in S s, corpus C   or   FAIL: fuzz/NAME: ... (crash file kept)
-# and exits non-zero when one found a crash.  FUZZ_ONLY="sipmsg uri" runs a subset.
+# and exits non-zero when one found a crash.  FUZZ_ONLY="sipmsg uri" runs a subset; FUZZ_SEED
+# fixes libFuzzer's random seed (0, the default, picks one).
 set -u
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
@@ -60,7 +61,7 @@ for name in ${FUZZ_ONLY:-sipmsg framing auth uri sdp}; do
 	work=$B/corpus-$name
 	mkdir -p "$work" "$B/artifacts"
 	"$B/tests/fuzz/fuzz_$name" -max_total_time="$SECS" -max_len=8192 -timeout=10 -rss_limit_mb=1024 \
-	    -artifact_prefix="$B/artifacts/$name-" -print_final_stats=1 "$work" "$S/$name" \
+	    -artifact_prefix="$B/artifacts/$name-" -print_final_stats=1 -seed="${FUZZ_SEED:-0}" "$work" "$S/$name" \
 	    >"$B/fuzz-$name.log" 2>&1
 	st=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$B/fuzz-$name.log" | tail -n 1)
