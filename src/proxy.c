@@ -1200,11 +1200,8 @@ local_targets(struct sipmsg *m, const struct uri_parts *u, struct target *t, int
 		if ((n = aor_targets(aor, t, max, &failed)) > 0)
 			return n;
 	}
-	/* RFC 5626 5.3: 430 when the outbound flows were the way to reach it and are gone;
-	 * auth.hide_users: else no difference on the wire between a user who exists and one
-	 * who does not (user enumeration by svwar and the like) */
-	*status = failed ? 430 : !cfg->hide_users && (user_known(u->user, domain) ||
-	    location_get(aor)) ? 480 : 404;
+	/* RFC 5626 5.3: 430 when the outbound flows were the way to reach it and are gone */
+	*status = failed ? 430 : user_known(u->user, domain) || location_get(aor) ? 480 : 404;
 	return 0;
 }
 
@@ -1470,11 +1467,15 @@ proxy_route(struct txn *t, struct sipmsg *m, int strict)
 		 * 407 for one and 404 for the other tells a scanner who is registered */
 		if (check_caller(t, m) == -1)
 			return;
-		if (status == 480 || status == 430) {
+		if (status == 480 && cfg->hide_users) {
+			/* auth.hide_users: answered as for a user that does not exist, so svwar and
+			 * the like learn nothing; the call record still names the callee */
+			cdr_refused(m, 404);
+			local_request(t, m);
+		} else if (status == 480 || status == 430) {
 			txn_reply(t, status, status == 430 ? "Flow Failed" : NULL, NULL, NULL, NULL, 0);
 			cdr_refused(m, status);
-		}
-		else
+		} else
 			local_request(t, m);	/* 404, or OPTIONS answered for the domain */
 		return;
 	}

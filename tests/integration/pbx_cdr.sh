@@ -14,7 +14,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 SIPD_DOMAINS='"example.test"'
-start_sipd "$PROXY_NOAUTH"
+# auth.hide_users = 0: the offline callee's 480 is one of the outcomes recorded here
+start_sipd 'auth: { register = 0; calls = 0; hide_users = 0; };'
 SIPCTL=$(dirname "$SIPD")/sipctl
 ctl() { "$SIPCTL" -c "$TMP/sipd.conf" "$@" >>"$TMP/sipctl.out" 2>&1 || fail "sipctl $*"; }
 db() { sqlite3 -readonly -batch "$TMP/sipd.db" "$1"; }
