@@ -52,15 +52,18 @@ CREATE VIEW IF NOT EXISTS registrations AS
 	FROM location WHERE expires > CAST(strftime('%s','now') AS INTEGER);
 
 -- Changes made by sipctl while sipd runs; sipd applies and deletes them (polled each second).
+-- AUTOINCREMENT (version 2): ids never come back once rows are deleted, since sipd takes only
+-- ids above the last one it applied.
 CREATE TABLE IF NOT EXISTS admin_queue (
-	id		INTEGER PRIMARY KEY,
-	op		TEXT NOT NULL,		-- 'reg_del'
+	id		INTEGER PRIMARY KEY AUTOINCREMENT,
+	op		TEXT NOT NULL,		-- 'reg_del', 'pbx_changed'
 	arg		TEXT NOT NULL,
 	created		INTEGER NOT NULL DEFAULT (strftime('%s','now'))
 );
 
--- Version 2: small-PBX features.  A version-1 database is upgraded in place: every statement
--- here is CREATE ... IF NOT EXISTS, so running the whole file adds what is missing.
+-- Version 2: small-PBX features.  A version-1 database is upgraded in place: sipd drops its
+-- admin_queue (pending notes only; re-created AUTOINCREMENT above), and every statement here
+-- is CREATE ... IF NOT EXISTS, so running the whole file adds what is missing.
 
 -- Ring groups: a call to sip:NUMBER@DOMAIN rings the members, all at once (parallel) or one
 -- after the other (serial, by q, highest first; a member rings `timeout` seconds, then the

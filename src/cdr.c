@@ -2,7 +2,9 @@
  * starts it until its end: the final failure the caller gets, or the first BYE of the dialog
  * (either side).  A call answered but never hung up through sipd (no Record-Route, a phone
  * gone) is written after cdr.max_call seconds.  Rows go through the store's writer thread:
- * nothing here waits on the disk. */
+ * nothing here waits on the disk.  Ended calls are handed over once a second, so that the
+ * writer commits them together (measured: a commit per call, each synced, cost ~150 us of
+ * CPU per call at 200 calls/s; batched, a row costs a few us). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include "xmalloc.h"
 
 #define CDR_SWEEP_S	30
+#define CDR_FLUSH_MS	1000
 
 struct cdr {
 	char		*call_id;
@@ -28,10 +31,17 @@ struct cdr {
 	char		*answered_by;
 	const void	*owner;
 	double		 start, answer;
+	/* set when the call ended, while it waits for the next flush */
+	double		 end;
+	int		 status;
+	const char	*reason;	/* static */
+	uint64_t	 pkts[2];
+	struct cdr	*next;
 };
 
 static struct htab	*calls;
-static struct event	*ev_sweep;
+static struct event	*ev_sweep, *ev_flush;
+static struct cdr	*ended;		/* ended calls, newest first, for the next flush */
 
 static double
 now_real(void)
@@ -114,24 +124,47 @@ cdr_free(struct cdr *r)
 	free(r);
 }
 
-/* Hand the row to the writer, log the call's one line, forget it. */
+/* The call ended: its row is complete (media counters read now), it waits for the flush. */
 static void
 cdr_write(struct cdr *r, int status, const char *reason)
 {
-	struct store_cdr row = {
-		.call_id = r->call_id, .caller = r->caller, .callee = r->callee,
-		.answered_by = r->answered_by, .reason = reason, .start = r->start,
-		.answer = r->answer, .end = now_real(), .status = status,
-	};
-
-	media_packets(r->call_id, &row.pkts_from_caller, &row.pkts_from_callee);
-	store_cdr_save(&row);
+	r->end = now_real();
+	r->status = status;
+	r->reason = reason;
+	media_packets(r->call_id, &r->pkts[0], &r->pkts[1]);
 	/* calllog.c writes the call's info lines; this one says what the row holds */
 	log_debug("cdr call-id=%s from=%s to=%s status=%d reason=\"%s\" duration=%.3f",
 	    r->call_id, r->caller, r->callee, status, reason,
-	    r->answer > 0 ? row.end - r->answer : 0.0);
+	    r->answer > 0 ? r->end - r->answer : 0.0);
 	htab_del(calls, r->call_id, strlen(r->call_id));
-	cdr_free(r);
+	r->next = ended;
+	ended = r;
+}
+
+/* Hand the rows of the calls ended since the last flush to the writer (one commit). */
+static void
+flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct cdr *list = NULL;
+
+	while (ended != NULL) {		/* oldest first */
+		struct cdr *r = ended;
+		ended = r->next;
+		r->next = list;
+		list = r;
+	}
+	while (list != NULL) {
+		struct cdr *r = list;
+		struct store_cdr row = {
+			.call_id = r->call_id, .caller = r->caller, .callee = r->callee,
+			.answered_by = r->answered_by, .reason = r->reason, .start = r->start,
+			.answer = r->answer, .end = r->end, .status = r->status,
+			.pkts_from_caller = r->pkts[0], .pkts_from_callee = r->pkts[1],
+		};
+		list = r->next;
+		store_cdr_save(&row);
+		cdr_free(r);
+	}
 }
 
 static struct cdr *
@@ -226,13 +259,15 @@ sweep(evutil_socket_t fd, short what, void *arg)
 void
 cdr_init(struct event_base *base)
 {
-	struct timeval tv = { CDR_SWEEP_S, 0 };
+	struct timeval tv = { CDR_SWEEP_S, 0 }, fl = { CDR_FLUSH_MS / 1000, (CDR_FLUSH_MS % 1000) * 1000 };
 
 	if (calls != NULL)
 		return;
 	calls = htab_new();
 	ev_sweep = event_new(base, -1, EV_PERSIST, sweep, NULL);
 	event_add(ev_sweep, &tv);
+	ev_flush = event_new(base, -1, EV_PERSIST, flush, NULL);
+	event_add(ev_flush, &fl);
 }
 
 static void
@@ -257,8 +292,10 @@ cdr_shutdown(void)
 			cdr_write(all[i], all[i]->answer > 0 ? 200 : 500, "sipd stopped");
 		free(all);
 	}
+	flush(-1, 0, NULL);
 	event_free(ev_sweep);
-	ev_sweep = NULL;
+	event_free(ev_flush);
+	ev_sweep = ev_flush = NULL;
 	htab_free(calls);
 	calls = NULL;
 }

@@ -5,17 +5,26 @@
  * when that stage ended busy (486) or unanswered (its ring time ran out: the proxy CANCELs
  * the ringing branches, 16.10).  A ring group is one stage (parallel) or one stage per member
  * (serial).  Chains are followed PBX_MAX_DEPTH deep, and a user met twice is rung without
- * following its forwards again, so A -> B -> A ends. */
+ * following its forwards again, so A -> B -> A ends.
+ *
+ * Groups and forwards are read from the store once and kept in two hash tables: routing a
+ * call costs two table lookups, no SQLite read (measured: four indexed reads per call cost
+ * ~60 us of CPU and, next to the writer's commits, reads of several ms on the loop).  sipctl
+ * queues "pbx_changed" after every change; pbx_invalidate drops the tables within a second,
+ * and the next call loads them again. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "auth.h"
 #include "domain.h"
+#include "htab.h"
 #include "log.h"
 #include "pbx.h"
 #include "store.h"
 #include "uri.h"
+#include "xmalloc.h"
 
 struct plan {
 	struct pbx_leg	*legs;
@@ -25,7 +34,111 @@ struct plan {
 	int		 nseen;
 };
 
+/* A user's forwards, filed under "user@domain" and "extension@domain". */
+struct fwd_entry {
+	char			 user[128];
+	struct store_forward	 f[STORE_FWD_KINDS];
+};
+
+static struct htab	*groups;	/* "number@domain" -> struct store_group */
+static struct htab	*fwds;		/* -> struct fwd_entry */
+
 static int add_target(struct plan *, const char *, const char *, int, int, int);
+
+static size_t
+key(char *buf, size_t len, const char *name, const char *domain)
+{
+	int n = snprintf(buf, len, "%s@%s", name, domain);
+
+	return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
+}
+
+static void
+load_group(const char *number, const char *domain, const struct store_group *g, void *arg)
+{
+	char k[512];
+	struct store_group *copy = xmalloc(sizeof(*copy));
+
+	*copy = *g;
+	free(htab_put(groups, k, key(k, sizeof(k), number, domain), copy));
+}
+
+static void
+file_forward(const char *name, const char *user, const char *domain, int kind,
+    const char *target, int after)
+{
+	char k[512];
+	size_t klen = key(k, sizeof(k), name, domain);
+	struct fwd_entry *e = htab_get(fwds, k, klen);
+
+	if (e == NULL) {
+		e = xcalloc(1, sizeof(*e));
+		snprintf(e->user, sizeof(e->user), "%s", user);
+		htab_put(fwds, k, klen, e);
+	}
+	e->f[kind].set = 1;
+	snprintf(e->f[kind].target, sizeof(e->f[kind].target), "%s", target);
+	e->f[kind].after = after;
+}
+
+static void
+load_forward(const char *user, const char *domain, const char *ext, int kind,
+    const char *target, int after, void *arg)
+{
+	file_forward(user, user, domain, kind, target, after);
+	if (ext[0] != '\0' && strcmp(ext, user) != 0)
+		file_forward(ext, user, domain, kind, target, after);
+}
+
+/* The tables, loaded from the store when a change dropped them. */
+static void
+load(void)
+{
+	long ng, nf;
+
+	if (groups != NULL)
+		return;
+	groups = htab_new();
+	fwds = htab_new();
+	ng = store_groups_load(load_group, NULL);
+	nf = store_forwards_load(load_forward, NULL);
+	log_debug("pbx: %ld ring group(s), %ld forward(s) loaded", ng, nf);
+}
+
+static void
+free_one(const void *k, size_t klen, void *val, void *arg)
+{
+	free(val);
+}
+
+void
+pbx_invalidate(void)
+{
+	if (groups == NULL)
+		return;
+	htab_foreach(groups, free_one, NULL);
+	htab_foreach(fwds, free_one, NULL);
+	htab_free(groups);
+	htab_free(fwds);
+	groups = fwds = NULL;
+}
+
+static const struct store_group *
+group_get(const char *number, const char *domain)
+{
+	char k[512];
+
+	return htab_get(groups, k, key(k, sizeof(k), number, domain));
+}
+
+/* The forwards of a user (by name or extension), or NULL. */
+static const struct fwd_entry *
+forwards_get(const char *name, const char *domain)
+{
+	char k[512];
+
+	return htab_get(fwds, k, key(k, sizeof(k), name, domain));
+}
 
 /* A new stage; -1 when the plan is full. */
 static int
@@ -105,18 +218,23 @@ static int
 add_user(struct plan *p, const char *name, const char *domain, int parent, int when, int depth)
 {
 	struct store_forward f[STORE_FWD_KINDS];
-	struct store_group g;
+	const struct store_group *g;
+	const struct fwd_entry *e;
 	char user[128], aor[512];
 	int stage, follow;
 
-	if (store_group_get(name, domain, &g) == 0)
-		return add_group(p, &g, domain, parent, when);
-	resolve_user(name, domain, user, sizeof(user));
+	if ((g = group_get(name, domain)) != NULL)
+		return add_group(p, g, domain, parent, when);
+	if ((e = forwards_get(name, domain)) != NULL)
+		snprintf(user, sizeof(user), "%s", e->user);
+	else
+		resolve_user(name, domain, user, sizeof(user));
 	follow = !seen(p, user) && depth < PBX_MAX_DEPTH;
-	if (follow && store_forwards_get(user, domain, f) == 0 && f[STORE_FWD_ALWAYS].set)
+	memset(f, 0, sizeof(f));
+	if (follow && e != NULL)
+		memcpy(f, e->f, sizeof(f));
+	if (f[STORE_FWD_ALWAYS].set)
 		return add_target(p, f[STORE_FWD_ALWAYS].target, domain, parent, when, depth + 1);
-	if (!follow)
-		memset(f, 0, sizeof(f));
 	if ((stage = new_stage(p)) == -1)
 		return -1;
 	snprintf(aor, sizeof(aor), "sip:%s@%s", user, domain);
@@ -159,13 +277,10 @@ int
 pbx_plan(const char *user, const char *domain, struct pbx_leg *legs, int max)
 {
 	struct plan p = { .legs = legs, .max = max };
-	struct store_forward f[STORE_FWD_KINDS];
-	struct store_group g;
-	char name[128];
 
-	resolve_user(user, domain, name, sizeof(name));
-	if (store_group_get(user, domain, &g) == -1 && store_forwards_get(name, domain, f) == -1)
-		return 0;	/* the common case: two indexed lookups, nothing to plan */
+	load();
+	if (group_get(user, domain) == NULL && forwards_get(user, domain) == NULL)
+		return 0;	/* the common case: two hash lookups, nothing to plan */
 	add_user(&p, user, domain, -1, PBX_ANY, 0);
 	return p.n;
 }

@@ -31,6 +31,8 @@ struct pbx_leg {
  * Returns the count, or 0 when user is neither a ring group nor has forwards (then ordinary
  * routing applies). */
 int pbx_plan(const char *user, const char *domain, struct pbx_leg *legs, int max);
+/* Forget the cached groups and forwards (sipctl changed them; exit). */
+void pbx_invalidate(void);
 /* Does a stage that ended as outcome let a stage waiting for `when` ring? */
 int pbx_wanted(int outcome, int when);
 /* How a stage ended, from its best final status and whether it rang out. */

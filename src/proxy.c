@@ -1518,6 +1518,7 @@ proxy_ack(struct txn *unused, struct sipmsg *m)
 void
 proxy_shutdown(void)
 {
+	pbx_invalidate();
 	while (calls != NULL)
 		call_free(calls);
 }

@@ -19,6 +19,7 @@
 #include "location.h"
 #include "log.h"
 #include "metrics.h"
+#include "pbx.h"
 #include "registrar.h"
 #include "dispatch.h"
 #include "store.h"
@@ -692,6 +693,8 @@ admin_op(const char *op, const char *arg, void *ctx)
 {
 	if (strcmp(op, "reg_del") == 0)
 		log_info("sipctl: removed %d bindings of %s", location_remove_aor(arg), arg);
+	else if (strcmp(op, "pbx_changed") == 0)
+		pbx_invalidate();	/* ring groups / forwards: reloaded by the next call */
 }
 
 static void

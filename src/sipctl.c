@@ -28,6 +28,7 @@
 #include "uri.h"
 
 static sqlite3 *db;
+static int pbx_changed;		/* groups, forwards or extensions changed: tell sipd */
 
 static void __attribute__((noreturn))
 usage(void)
@@ -372,6 +373,17 @@ exec_one(const char *sql, const char *const *args, int nargs, const char *what)
 	for (int i = 0; i < nargs; i++)
 		sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
 	step_done(st, what);
+	pbx_changed = 1;
+}
+
+/* sipd caches ring groups and forwards: a note in the admin queue makes it reload them
+ * (within a second, like reg del). */
+static void
+queue_pbx_changed(void)
+{
+	if (sqlite3_exec(db, "INSERT INTO admin_queue (op, arg) VALUES ('pbx_changed', '')", NULL,
+	    NULL, NULL) != SQLITE_OK)
+		die("queueing for sipd");
 }
 
 static void
@@ -646,6 +658,9 @@ main(int argc, char **argv)
 		rc = cmd_cdr(argc - 1, argv + 1);
 	else
 		usage();
+	if (rc == 0 && (pbx_changed || (strcmp(argv[0], "user") == 0 && argc > 1 &&
+	    (strcmp(argv[1], "add") == 0 || strcmp(argv[1], "del") == 0))))
+		queue_pbx_changed();	/* an extension may be a forward's or a group's key */
 	sqlite3_close(db);
 	domain_free();
 	config_free(cfg);

@@ -71,8 +71,8 @@ int store_user_by_extension(const char *ext, const char *domain, char *user, siz
 /* Number of users (for "registration without auth" decisions and logs). */
 long store_user_count(void);
 
-/* Ring groups and forwards (read on the loop at routing time: indexed lookups, no cache, so
- * sipctl's changes apply to the next call). */
+/* Ring groups and forwards, loaded whole (pbx.c caches them until sipctl queues
+ * "pbx_changed" in the admin queue). */
 #define STORE_GROUP_MAX	16
 struct store_group {
 	int		 serial;	/* 1: members one after the other, 0: all at once */
@@ -84,8 +84,9 @@ struct store_group {
 		int	 timeout;	/* s; 0: the group's */
 	} m[STORE_GROUP_MAX];		/* by q, highest first */
 };
-/* The ring group number@domain; 0 found, -1 not. */
-int store_group_get(const char *number, const char *domain, struct store_group *out);
+/* Call fn for every ring group with its members.  Returns the count, or -1. */
+long store_groups_load(void (*fn)(const char *number, const char *domain,
+    const struct store_group *, void *), void *arg);
 
 enum store_fwd { STORE_FWD_ALWAYS, STORE_FWD_BUSY, STORE_FWD_NOANSWER, STORE_FWD_KINDS };
 struct store_forward {
@@ -93,9 +94,10 @@ struct store_forward {
 	char		 target[256];
 	int		 after;		/* noanswer: s of ringing first */
 };
-/* The forwards of username@domain, indexed by enum store_fwd; 0 when any is set, -1 none. */
-int store_forwards_get(const char *username, const char *domain,
-    struct store_forward out[STORE_FWD_KINDS]);
+/* Call fn for every forward (kind: enum store_fwd; extension: the user's, "" when none).
+ * Returns the count, or -1. */
+long store_forwards_load(void (*fn)(const char *username, const char *domain,
+    const char *extension, int kind, const char *target, int after, void *), void *arg);
 
 /* One call detail record (times: Unix seconds with fractions; answer 0: not answered). */
 struct store_cdr {

@@ -42,7 +42,7 @@ struct op {
 
 static sqlite3		*rdb, *wdb;
 static sqlite3_stmt	*st_user, *st_ext, *st_save, *st_del, *st_del_exp, *st_admin_del;
-static sqlite3_stmt	*st_group, *st_members, *st_fwd, *st_cdr;
+static sqlite3_stmt	*st_cdr;
 static pthread_t	 writer;
 static pthread_mutex_t	 qlock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 qcond = PTHREAD_COND_INITIALIZER;
@@ -105,10 +105,14 @@ db_migrate(sqlite3 *db, const char *path)
 		    SCHEMA_VERSION);
 		return -1;
 	}
-	/* v == 0: new database.  v == 1: version 2 only added tables (ring groups, forwards,
-	 * cdr), and the schema file is all CREATE ... IF NOT EXISTS: running it upgrades in
-	 * place.  Later versions that alter tables add their steps here. */
+	/* v == 0: new database.  v == 1: version 2 added tables (ring groups, forwards, cdr) and
+	 * made admin_queue's ids AUTOINCREMENT: version 1 reused the ids of deleted rows, which
+	 * the poll (ids above the last applied) then skipped.  The queue holds only notes for a
+	 * running sipd, so it is dropped and created anew; the schema file is all CREATE ... IF
+	 * NOT EXISTS: running it upgrades in place.  Later versions add their steps here. */
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
+	    (v == 1 && sqlite3_exec(db, "DROP TABLE IF EXISTS admin_queue", NULL, NULL, &err) !=
+	    SQLITE_OK) ||
 	    sqlite3_exec(db, schema_sql, NULL, NULL, &err) != SQLITE_OK ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
 		log_warnx("database %s: creating the schema: %s", path, err ? err : "?");
@@ -151,12 +155,6 @@ prepare_all(void)
 	    prepare(wdb, "DELETE FROM location WHERE aor = ?1 AND binding_key = ?2", &st_del) |
 	    prepare(wdb, "DELETE FROM location WHERE expires <= ?1", &st_del_exp) |
 	    prepare(wdb, "DELETE FROM admin_queue WHERE id <= ?1", &st_admin_del) |
-	    prepare(rdb, "SELECT strategy = 'serial', timeout FROM ring_groups WHERE number = ?1 "
-	    "AND domain = ?2", &st_group) |
-	    prepare(rdb, "SELECT member, q, timeout FROM ring_group_members WHERE number = ?1 AND "
-	    "domain = ?2 ORDER BY q DESC, rowid", &st_members) |
-	    prepare(rdb, "SELECT kind, target, after FROM forwards WHERE username = ?1 AND "
-	    "domain = ?2", &st_fwd) |
 	    prepare(wdb, "INSERT INTO cdr (call_id, caller, callee, answered_by, start_time, "
 	    "answer_time, end_time, duration, status, reason, packets_from_caller, "
 	    "packets_from_callee) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)", &st_cdr) |
@@ -492,7 +490,7 @@ store_close(void)
 		on_done(efd, EV_READ, NULL);	/* callbacks of the last commits */
 	}
 	sqlite3_stmt **sts[] = { &st_user, &st_ext, &st_save, &st_del, &st_del_exp, &st_admin_del,
-	    &st_group, &st_members, &st_fwd, &st_cdr, &st_begin, &st_commit };
+	    &st_cdr, &st_begin, &st_commit };
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++) {
 		sqlite3_finalize(*sts[i]);
 		*sts[i] = NULL;
@@ -698,63 +696,68 @@ store_user_by_extension(const char *ext, const char *domain, char *user, size_t 
 	return rc;
 }
 
-int
-store_group_get(const char *number, const char *domain, struct store_group *out)
+long
+store_groups_load(void (*fn)(const char *, const char *, const struct store_group *, void *),
+    void *arg)
 {
-	int rc = -1;
-	uint64_t t0 = now_us();
+	sqlite3_stmt *st;
+	struct store_group g;
+	char number[128] = "", domain[256] = "";
+	long n = 0;
+	int have = 0;
 
-	memset(out, 0, sizeof(*out));
-	sqlite3_bind_text(st_group, 1, number, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st_group, 2, domain, -1, SQLITE_STATIC);
-	if (sqlite3_step(st_group) == SQLITE_ROW) {
-		out->serial = sqlite3_column_int(st_group, 0);
-		out->timeout = sqlite3_column_int(st_group, 1);
-		rc = 0;
-	}
-	sqlite3_reset(st_group);
-	sqlite3_clear_bindings(st_group);
-	if (rc == 0) {
-		sqlite3_bind_text(st_members, 1, number, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st_members, 2, domain, -1, SQLITE_STATIC);
-		while (out->n < STORE_GROUP_MAX && sqlite3_step(st_members) == SQLITE_ROW) {
-			copy(out->m[out->n].member, sizeof(out->m[0].member), col(st_members, 0));
-			out->m[out->n].q = sqlite3_column_double(st_members, 1);
-			out->m[out->n].timeout = sqlite3_column_int(st_members, 2);
-			out->n++;
+	if (sqlite3_prepare_v2(rdb, "SELECT g.number, g.domain, g.strategy = 'serial', g.timeout, "
+	    "m.member, m.q, m.timeout FROM ring_groups g LEFT JOIN ring_group_members m "
+	    "USING (number, domain) ORDER BY g.domain, g.number, m.q DESC, m.rowid", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (!have || strcmp(number, col(st, 0)) != 0 || strcmp(domain, col(st, 1)) != 0) {
+			if (have)
+				fn(number, domain, &g, arg);
+			memset(&g, 0, sizeof(g));
+			copy(number, sizeof(number), col(st, 0));
+			copy(domain, sizeof(domain), col(st, 1));
+			g.serial = sqlite3_column_int(st, 2);
+			g.timeout = sqlite3_column_int(st, 3);
+			have = 1;
+			n++;
 		}
-		sqlite3_reset(st_members);
-		sqlite3_clear_bindings(st_members);
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL && g.n < STORE_GROUP_MAX) {
+			copy(g.m[g.n].member, sizeof(g.m[0].member), col(st, 4));
+			g.m[g.n].q = sqlite3_column_double(st, 5);
+			g.m[g.n].timeout = sqlite3_column_int(st, 6);
+			g.n++;
+		}
 	}
-	note_read(t0);
-	return rc;
+	if (have)
+		fn(number, domain, &g, arg);
+	sqlite3_finalize(st);
+	return n;
 }
 
-int
-store_forwards_get(const char *username, const char *domain,
-    struct store_forward out[STORE_FWD_KINDS])
+long
+store_forwards_load(void (*fn)(const char *, const char *, const char *, int, const char *, int,
+    void *), void *arg)
 {
 	static const char *const kinds[STORE_FWD_KINDS] = { "always", "busy", "noanswer" };
-	int rc = -1;
-	uint64_t t0 = now_us();
+	sqlite3_stmt *st;
+	long n = 0;
 
-	memset(out, 0, sizeof(*out) * STORE_FWD_KINDS);
-	sqlite3_bind_text(st_fwd, 1, username, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st_fwd, 2, domain, -1, SQLITE_STATIC);
-	while (sqlite3_step(st_fwd) == SQLITE_ROW) {
-		for (int k = 0; k < STORE_FWD_KINDS; k++) {
-			if (strcmp(col(st_fwd, 0), kinds[k]) != 0)
-				continue;
-			out[k].set = 1;
-			copy(out[k].target, sizeof(out[k].target), col(st_fwd, 1));
-			out[k].after = sqlite3_column_int(st_fwd, 2);
-			rc = 0;
-		}
+	if (sqlite3_prepare_v2(rdb, "SELECT f.username, f.domain, ifnull(u.extension, ''), f.kind, "
+	    "f.target, f.after FROM forwards f LEFT JOIN users u USING (username, domain)", -1,
+	    &st, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		for (int k = 0; k < STORE_FWD_KINDS; k++)
+			if (strcmp(col(st, 3), kinds[k]) == 0) {
+				fn(col(st, 0), col(st, 1), col(st, 2), k, col(st, 4),
+				    sqlite3_column_int(st, 5), arg);
+				n++;
+			}
 	}
-	sqlite3_reset(st_fwd);
-	sqlite3_clear_bindings(st_fwd);
-	note_read(t0);
-	return rc;
+	sqlite3_finalize(st);
+	return n;
 }
 
 long

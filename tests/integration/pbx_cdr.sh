@@ -3,6 +3,7 @@
 # ends, read with sqlite3 while sipd runs.  Calls through sipd between phones (peer.py):
 #  1. answered, the callee hangs up after 1.5 s: status 200, reason "callee hangup", answer
 #     time set, duration ~1.5 s, answered_by the callee's AOR; no row while the call is up.
+#     (Rows reach the table within a second of the call's end: they are committed together.)
 #  2. answered, the caller hangs up: reason "caller hangup".
 #  3. busy (486): status 486, reason "busy", no answer time, duration 0.
 #  4. the caller cancels while it rings: 487 "cancelled".
@@ -18,6 +19,8 @@ SIPD_DOMAINS='"example.test"'
 start_sipd 'auth: { register = 0; calls = 0; hide_users = 0; };'
 SIPCTL=$(dirname "$SIPD")/sipctl
 ctl() { "$SIPCTL" -c "$TMP/sipd.conf" "$@" >>"$TMP/sipctl.out" 2>&1 || fail "sipctl $*"; }
+# settle: sipd reloads groups and forwards within a second of sipctl's change (admin queue)
+settle() { sleep 1.5; }
 db() { sqlite3 -readonly -batch "$TMP/sipd.db" "$1"; }
 D=example.test
 for u in ben:3002 cat:3003 dan:3004 eve:3005 fay:3006 gus:3007; do
@@ -25,6 +28,12 @@ for u in ben:3002 cat:3003 dan:3004 eve:3005 fay:3006 gus:3007; do
 done
 # row NAME COLUMNS: the cdr columns of the call made by caller NAME
 row() { db "SELECT $2 FROM cdr WHERE call_id LIKE '$1-%'"; }
+# rowwait NAME: wait (up to 5 s) for the row of NAME's call: rows are handed to the database
+# writer once a second
+rowwait() {
+	_w=0
+	while [ "$(row "$1" "count(*)")" = 0 ] && [ $_w -lt 50 ]; do sleep 0.1; _w=$((_w + 1)); done
+}
 between() { "$PYTHON" -c 'import sys; lo, hi, x = map(float, sys.argv[1:]); sys.exit(not lo <= x <= hi)' "$@"; }
 
 # ---- 1: answered, callee hangs up -----------------------------------------------------------------
@@ -34,7 +43,7 @@ spawn $PEER uac --server-port "$PORT" --name c1 --dir "$TMP/c1" --to "sip:3002@$
 sleep 1
 same "$(db "SELECT count(*) FROM cdr")" 0 "1: no row while the call is up"
 wait "$BG_PID"
-sleep 0.3
+rowwait c1
 same "$(row c1 "caller, callee, answered_by, status, reason")" \
     "sip:c1@127.0.0.1|sip:3002@$D|sip:ben@$D|200|callee hangup" \
     "1: answered call, callee hung up: caller, callee as dialled, answered_by, status, reason"
@@ -45,7 +54,7 @@ check "1: duration equals end_time - answer_time" test "$(row c1 "abs(duration -
 
 # ---- 2: answered, caller hangs up -----------------------------------------------------------------
 dial c2 --to "sip:ben@$D" --bye
-sleep 0.3
+rowwait c2
 same "$(row c2 "status, reason, answer_time IS NOT NULL")" "200|caller hangup|1" "2: the caller hung up"
 d=$(row c2 duration)
 check "2: duration about the caller's 0.2 s ($d)" between 0.1 1.0 "${d:-0}"
@@ -53,34 +62,36 @@ check "2: duration about the caller's 0.2 s ($d)" between 0.1 1.0 "${d:-0}"
 # ---- 3: busy ------------------------------------------------------------------------------------
 callee t1 "sip:cat@$D" --invite 486
 dial c3 --to "sip:cat@$D"
-sleep 0.3
+rowwait c3
 same "$(row c3 "status, reason, answer_time IS NULL, duration, answered_by")" "486|busy|1|0.0|" \
     "3: busy: 486, reason busy, no answer time, duration 0"
 
 # ---- 4: cancelled ---------------------------------------------------------------------------------
 callee e1 "sip:eve@$D" --invite 180
 dial c4 --to "sip:eve@$D" --cancel-after 0.5
-sleep 0.3
+rowwait c4
 same "$(row c4 "status, reason, answer_time IS NULL")" "487|cancelled|1" "4: cancelled by the caller: 487, reason cancelled"
 check "4: end - start about the 0.5 s it rang" between 0.3 1.5 "$(row c4 "end_time - start_time")"
 
 # ---- 5: nobody registered -----------------------------------------------------------------------
 dial c5 --to "sip:dan@$D"
-sleep 0.3
+rowwait c5
 same "$(row c5 "status, reason")" "480|unavailable" "5: callee offline: 480, reason unavailable"
 
 # ---- 6: ring groups -----------------------------------------------------------------------------
 ctl group add 700 --timeout 1
 ctl group member add 700 fay
 callee f1 "sip:fay@$D" --invite 180
+settle
 dial c6 --to "sip:700@$D"
-sleep 0.3
+rowwait c6
 same "$(row c6 "callee, status, reason")" "sip:700@$D|408|no answer" "6: a group that rang out: 408, reason no answer"
 ctl group add 701
 ctl group member add 701 gus
 callee g1 "sip:gus@$D" --invite 180,200@0.3
+settle
 dial c7 --to "sip:701@$D" --bye
-sleep 0.3
+rowwait c7
 same "$(row c7 "callee, answered_by, status")" "sip:701@$D|sip:gus@$D|200" "6: a group answered: answered_by the member who took it"
 
 # ---- 7: one row per call -------------------------------------------------------------------------

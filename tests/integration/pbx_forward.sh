@@ -18,6 +18,8 @@ SIPD_DOMAINS='"example.test"'
 start_sipd "$PROXY_NOAUTH"
 SIPCTL=$(dirname "$SIPD")/sipctl
 ctl() { "$SIPCTL" -c "$TMP/sipd.conf" "$@" >>"$TMP/sipctl.out" 2>&1 || fail "sipctl $*"; }
+# settle: sipd reloads groups and forwards within a second of sipctl's change (admin queue)
+settle() { sleep 1.5; }
 D=example.test
 for u in jack:2001 kate:2002 liam:2003 mia:2004 noah:2005 olga:2006 pete:2007 quinn:2008 \
     rita:2009 sam:2010 tina:2011 uma:2012 vic:2013; do
@@ -32,6 +34,7 @@ between() { "$PYTHON" -c 'import sys; lo, hi, x = map(float, sys.argv[1:]); sys.
 ctl forward set jack always kate
 callee j1 "sip:jack@$D" --invite 180,200@0.3
 callee k1 "sip:kate@$D" --invite 180,200@0.3
+settle
 dial c1 --to "sip:jack@$D" --bye
 same "$(finals c1) $(peers_of c1 200/INVITE)" "200 k1" "1: jack forwards always to kate: kate's phone answered"
 same "$(nmsgs j1 in INVITE)" 0 "1: jack's phone did not ring"
@@ -41,6 +44,7 @@ same "$(nmsgs k1 in BYE)" 1 "1: the BYE reached kate"
 ctl forward set liam busy 2004		# mia, by extension
 callee l1 "sip:liam@$D" --invite 486
 callee m1 "sip:mia@$D" --invite 180,200@0.3
+settle
 dial c2 --to "sip:liam@$D" --bye
 same "$(codes l1 out INVITE) $(nmsgs l1 in ACK)" "486 1" "2: liam's phone answered 486, sipd ACKed it"
 same "$(finals c2) $(peers_of c2 200/INVITE)" "200 m1" "2: the caller got mia's 200, and no 486"
@@ -49,6 +53,7 @@ same "$(finals c2) $(peers_of c2 200/INVITE)" "200 m1" "2: the caller got mia's 
 ctl forward set noah noanswer olga --after 2
 callee n1 "sip:noah@$D" --invite 180
 callee o1 "sip:olga@$D" --invite 180,200@0.5
+settle
 dial c3 --to "sip:noah@$D" --bye
 in_=$(msgs n1 in INVITE | head -n 1) cn=$(msgs n1 in CANCEL | head -n 1) io=$(msgs o1 in INVITE | head -n 1)
 same "$(nmsgs n1 in INVITE) $(nmsgs n1 in CANCEL) $(codes n1 out INVITE)" "1 1 180 487" \
@@ -62,6 +67,7 @@ same "$(nmsgs n1 in ACK)" 1 "3: sipd ACKed noah's 487"
 
 # ---- 4: no answer, nobody registered ----------------------------------------------------------------
 ctl forward set pete noanswer olga --after 30
+settle
 dial c4 --to "sip:pete@$D" --bye
 same "$(finals c4) $(peers_of c4 200/INVITE)" "200 o1" "4: pete has no phone registered: olga's phone answered"
 same "$(nmsgs o1 in INVITE)" 2 "4: ... at once (olga's second INVITE)"
@@ -71,6 +77,7 @@ ctl forward set quinn always rita
 ctl forward set rita always quinn
 callee q1 "sip:quinn@$D" --invite 180,200@0.3
 callee r1 "sip:rita@$D" --invite 180,200@0.3
+settle
 dial c5 --to "sip:quinn@$D" --bye
 same "$(finals c5)" 200 "5: quinn -> rita -> quinn: the call is answered (no loop)"
 same "$(nmsgs q1 in INVITE) $(nmsgs r1 in INVITE)" "1 0" "5: ... by quinn's own phone, once"
@@ -79,6 +86,7 @@ same "$(nmsgs q1 in INVITE) $(nmsgs r1 in INVITE)" "1 0" "5: ... by quinn's own 
 XPORT=$(free_port)
 ctl forward set sam always "sip:ext@127.0.0.2:$XPORT"
 callee x1 - --port "$XPORT" --bind 127.0.0.2 --invite 180,200@0.3
+settle
 dial c6 --to "sip:sam@$D" --bye
 ix=$(msgs x1 in INVITE | head -n 1)
 same "$(finals c6) $(peers_of c6 200/INVITE)" "200 x1" "6: forwarded to sip:ext@127.0.0.2:$XPORT, which answered"
@@ -87,6 +95,7 @@ same "$(finals c6) $(peers_of c6 200/INVITE)" "200 x1" "6: forwarded to sip:ext@
 
 # ---- 7: clear --------------------------------------------------------------------------------------
 ctl forward clear jack
+settle
 dial c7 --to "sip:jack@$D" --bye
 same "$(finals c7) $(peers_of c7 200/INVITE)" "200 j1" "7: after 'forward clear jack' jack's own phone answers"
 
@@ -96,6 +105,7 @@ ctl forward set tina noanswer vic --after 5
 callee t1 "sip:tina@$D" --invite 486
 callee u1 "sip:uma@$D" --invite 180,486@0.3
 callee v1 "sip:vic@$D" --invite 180,200@0.3
+settle
 dial c8 --to "sip:tina@$D"
 same "$(nmsgs u1 in INVITE) $(nmsgs v1 in INVITE)" "1 0" "8: tina busy -> uma rang, vic (no answer target) did not"
 same "$(finals c8)" 486 "8: uma busy too: the caller got 486"

@@ -19,6 +19,8 @@ SIPD_DOMAINS='"example.test"'
 start_sipd "$PROXY_NOAUTH"
 SIPCTL=$(dirname "$SIPD")/sipctl
 ctl() { "$SIPCTL" -c "$TMP/sipd.conf" "$@" >>"$TMP/sipctl.out" 2>&1 || fail "sipctl $*"; }
+# settle: sipd reloads groups and forwards within a second of sipctl's change (admin queue)
+settle() { sleep 1.5; }
 D=example.test
 for u in dave:1004 erin:1005 frank:1006 gina:1007 hank:1008 ivan:1009 judy:1010 kim:1011 lou:1012; do
 	echo pw | ctl user add "${u%%:*}" -e "${u#*:}"
@@ -47,6 +49,7 @@ ctl group member add 600 erin
 ctl group member add 600 1006		# frank, by extension
 callee e1 "sip:erin@$D" --invite 180,200@1
 callee f1 "sip:frank@$D" --invite 180
+settle
 dial c2 --to "sip:600@$D" --bye
 sleep 0.5
 same "$(nmsgs e1 in INVITE) $(nmsgs f1 in INVITE)" "1 1" "2: group 600 rang both members' phones"
@@ -63,6 +66,7 @@ ctl group member add 601 hank --q 0.5
 ctl group member add 601 gina --q 1
 callee g1 "sip:gina@$D" --invite 180
 callee h1 "sip:hank@$D" --invite 180,200@0.5
+settle
 dial c3 --to "sip:601@$D" --bye
 same "$(nmsgs g1 in INVITE) $(nmsgs g1 in CANCEL) $(codes g1 out INVITE)" "1 1 180 487" \
     "3: gina (q=1) rang first and was CANCELled"
@@ -79,6 +83,7 @@ ctl group member add 602 ivan --q 0.9
 ctl group member add 602 judy --q 0.1
 callee i1 "sip:ivan@$D" --invite 486
 callee j1 "sip:judy@$D" --invite 180,200@0.3
+settle
 dial c4 --to "sip:602@$D" --bye
 same "$(codes i1 out INVITE) $(nmsgs j1 in INVITE)" "486 1" "4: ivan was busy, judy's phone rang"
 ii=$(msgs i1 in INVITE | head -n 1) ij=$(msgs j1 in INVITE | head -n 1)
@@ -91,6 +96,7 @@ ctl group member add 603 kim
 ctl group member add 603 lou
 callee k1 "sip:kim@$D" --invite 180
 callee l1 "sip:lou@$D" --invite 180
+settle
 dial c5 --to "sip:603@$D"
 same "$(nmsgs k1 in CANCEL) $(nmsgs l1 in CANCEL)" "1 1" "5: after the group's 2 s both phones got a CANCEL"
 same "$(finals c5)" 408 "5: the caller got 408 (no answer), not 487"
@@ -99,10 +105,12 @@ ik=$(msgs k1 in INVITE | head -n 1) f5=$(msgs c5 in 408/INVITE | head -n 1)
 
 # ---- 6: changes apply at once ---------------------------------------------------------------------
 ctl group member del 600 erin
+settle
 dial c6 --to "sip:600@$D" --cancel-after 0.5
 same "$(nmsgs e1 in INVITE) $(nmsgs f1 in INVITE)" "1 2" "6: after 'group member del 600 erin' only frank rings"
 same "$(finals c6)" 487 "6: ... and the caller's CANCEL ends the call (487)"
 ctl group del 600
+settle
 dial c7 --to "sip:600@$D"
 same "$(finals c7)" 404 "6: after 'group del 600' the number is unknown (404)"
 

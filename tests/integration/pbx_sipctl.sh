@@ -36,6 +36,7 @@ same "$(db "SELECT username || ' ' || extension FROM users")" "old 4000" "the us
 same "$(db "SELECT contact FROM location")" "sip:old@127.0.0.1:7" "the binding of version 1 is kept"
 same "$(db "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE name IN ('ring_groups', 'ring_group_members', 'forwards', 'cdr', 'calls') ORDER BY name)")" \
     "calls cdr forwards ring_group_members ring_groups" "the new tables and the calls view exist"
+check "admin_queue ids are AUTOINCREMENT now (never reused)" sh -c "sqlite3 -readonly '$TMP/sipd.db' \"SELECT sql FROM sqlite_master WHERE name = 'admin_queue'\" | grep -q AUTOINCREMENT"
 for u in ann:1001 bob:1002 cyd:1003; do
 	printf 'pw\n' | "$SIPCTL" -c "$TMP/sipd.conf" user add "${u%%:*}" -e "${u#*:}" >/dev/null 2>&1 ||
 		fail "sipctl user add ${u%%:*}"

@@ -31,6 +31,7 @@ sql(const char *s)
 	if (sqlite3_exec(db, s, NULL, NULL, &err) != SQLITE_OK)
 		ck_abort_msg("%s: %s", s, err);
 	sqlite3_close(db);
+	pbx_invalidate();	/* what sipctl's "pbx_changed" note does in sipd */
 }
 
 static void
