@@ -34,6 +34,7 @@ struct tcp_conn {
 	int			 in_read;	/* inside tcp_read: defer the free */
 	int			 dead;
 	int			 up;		/* connected (TLS: handshake done) */
+	int			 sent_request;	/* a request went out on it (transactions wait) */
 	time_t			 partial_since;	/* a message started arriving then (0 = none) */
 };
 
@@ -185,7 +186,8 @@ conn_close(struct tcp_conn *c)
 		nconns--;
 		log_debug("%s conn %llu closed", sip_proto_name(c->peer.proto),
 		    (unsigned long long)c->id);
-		if (conn_failed != NULL && !closing_all) {
+		if (conn_failed != NULL && !closing_all &&
+		    (c->sent_request || (!c->inbound && !c->up))) {
 			struct failure *f = xcalloc(1, sizeof(*f));
 			struct timeval now = { 0, 0 };
 			f->proto = c->peer.proto;
@@ -471,6 +473,8 @@ transport_tcp_send(const struct sip_peer *dst, const char *buf, size_t len)
 		conn_close(c);
 		return -1;
 	}
+	if (len < 8 || memcmp(buf, "SIP/2.0 ", 8) != 0)
+		c->sent_request = 1;
 	return bufferevent_write(c->bev, buf, len);
 }
 
