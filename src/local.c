@@ -1,4 +1,5 @@
 /* local.c - what the server answers itself when no other module takes a request. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +26,13 @@ tag_supported(const char *p, size_t n)
 	return 0;
 }
 
-int
-local_has_tag(const struct sipmsg *m, enum hdr_id id, const char *tag)
+/* Call fn(tag, len, arg) for each option tag in the headers with id, in order, until it
+ * returns 1 (then 1 is returned). */
+static int
+each_tag(const struct sipmsg *m, enum hdr_id id, int (*fn)(const char *, size_t, void *),
+    void *arg)
 {
 	const struct sip_hdr *h = NULL;
-	size_t tl = strlen(tag);
 
 	while ((h = sipmsg_hdr(m, id, h)) != NULL) {
 		const char *p = m->raw + h->voff;
@@ -38,10 +41,35 @@ local_has_tag(const struct sipmsg *m, enum hdr_id id, const char *tag)
 			size_t s = grammar_skip_lws(p, i, h->vlen), e = s;
 			while (e < h->vlen && grammar_is_token((unsigned char)p[e]))
 				e++;
-			if (e - s == tl && strncasecmp(p + s, tag, tl) == 0)
+			if (e > s && fn(p + s, e - s, arg))
 				return 1;
 			i = grammar_next_comma(p, e, h->vlen) + 1;
 		}
+	}
+	return 0;
+}
+
+static int
+tag_is(const char *p, size_t n, void *tag)
+{
+	return strlen(tag) == n && strncasecmp(p, tag, n) == 0;
+}
+
+int
+local_has_tag(const struct sipmsg *m, enum hdr_id id, const char *tag)
+{
+	return each_tag(m, id, tag_is, (void *)(uintptr_t)tag);
+}
+
+static int
+add_unsupported(const char *p, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	if (!tag_supported(p, n)) {
+		if (b->len)
+			buf_adds(b, ", ");
+		buf_add(b, p, n);
 	}
 	return 0;
 }
@@ -50,23 +78,7 @@ local_has_tag(const struct sipmsg *m, enum hdr_id id, const char *tag)
 static void
 unsupported_tags(const struct sipmsg *m, enum hdr_id id, struct buf *b)
 {
-	const struct sip_hdr *h = NULL;
-
-	while ((h = sipmsg_hdr(m, id, h)) != NULL) {
-		const char *p = m->raw + h->voff;
-		size_t i = 0;
-		while (i < h->vlen) {
-			size_t s = grammar_skip_lws(p, i, h->vlen), e = s;
-			while (e < h->vlen && grammar_is_token((unsigned char)p[e]))
-				e++;
-			if (e > s && !tag_supported(p + s, e - s)) {
-				if (b->len)
-					buf_adds(b, ", ");
-				buf_add(b, p + s, e - s);
-			}
-			i = grammar_next_comma(p, e, h->vlen) + 1;
-		}
-	}
+	each_tag(m, id, add_unsupported, b);
 }
 
 int

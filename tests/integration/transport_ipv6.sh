@@ -14,7 +14,7 @@ start_sipd "$PROXY_NOAUTH"
 
 phone v6 "sip:v6@[::1]" --bind ::1 --server ::1
 same "$(bindings v6 | cut -d'|' -f3 | sed 's/:[0-9]*$//')" "udp:::1" "the IPv6 phone's binding: received over udp from ::1"
-code=$(call "sip:v6@127.0.0.1:$PORT")
+call "sip:v6@127.0.0.1:$PORT"; code=$CODE
 same "$code" 200 "IPv4 caller -> IPv6 phone: answered"
 same "$(received v6 INVITE)" 1 "the INVITE reached the IPv6 phone"
 same "$(received v6 BYE)" 1 "the IPv4 caller's BYE reached the IPv6 phone"

@@ -9,7 +9,8 @@
 #                                             key $TMP/NAME.key (default SAN: 127.0.0.1, ::1,
 #                                             localhost, sipd.test)
 #   call TO [uac options]                     a UDP caller (peer.py) in $TMP/caller-N that dials TO
-#                                             and hangs up with a BYE; prints the INVITE's final code
+#                                             and hangs up with a BYE; sets CODE (the INVITE's
+#                                             final status) and SECS (how long it took, s)
 #   tls_server NAME CERT                      tlsuas.py (a TLS SIP server answering 200) with
 #                                             $TMP/CERT.pem on a free port ($SRV_PORT), logging
 #                                             into $TMP/NAME/log
@@ -57,8 +58,10 @@ call() {
 	shift
 	CALLN=$((CALLN + 1))
 	CALLER=caller-$CALLN
+	_t0=$(date +%s)
 	dial "$CALLER" --to "$_to" --bye "$@"
-	codes "$CALLER" in INVITE | tr ' ' '\n' | grep -v '^1' | tail -n 1
+	SECS=$(($(date +%s) - _t0))
+	CODE=$(codes "$CALLER" in INVITE | tr ' ' '\n' | grep -v '^1' | tail -n 1)
 }
 
 bindings() {

@@ -19,7 +19,7 @@ NP=$(free_port)
 phone nat sip:nat@127.0.0.1 --bind 127.0.0.3 --contact "sip:nat@127.0.0.2:$NP" --via "127.0.0.2:$NP"
 same "$(bindings nat | cut -d'|' -f2,3)" "1|udp:127.0.0.3:$(sed -n 's/.*src=udp:127.0.0.3:\([0-9]*\).*/\1/p' "$TMP/sipd.log" | head -n 1)" \
 	"the binding is NAT'd (nat=1) and remembers where the REGISTER came from (127.0.0.3)"
-code=$(call "sip:nat@127.0.0.1:$PORT")
+call "sip:nat@127.0.0.1:$PORT"; code=$CODE
 same "$code" 200 "INVITE to the NAT'd phone answered"
 same "$(received nat INVITE)" 1 "the INVITE reached the phone at its public address 127.0.0.3"
 same "$(received nat BYE)" 1 "the caller's BYE reached it too"
@@ -40,7 +40,7 @@ while [ -n "$(bindings mute)" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); d
 say "the muted phone's binding went $((i / 10)) s after the check"
 same "$(bindings mute | wc -l)" 0 "once it stops answering, its binding is removed from the database"
 check "the log says why" grep -q "keepalive: aor=sip:mute@.* registration removed" "$TMP/sipd.log"
-code=$(call "sip:mute@127.0.0.1:$PORT")
+call "sip:mute@127.0.0.1:$PORT"; code=$CODE
 case $code in 404|480) ok "and from memory: an INVITE to it is not forwarded ($code)" ;;
 *) not_ok "an INVITE to the removed phone got $code" ;; esac
 same "$(received mute INVITE)" 0 "the dead phone got no INVITE"

@@ -38,19 +38,18 @@ start_sipd "dns: { servers = [ \"127.0.0.1:$DNSPORT\" ]; };" \
 	'auth: { register = 0; calls = 0; trusted = [ "127.0.0.1/32" ]; };' \
 	"tls: { ca_file = \"$TMP/secure.pem\"; };" 'timers: { t1 = 100; };'
 
-code=$(call "sips:bob@secure.test")
+call "sips:bob@secure.test"; code=$CODE
 same "$code" 200 "a call to sips:bob@secure.test is answered over TLS"
 check "the server got the INVITE with its Request-URI unchanged" grep -q '^in INVITE sips:bob@secure.test SIP/2.0' "$TMP/good/log"
 check "sipd asked for secure.test by SNI" grep -q '^sni secure.test$' "$TMP/good/log"
 check "it got there by NAPTR (SIPS+D2T) and SRV" grep -q 'query\[SRV\] _sips._tcp.secure.test' "$TMP/dnsmasq.log"
 check "the caller's ACK and BYE reached the server" sh -c "grep -q '^in ACK ' '$TMP/good/log' && grep -q '^in BYE ' '$TMP/good/log'"
 
-t0=$(date +%s)
-code=$(call "sip:carol@wrong.test;transport=tls")
-t1=$(date +%s)
+call "sip:carol@wrong.test;transport=tls"
+code=$CODE
 case $code in 5??) ok "a call to wrong.test, whose server's certificate names secure.test only: $code" ;;
 *) not_ok "a call to wrong.test: got '$code', want a 5xx" ;; esac
-check "... at once ($((t1 - t0)) s)" test $((t1 - t0)) -le 3
+check "... at once ($SECS s)" test $SECS -le 3
 check "that server never saw the INVITE" sh -c "! grep -q '^in INVITE' '$TMP/bad/log'"
 check "sipd asked it for wrong.test by SNI" grep -q '^sni wrong.test$' "$TMP/bad/log"
 check "sipd's log names the certificate failure" grep -q "certificate verify failed" "$TMP/sipd.log"
