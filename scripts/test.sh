@@ -24,7 +24,8 @@ suite() {
 	_d=$1 _label=$2
 	(cd "$_d" && make -j"$(nproc)" check) >"$_d/make-check.out" 2>&1
 	_rc=$?
-	grep -E '^(PASS|FAIL|XPASS|ERROR|SKIP):' "$_d/make-check.out" | sed "s|^\([A-Z]*:\) |\1 $_label|"
+	grep -E '^(PASS|FAIL|XPASS|ERROR|SKIP):' "$_d/make-check.out" |
+	    sed "s|^\([A-Z]*:\) |\1 ${_label#suite/}|"
 	for f in $(grep -lE '^:test-result: (FAIL|ERROR|XPASS)' $(find "$_d/tests" -name '*.trs') 2>/dev/null); do
 		echo "==== ${f%.trs}.log"
 		tail -n 60 "${f%.trs}.log"
@@ -41,7 +42,7 @@ suite() {
 		_p=0
 	fi
 	[ $_rc -ne 0 ] && [ $_failed -eq 0 ] && _failed=1
-	echo "$_label: ${_p} passed, ${_failed} failed, ${_s:-0} skipped"
+	echo "(${_label%/}: ${_p} passed, ${_failed} failed, ${_s:-0} skipped)"
 	total_pass=$(( total_pass + _p ))
 	total_fail=$(( total_fail + _failed ))
 	total_skip=$(( total_skip + ${_s:-0} ))
@@ -49,7 +50,7 @@ suite() {
 
 start=$(date +%s)
 if build_sipd ${SIPD_CONFIGURE_ARGS:-}; then
-	suite "$TOP" ""
+	suite "$TOP" "suite/"
 else
 	echo "FAIL: build"
 	total_fail=$(( total_fail + 1 ))

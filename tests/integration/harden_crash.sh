@@ -14,6 +14,7 @@ N=2000
 start_sipd 'auth: { register = 0; calls = 0; };' 'flood: { rate = 0; };'
 SINK=$(free_port) || fail "no free port"
 spawn $LOAD sink --port "$SINK" --out "$TMP/sink.out" --time 120
+: >"$TMP/acked"
 $LOAD load --port "$PORT" --count $N --rate 400 --contact-port "$SINK" --out "$TMP/acked" \
     >"$TMP/load.out" 2>&1 &
 LOADPID=$!
