@@ -66,12 +66,15 @@ START_TEST(test_trusted_exempt)
 	struct sockaddr_storage a = v4(0xc0a80105);
 	static char *tr[] = { "192.168.1.0/24" };
 
+	char **saved = cfg->trusted;
+	int nsaved = cfg->ntrusted;
+
 	cfg->trusted = tr;
 	cfg->ntrusted = 1;
 	for (int i = 0; i < 1000; i++)
 		ck_assert_int_eq(ratelimit_allow(&a), 1);
-	cfg->trusted = NULL;
-	cfg->ntrusted = 0;
+	cfg->trusted = saved;		/* config_free frees the list it made */
+	cfg->ntrusted = nsaved;
 }
 END_TEST
 
