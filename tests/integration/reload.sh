@@ -59,12 +59,15 @@ check "a relay port range change is reported as needing a restart" \
 	grep -q "relay.port_min/port_max changes take effect at the next restart" "$TMP/sipd.log"
 
 wait "$ALICE" 2>/dev/null
-same "$(codes alice out BYE)" 200 "call 1: the callee's BYE reached the caller across the reload (it answered 200)"
+c=$(codes alice out BYE)
+check "call 1: the callee's BYE reached the caller across the reload (it answered: $c)" \
+	sh -c "echo '$c' | grep -qw 200"
 check "call 1: 'call end' logged" grep -q "call end call-id=.*cause=bye" "$TMP/sipd.log"
 
 # The registration made before the reload still routes a call (arriving on the new listener).
 PORT=$P2 dial carol --to "$BOB" --bye
-same "$(codes carol in INVITE | tr ' ' '\n' | grep -c '^200$')" 1 "call 2 via the new listener to the registration made before the reload"
+check "call 2 via the new listener to the registration made before the reload: answered 200" \
+	test "$(codes carol in INVITE | tr ' ' '\n' | grep -c '^200$')" -ge 1
 
 # Remove the first listener.
 conf "$L2" '"example.test", "reload.test"' info
