@@ -161,6 +161,16 @@ flow_same(const struct sip_peer *f, const struct sip_peer *src)
 }
 
 int
+flow_contact_host_is(const char *contact, const struct sip_peer *p)
+{
+	struct uri_parts u;
+	char host[64];
+
+	sip_addr_host(&p->addr, host, sizeof(host), NULL);
+	return uri_split(contact, strlen(contact), &u) == 0 && strcmp(u.host, host) == 0;
+}
+
+int
 flow_contact_reaches(const char *contact, const struct sip_peer *p)
 {
 	struct uri_parts u;

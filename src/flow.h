@@ -22,6 +22,8 @@ int flow_token_parse(const char *tok, size_t n, struct sip_peer *p);
 int flow_user_valid(const char *user);
 /* Did a message that came from src arrive over flow f? */
 int flow_same(const struct sip_peer *f, const struct sip_peer *src);
+/* 1 when contact (a URI) names p's address (any port). */
+int flow_contact_host_is(const char *contact, const struct sip_peer *p);
 /* 1 when contact (a URI) names p's address and port exactly. */
 int flow_contact_reaches(const char *contact, const struct sip_peer *p);
 /* Is the sender of m unreachable at contact (a URI)?  UDP: a Contact host or top Via address

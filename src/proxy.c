@@ -1088,7 +1088,13 @@ aor_targets(const char *aor, struct target *t, int max, int *failed)
 	for (struct binding *b = a ? a->bindings : NULL; b != NULL && n < max; b = b->next) {
 		if (b->expires <= now)
 			continue;		/* expired: unusable at once */
-		if (flow_dead(b)) {
+		struct sip_peer at_contact;
+		int dead = flow_dead(b);
+		/* RFC 5626 5.3: an outbound flow is the only way (430); a phone that is not behind
+		 * a NAT (its Contact is on the address it registered from) may still listen there:
+		 * a new connection (RFC 3261 18.1.1) */
+		if (dead && (b->outbound || !flow_contact_host_is(b->contact, &b->received) ||
+		    uri_peer(b->contact, &at_contact) == -1)) {
 			*failed += b->outbound;
 			continue;
 		}
@@ -1100,7 +1106,9 @@ aor_targets(const char *aor, struct target *t, int max, int *failed)
 		t[n].q = b->q;
 		t[n].nat = b->nat;
 		/* NAT'd or on a flow: where it registered from; else its contact (16.5) */
-		if (b->nat || uri_peer(b->contact, &t[n].dst) == -1) {
+		if (dead)
+			t[n].dst = at_contact;
+		else if (b->nat || uri_peer(b->contact, &t[n].dst) == -1) {
 			t[n].dst = b->received;
 			/* a flow token only where the Contact does not lead back to the flow */
 			t[n].flow = b->outbound || (b->received.proto == PROTO_UDP ? b->nat :
