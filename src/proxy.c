@@ -645,6 +645,13 @@ send_best(struct call *c)
 		return;
 	}
 	aggregate_challenges(c);
+	if (c->beststatus == 503) {
+		/* RFC 3261 16.7 step 6: a 503 means the next hop is out of service, not sipd;
+		 * forwarded upstream it would make the caller avoid sipd itself: send 500. */
+		free(c->bestbuf);
+		c->bestbuf = NULL;
+		c->beststatus = 500;
+	}
 	if (c->bestbuf != NULL) {
 		txn_reply_raw(c->st, c->beststatus, c->bestbuf, c->bestlen);
 		c->bestbuf = NULL;

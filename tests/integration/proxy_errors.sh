@@ -87,5 +87,12 @@ same "$(sed -n 's/^SIP\/2\.0 \([0-9][0-9][0-9]\) .*/\1/p' "$TMP/req.resp" | tr '
 f=$(msgs bob in INVITE | sed -n 2p)
 same "$([ -n "$f" ] && hdr "$f" Require)" x-no-such-ext "bob received it with the Require header"
 
+# erin's phone answers 503: the caller gets 500 from sipd, never the 503 (16.7 step 6: a 503
+# would tell the caller that sipd itself is out of service)
+callee erin "sip:erin@127.0.0.1:$PORT" --invite 503
+invite svc "sip:erin@127.0.0.1:$PORT"
+expect_err svc 500 "INVITE answered 503 by the only phone"
+same "$(codes erin out INVITE)" 503 "... erin's phone did answer 503"
+
 [ "$FAILS" -eq 0 ] || show bob
 finish
