@@ -80,7 +80,7 @@ GRACE=30
 START_TRIES=40
 if [ "${SIPD_VALGRIND:-0}" = 1 ]; then
 	command -v valgrind >/dev/null 2>&1 || { say "SKIP: valgrind not installed"; exit 77; }
-	SIPD_WRAP="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect
+	SIPD_WRAP="valgrind -q --vgdb=no --leak-check=full --show-leak-kinds=definite,indirect
 	    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file=$TMP/valgrind.%p.log"
 	GRACE=200	# leak checking at exit takes a while
 	START_TRIES=160
