@@ -18,6 +18,10 @@ FLOOD_SECONDS=${FLOOD_SECONDS:-6}
 RSS_LIMIT_KB=${RSS_LIMIT_KB:-65536}
 # an ASan build (--enable-sanitizers) keeps shadow memory and freed blocks in quarantine
 grep -qa __asan_init "$SIPD" && RSS_LIMIT_KB=${RSS_LIMIT_KB_ASAN:-524288}
+# under valgrind (SIPD_VALGRIND=1) sipd is many times slower and valgrind's memory is counted:
+# the run looks for memory errors, not for speed or size
+VG=${SIPD_VALGRIND:-0}
+[ "$VG" = 1 ] && RSS_LIMIT_KB=2097152
 PHONE="$PYTHON $TESTDIR/phone.py"
 
 start_sipd 'auth: { trusted = [ "127.0.0.5" ]; };' 'flood: { rate = 200; burst = 400; ban_time = 3; };'
@@ -55,7 +59,7 @@ flood() {
 	say "flood-result: mode=$1 offered=${sent:-?}/s for ${FLOOD_SECONDS}s legit-answered=$tr" \
 	    "(rounds: $(sed -n 's/^rounds //p' "$TMP/alice-$1.out")) peak-rss=$(peak_rss)kB"
 	check "$1 flood at ${sent:-?}/s: every transaction of alice answered ($tr)" [ "$_st" -eq 0 ]
-	check "$1 flood: alice's calls overlapped the attack" [ "$_alive" -eq 1 ]
+	[ "$VG" = 1 ] || check "$1 flood: alice's calls overlapped the attack" [ "$_alive" -eq 1 ]
 	[ "$_st" -eq 0 ] || sed 's/^/    | /' "$TMP/alice-$1.out"
 	check "$1 flood: the flooder was banned, logged once per ban" \
 	    [ "$(log_count "ban src=127.0.0.2 ")" -gt "$_bans" ]
