@@ -188,7 +188,8 @@ static const struct config_key config_keys[] = {
 	    "Seconds a banned user name, or address, gets 403 to any credentials (the right ones too)."),
 	KINT("auth.hide_users", hide_users, 1, 0, 1,
 	    "1: a request for a user with no phone registered is answered as for a user that does not"
-	    " exist (404), so scanners learn nothing; 0: such users get 480."),
+	    " exist (404) unless the caller authenticated as one of ours or is trusted, so scanners"
+	    " learn nothing; 0: such users get 480 from anyone."),
 };
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 

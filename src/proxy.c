@@ -914,7 +914,8 @@ trusted(const struct sipmsg *m)
 }
 
 /* A new request whose From is a user of ours must carry that user's credentials (407, RFC
- * 3261 22.3).  Mid-dialog requests, ACK and CANCEL are not challenged.  Returns 0 to go on,
+ * 3261 22.3).  Mid-dialog requests, ACK and CANCEL are not challenged.  Returns 1 to go on with
+ * a caller known to be ours (authenticated, or a trusted peer), 0 to go on with anyone else,
  * -1 when it answered. */
 static int
 check_caller(struct txn *t, struct sipmsg *m)
@@ -924,8 +925,10 @@ check_caller(struct txn *t, struct sipmsg *m)
 	struct uri_parts u;
 	char user[128], owner[128];
 
+	if (trusted(m))
+		return 1;
 	if (!cfg->auth_calls || m->to_tag != NULL || m->method == SIP_ACK ||
-	    m->method == SIP_CANCEL || f == NULL || trusted(m))
+	    m->method == SIP_CANCEL || f == NULL)
 		return 0;
 	if (grammar_nameaddr(m->raw + f->voff, f->vlen, 0, &ni) == -1 ||
 	    uri_split(m->raw + f->voff + ni.uri.off, ni.uri.len, &u) == -1 ||
@@ -941,7 +944,7 @@ check_caller(struct txn *t, struct sipmsg *m)
 		txn_reply(t, 403, "From Is Not You", NULL, NULL, NULL, 0);
 		return -1;
 	}
-	return 0;
+	return 1;
 }
 
 /* A call for server transaction st: the state every branch of it shares. */
@@ -1418,7 +1421,7 @@ proxy_route(struct txn *t, struct sipmsg *m, int strict)
 {
 	struct target targets[MAX_BRANCHES];
 	struct uri_parts u;
-	int n, status, drop, rc;
+	int n, status, drop, rc, known;
 
 	/* 16.3 step 3: Max-Forwards 0 ends here (an OPTIONS for us may still be answered) */
 	if (m->max_forwards == 0 && m->method != SIP_OPTIONS) {
@@ -1480,11 +1483,13 @@ proxy_route(struct txn *t, struct sipmsg *m, int strict)
 	if (n == 0) {
 		/* a local caller is challenged here as for a user with a phone registered: else
 		 * 407 for one and 404 for the other tells a scanner who is registered */
-		if (check_caller(t, m) == -1)
+		if ((known = check_caller(t, m)) == -1)
 			return;
-		if (status == 480 && cfg->hide_users) {
-			/* auth.hide_users: answered as for a user that does not exist, so svwar and
-			 * the like learn nothing; the call record still names the callee */
+		if (status == 480 && cfg->hide_users && !known) {
+			/* auth.hide_users: to a caller that is not known to be ours, answered as for
+			 * a user that does not exist, so svwar and the like learn nothing; our own
+			 * users and trusted peers hear the truth (480, RFC 3261 21.4.18).  The call
+			 * record still names the callee. */
 			cdr_refused(m, 404);
 			local_request(t, m);
 		} else if (status == 480 || status == 430) {

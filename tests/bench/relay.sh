@@ -33,7 +33,7 @@ for n in "$@"; do
 	d=$work/sipd.$n
 	rm -rf "$d"
 	pid=$("$here/sipd.sh" start "$d" "$port" 'auth: { register = 0; calls = 0; };' \
-		'relay: { mode = "always"; port_min = 30000; port_max = 49999; timeout = 600; };')
+		'relay: { mode = "always"; port_min = 30000; port_max = 49999; timeout = 600; max_calls = 20000; };')
 	sleep 0.5
 	r0=$(rss_kb "$pid")
 	python3 "$here/relay_calls.py" --server-port "$port" --calls "$n" --out "$work/sipd-calls.$n.txt" || exit 1

@@ -8,7 +8,10 @@
 #  4. carol's valid credentials on a request From alice -> 403.
 #  5. From outside (sip:x@example.org) to bob -> forwarded, no challenge.
 #  6. From outside to outside (Request-URI sip:y@example.org) -> 403: never an open relay.
-#  7. auth.trusted = [ "127.0.0.1/32" ]: alice's INVITE is forwarded without a challenge.
+#  7. auth.trusted = [ "127.0.0.1/32" ]: alice's INVITE is forwarded without a challenge; a
+#     trusted peer calling a user with no phone gets 480.
+#  8. auth.hide_users (default): a call to a user with no phone registered gets 480 when the
+#     caller authenticated as one of ours, 404 (as for a user that does not exist) from outside.
 # example.org only appears in headers; sipd must not send anything there: the test runs in a
 # network namespace holding only loopback.
 SIPD_TEST_NETNS=1
@@ -134,6 +137,16 @@ same "$(ninv)" 3 "5: bob got it"
 pinv relay "sip:y@example.org" "sip:x@example.org"
 same "$(stepc relay challenge | sed 's/^100 //')" 403 "6: From and Request-URI outside (sip:y@example.org): 403, no open relay"
 
+# ---- 8: a user with no phone registered (auth.hide_users = 1, the default) -------------------
+# carol exists but has no phone: alice, authenticated, hears the truth (480); a caller from
+# outside gets what a user that does not exist gets (404), so a scanner learns nothing
+pinv offline "sip:carol@127.0.0.1:$PORT" "$ALICE" alice alice-pw MD5
+same "$(stepc offline answer)" 480 "8: alice (authenticated) calls carol, who has no phone: 480"
+pinv offline_out "sip:carol@127.0.0.1:$PORT" "sip:x@example.org"
+pinv nobody_out "sip:nobody@127.0.0.1:$PORT" "sip:x@example.org"
+same "$(stepc offline_out challenge | sed 's/^100 //')" 404 "8: from outside to carol (no phone): 404"
+same "$(stepc nobody_out challenge | sed 's/^100 //')" 404 "8: from outside to a user that does not exist: 404 too"
+
 # ---- 7: trusted ------------------------------------------------------------------------------
 stop_sipd
 start_sipd 'auth: { register = 0; calls = 1; trusted = [ "127.0.0.1/32" ]; };'
@@ -141,6 +154,8 @@ callee erin "sip:erin@127.0.0.1:$PORT" --invite 180,486@0.2
 pinv trusted "sip:erin@127.0.0.1:$PORT" "sip:alice@127.0.0.1:$PORT"
 same "$(stepc trusted challenge)" "100 180 486" "7: auth.trusted 127.0.0.1/32: alice's INVITE forwarded without a challenge"
 same "$(nmsgs erin in INVITE)" 1 "7: erin (a fresh AOR: the database keeps bob's first binding) got it"
+pinv trusted_off "sip:carol@127.0.0.1:$PORT" "sip:x@example.org"
+same "$(stepc trusted_off challenge | sed 's/^100 //')" 480 "7: a trusted peer calling carol (no phone): 480"
 
 [ "$FAILS" -eq 0 ] || { for f in "$TMP"/*.out; do echo "    == $f"; sed 's/^/    | /' "$f"; done; show bob; }
 finish
