@@ -17,10 +17,6 @@
 SIPD_DOMAINS='"example.test"'
 # auth.hide_users = 0: the offline callee's 480 is one of the outcomes recorded here
 start_sipd 'auth: { register = 0; calls = 0; hide_users = 0; };'
-SIPCTL=$(dirname "$SIPD")/sipctl
-ctl() { "$SIPCTL" -c "$TMP/sipd.conf" "$@" >>"$TMP/sipctl.out" 2>&1 || fail "sipctl $*"; }
-# settle: sipd reloads groups and forwards within a second of sipctl's change (admin queue)
-settle() { sleep 1.5; }
 db() { sqlite3 -readonly -batch "$TMP/sipd.db" "$1"; }
 D=example.test
 for u in ben:3002 cat:3003 dan:3004 eve:3005 fay:3006 gus:3007; do

@@ -16,10 +16,6 @@
 . "$(dirname "$0")/proxy_lib.sh"
 SIPD_DOMAINS='"example.test"'
 start_sipd "$PROXY_NOAUTH"
-SIPCTL=$(dirname "$SIPD")/sipctl
-ctl() { "$SIPCTL" -c "$TMP/sipd.conf" "$@" >>"$TMP/sipctl.out" 2>&1 || fail "sipctl $*"; }
-# settle: sipd reloads groups and forwards within a second of sipctl's change (admin queue)
-settle() { sleep 1.5; }
 D=example.test
 for u in jack:2001 kate:2002 liam:2003 mia:2004 noah:2005 olga:2006 pete:2007 quinn:2008 \
     rita:2009 sam:2010 tina:2011 uma:2012 vic:2013; do

@@ -17,10 +17,6 @@
 . "$(dirname "$0")/proxy_lib.sh"
 SIPD_DOMAINS='"example.test"'
 start_sipd "$PROXY_NOAUTH"
-SIPCTL=$(dirname "$SIPD")/sipctl
-ctl() { "$SIPCTL" -c "$TMP/sipd.conf" "$@" >>"$TMP/sipctl.out" 2>&1 || fail "sipctl $*"; }
-# settle: sipd reloads groups and forwards within a second of sipctl's change (admin queue)
-settle() { sleep 1.5; }
 D=example.test
 for u in dave:1004 erin:1005 frank:1006 gina:1007 hank:1008 ivan:1009 judy:1010 kim:1011 lou:1012; do
 	echo pw | ctl user add "${u%%:*}" -e "${u#*:}"

@@ -30,15 +30,7 @@ calls() {
 	    -m "$CALLS" -timeout 50s -timeout_error -nostdin -trace_err -error_file "$TMP/sipp-uas-$T.err" \
 	    -trace_msg -message_file "$TMP/sipp-uas-$T.msg" >"$TMP/sipp-uas-$T.out" 2>&1
 	UAS_PID=$BG_PID
-	# wait until the callee's SIPp holds its port
-	_w=0
-	while "$PYTHON" -c 'import socket, sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).bind(("127.0.0.1", int(sys.argv[1])))' \
-	    "$UASPORT" 2>/dev/null; do
-		[ $_w -ge 50 ] && fail "the callee's sipp does not listen on $UASPORT"
-		kill -0 "$UAS_PID" 2>/dev/null || { cat "$TMP/sipp-uas-$T.out"; fail "the callee's sipp exited"; }
-		sleep 0.1
-		_w=$((_w + 1))
-	done
+	sipp_listening SOCK_DGRAM "$UASPORT" "$UAS_PID" "$TMP/sipp-uas-$T.out"
 
 	# the calls
 	if run_sipp proxy_uac.xml "$CALLS" -s bob -t "$T"; then

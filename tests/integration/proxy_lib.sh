@@ -56,6 +56,25 @@ PROXY_NOAUTH='auth: { register = 0; calls = 0; };'
 
 peer() { $PEER "$@"; }
 
+# sipctl on this test's sipd: ctl ARGS... (output in $TMP/sipctl.out, failure ends the test);
+# settle: sipd picks up sipctl's group/forward changes within a second (admin queue)
+SIPCTL=$(dirname "$SIPD")/sipctl
+ctl() { "$SIPCTL" -c "$TMP/sipd.conf" "$@" >>"$TMP/sipctl.out" 2>&1 || fail "sipctl $*"; }
+settle() { sleep 1.5; }
+
+# sipp_listening SOCKTYPE PORT PID OUT: wait (5 s at most) until the SIPp callee PID holds
+# 127.0.0.1:PORT (SOCKTYPE SOCK_DGRAM or SOCK_STREAM); fails the test, showing OUT, if it exits
+sipp_listening() {
+	_w=0
+	while "$PYTHON" -c 'import socket, sys; socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])).bind(("127.0.0.1", int(sys.argv[2])))' \
+	    "$1" "$2" 2>/dev/null; do
+		[ $_w -ge 50 ] && fail "the callee's sipp does not listen on $2"
+		kill -0 "$3" 2>/dev/null || { cat "$4"; fail "the callee's sipp exited"; }
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+}
+
 same() {
 	if [ "$1" = "$2" ]; then ok "$3 ($1)"; else not_ok "$3: got '$1', want '$2'"; fi
 }

@@ -30,14 +30,7 @@ sipp_calls() {	# sipp_calls T: CALLS calls over transport T (t1 / l1) to a SIPp 
 	    -error_file "$TMP/sipp-uas-$T.err" -trace_msg -message_file "$TMP/sipp-uas-$T.msg" \
 	    >"$TMP/sipp-uas-$T.out" 2>&1
 	UAS_PID=$BG_PID
-	_w=0
-	while "$PYTHON" -c 'import socket, sys; socket.socket().bind(("127.0.0.1", int(sys.argv[1])))' \
-	    "$UASPORT" 2>/dev/null; do
-		[ $_w -ge 50 ] && fail "the callee's sipp does not listen on $UASPORT"
-		kill -0 "$UAS_PID" 2>/dev/null || { cat "$TMP/sipp-uas-$T.out"; fail "the callee's sipp exited"; }
-		sleep 0.1
-		_w=$((_w + 1))
-	done
+	sipp_listening SOCK_STREAM "$UASPORT" "$UAS_PID" "$TMP/sipp-uas-$T.out"
 	if run_sipp proxy_uac.xml "$CALLS" -s bob -t "$T" "$@"; then
 		ok "$T caller: $CALLS calls INVITE/100/180/200/ACK/BYE/200 through sipd"
 	else
