@@ -333,7 +333,8 @@ copy_range(const struct sipmsg *m, const struct sip_hdr *h, const struct range *
 	return xstrndup(m->raw + h->voff + r->off, r->len);
 }
 
-/* From and To: name-addr/addr-spec with header params; keep the tags. */
+/* From and To: name-addr/addr-spec with header params; keep the URIs and the tags, so that
+ * no other module parses them again. */
 static void
 check_from_to(struct sipmsg *m, struct sip_err *err)
 {
@@ -343,14 +344,20 @@ check_from_to(struct sipmsg *m, struct sip_err *err)
 	if ((h = sipmsg_hdr(m, HDR_FROM, NULL)) != NULL) {
 		if (grammar_nameaddr(m->raw + h->voff, h->vlen, 0, &ni) == -1)
 			set_err(err, 400, "Bad From header");
-		else if (ni.tag.len)
-			m->from_tag = copy_range(m, h, &ni.tag);
+		else {
+			m->from_uri = copy_range(m, h, &ni.uri);
+			if (ni.tag.len)
+				m->from_tag = copy_range(m, h, &ni.tag);
+		}
 	}
 	if ((h = sipmsg_hdr(m, HDR_TO, NULL)) != NULL) {
 		if (grammar_nameaddr(m->raw + h->voff, h->vlen, 0, &ni) == -1)
 			set_err(err, 400, "Bad To header");
-		else if (ni.tag.len)
-			m->to_tag = copy_range(m, h, &ni.tag);
+		else {
+			m->to_uri = copy_range(m, h, &ni.uri);
+			if (ni.tag.len)
+				m->to_tag = copy_range(m, h, &ni.tag);
+		}
 	}
 }
 
@@ -563,6 +570,8 @@ sipmsg_unref(struct sipmsg *m)
 	free(m->call_id);
 	free(m->from_tag);
 	free(m->to_tag);
+	free(m->from_uri);
+	free(m->to_uri);
 	free(m->ruri);
 	free(m->via.proto);
 	free(m->via.host);

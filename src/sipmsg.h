@@ -67,6 +67,8 @@ struct sipmsg {
 	char		*call_id;	/* copies, NUL-terminated */
 	char		*from_tag;	/* NULL when absent */
 	char		*to_tag;	/* NULL when absent */
+	char		*from_uri;	/* From's addr-spec, without <> or params ("sip:a@b"); */
+	char		*to_uri;	/* ... To's; NULL when the header is absent or malformed */
 	char		*ruri;		/* Request-URI text (requests) */
 	int		 max_forwards;	/* -1 when absent */
 	struct sip_via	 via;		/* top Via */

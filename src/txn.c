@@ -12,7 +12,6 @@
 
 #include "buf.h"
 #include "config.h"
-#include "grammar.h"
 #include "htab.h"
 #include "log.h"
 #include "reply.h"
@@ -426,24 +425,17 @@ server_send(struct txn *t, const char *buf, size_t len)
 		log_debug("txn %p: response not sent", (void *)t);
 }
 
-/* The From URI of req for the log, into buf (the raw value when it does not parse). */
+/* The From URI of req for the log (sipmsg's parse), else the raw value copied into buf. */
 static const char *
 log_from(const struct sipmsg *req, char *buf, size_t len)
 {
-	const struct sip_hdr *h = sipmsg_hdr(req, HDR_FROM, NULL);
-	struct nameaddr_info na;
-	const char *p;
-	size_t n;
+	const struct sip_hdr *h;
 
-	if (h == NULL)
+	if (req->from_uri != NULL)
+		return req->from_uri;
+	if ((h = sipmsg_hdr(req, HDR_FROM, NULL)) == NULL)
 		return "-";
-	p = req->raw + h->voff;
-	n = h->vlen;
-	if (grammar_nameaddr(p, n, 0, &na) == 0) {
-		p += na.uri.off;
-		n = na.uri.len;
-	}
-	snprintf(buf, len, "%.*s", (int)n, p);
+	snprintf(buf, len, "%.*s", (int)h->vlen, req->raw + h->voff);
 	return buf;
 }
 

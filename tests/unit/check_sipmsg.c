@@ -1073,6 +1073,52 @@ START_TEST(test_corpus_fields)
 }
 END_TEST
 
+/* From/To URIs kept by the parse (sipmsg.h from_uri, to_uri): the addr-spec alone, whether
+ * written as name-addr (display name, <>) or addr-spec, without header params; compact f:/t:. */
+START_TEST(test_from_to_uris)
+{
+	static const struct {
+		const char	*from, *to;
+		const char	*from_uri, *to_uri, *from_tag, *to_tag;
+	} t[] = {
+		{ "From: \"Alice Smith\" <sip:alice@example.com;transport=tcp>;tag=a1",
+		  "To: Bob <sip:bob@example.com>",
+		  "sip:alice@example.com;transport=tcp", "sip:bob@example.com", "a1", NULL },
+		{ "From: sip:alice@example.com;tag=a2",
+		  "To: sips:bob@example.com:5061 ;tag=b2",
+		  "sip:alice@example.com", "sips:bob@example.com:5061", "a2", "b2" },
+		{ "f: <sip:+15551234@gw.example.com;user=phone>;tag=a3;x-param=1",
+		  "t:tel:+15559876",
+		  "sip:+15551234@gw.example.com;user=phone", "tel:+15559876", "a3", NULL },
+		{ "From: \"a<b>;tag=c\" <sip:q@example.com>;tag=a4",
+		  "To: \"\" <sip:r@example.com>;tag=b4",
+		  "sip:q@example.com", "sip:r@example.com", "a4", "b4" },
+	};
+	char buf[1024];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(buf, sizeof(buf), "OPTIONS sip:bob@example.com SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKft%zu\r\n%s\r\n%s\r\n"
+		    "Call-ID: ft%zu\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		    i, t[i].from, t[i].to, i);
+		struct sipmsg *m = parse_ok(buf);
+		ck_assert_str_eq(m->from_uri, t[i].from_uri);
+		ck_assert_str_eq(m->to_uri, t[i].to_uri);
+		ck_assert_pstr_eq(m->from_tag, t[i].from_tag);
+		ck_assert_pstr_eq(m->to_tag, t[i].to_tag);
+		sipmsg_unref(m);
+	}
+	/* a malformed From: 400, and no URI kept */
+	struct sip_err err;
+	const char *bad = mkreq(NULL, "From:", "From: <sip:alice@example.com\r\n", NULL, NULL);
+	struct sipmsg *m = parse_n(bad, strlen(bad), 1, &err);
+	ck_assert_int_eq(err.status, 400);
+	ck_assert_ptr_null(m->from_uri);
+	ck_assert_str_eq(m->to_uri, "sip:bob@example.com");
+	sipmsg_unref(m);
+}
+END_TEST
+
 static Suite *
 sipmsg_suite(void)
 {
@@ -1096,6 +1142,7 @@ sipmsg_suite(void)
 	tcase_add_test(tv, test_no_content_length);
 	tcase_add_test(tv, test_headers_only_datagram);
 	tcase_add_test(tv, test_refcount);
+	tcase_add_test(tv, test_from_to_uris);
 	suite_add_tcase(s, tv);
 
 	tcase_add_test(tr, test_nul_outside_quotes);
