@@ -9,13 +9,12 @@
 #include <osipparser2/osip_parser.h>
 
 #include "config.h"
-#include "cdr.h"
+#include "callrec.h"
 #include "daemon.h"
 #include "dns.h"
 #include "domain.h"
 #include "auth.h"
 #include "keepalive.h"
-#include "calllog.h"
 #include "location.h"
 #include "log.h"
 #include "metrics.h"
@@ -270,6 +269,7 @@ daemon_run(int foreground)
 	log_notice("database %s (schema version %d)", cfg->db_path, store_version());
 	if (dns_init(base, cfg->dns_servers, cfg->ndns_servers) == -1)
 		log_warnx("dns: resolver unavailable; requests to other domains will fail");
+	callrec_init(base);
 	proxy_init(base);
 	relay_init(base);
 	keepalive_init(base);
@@ -299,7 +299,7 @@ daemon_run(int foreground)
 out:
 	if (ev_shutdown_poll)
 		event_free(ev_shutdown_poll);
-	cdr_shutdown();		/* records of calls still open, queued before the store closes */
+	callrec_shutdown();	/* records of calls still open, queued before the store closes */
 	notify_shutdown();
 	metrics_apply(base, NULL);
 	store_close();		/* commits what is queued; answers the REGISTERs waiting on it */
@@ -307,7 +307,6 @@ out:
 	proxy_shutdown();
 	relay_shutdown();
 	keepalive_shutdown();
-	calllog_shutdown();
 	registrar_shutdown();
 	auth_shutdown();
 	authban_shutdown();

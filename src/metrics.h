@@ -18,10 +18,10 @@ enum metrics_id {
 	M_AUTH_FAILURES,	/* digest credentials that did not verify (not stale nonces) */
 	M_REGISTRATIONS_ADDED,	/* bindings created */
 	M_REGISTRATIONS_REMOVED,	/* bindings removed: unregistered, expired or by sipctl */
-	M_CALLS_STARTED,	/* initial INVITEs forwarded */
+	M_CALLS_STARTED,	/* calls started (callrec.c): = answered + failed + ringing */
 	M_CALLS_ANSWERED,	/* ... answered with a 2xx */
 	M_CALLS_FAILED,		/* ... ended with a final non-2xx (busy, cancelled, ...) */
-	M_CALLS_ENDED,		/* answered calls ended by a BYE */
+	M_CALLS_ENDED,		/* answered calls ended: = answered - dialogs */
 	M_RELOADS,		/* SIGHUPs whose config was applied */
 	M_RELOAD_FAILURES,	/* SIGHUPs whose config was refused */
 	M_BAD_MESSAGES,		/* messages refused as malformed */
@@ -45,7 +45,7 @@ void metrics_add(enum metrics_id, int64_t n);
 void metrics_set(enum metrics_id, int64_t v);
 uint64_t metrics_get(enum metrics_id);
 
-/* Gauges owned by the call log (calllog.c): calls ringing and calls answered, live now. */
+/* Gauges owned by the call records (callrec.c): calls ringing and calls answered, live now. */
 void metrics_set_calls_live(long ringing, long answered);
 
 /* Gauges read from their owners when scraped (set up by daemon.c, so that this module links

@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "buf.h"
-#include "cdr.h"
+#include "callrec.h"
 #include "config.h"
 #include "dispatch.h"
 #include "dns.h"
@@ -19,7 +19,6 @@
 #include "htab.h"
 #include "local.h"
 #include "location.h"
-#include "calllog.h"
 #include "log.h"
 #include "media.h"
 #include "pbx.h"
@@ -637,8 +636,7 @@ send_best(struct call *c)
 	if (c->answered)
 		return;
 	c->answered = 1;
-	calllog_final(c->req, c->beststatus ? c->beststatus : 408);
-	cdr_failed(c->req->call_id, c, c->beststatus ? c->beststatus : 408);
+	callrec_failed(c->req, c, c->beststatus ? c->beststatus : 408);
 	if (c->req->method != SIP_INVITE && c->bestbuf == NULL && c->beststatus == 408) {
 		/* RFC 4320 4.2: no 408 to a non-INVITE; the client times out by itself */
 		txn_server_drop(c->st);
@@ -832,9 +830,7 @@ branch_cb(struct txn *ct, struct sipmsg *resp, int status, void *arg)
 		if (br->status != 0)
 			return;
 		br->status = status;
-		calllog_final(c->req, status);
-		if (!c->answered && c->req->method == SIP_INVITE)
-			cdr_answered(c->req->call_id, c, br->who);
+		callrec_answered(c->req, c, status, br->who);
 		c->answered = 1;
 		c->pending--;
 		cancel_others(c, (int)(br - c->b));
@@ -964,9 +960,9 @@ call_new(struct txn *st, struct sipmsg *m, int drop_routes)
 		txn_reply(st, 100, NULL, NULL, NULL, NULL, 0);	/* at once (16.2) */
 		txn_on_cancel(st, on_cancel, c);
 		if (m->to_tag == NULL)
-			cdr_invite(m, c);
+			callrec_invite(m, c);
 	} else if (m->method == SIP_BYE)
-		cdr_bye(m);
+		callrec_bye(m);
 	return c;
 }
 
@@ -1003,12 +999,13 @@ call_start(struct call *c, struct target *targets, int n)
 	if (c->cancelled || txn_is_cancelled(c->st)) {
 		c->cancelled = 1;
 		txn_reply(c->st, 487, NULL, NULL, NULL, NULL, 0);
-		cdr_failed(c->req->call_id, c, 487);
+		callrec_failed(c->req, c, 487);
 		call_finish(c);
 		return;
 	}
 	if (call_media(c, targets, n) == -1) {
 		txn_reply(c->st, 503, "Too Many Relayed Calls", "Retry-After: 30\r\n", NULL, NULL, 0);
+		callrec_failed(c->req, c, 503);
 		call_finish(c);
 		return;
 	}
@@ -1041,12 +1038,11 @@ call_start(struct call *c, struct target *targets, int n)
 			txn_reply(c->st, 480, NULL, NULL, NULL, NULL, 0);
 		else
 			txn_reply(c->st, 503, "No Route To Target", NULL, NULL, NULL, 0);
-		cdr_failed(c->req->call_id, c, c->pbx ? 480 : 503);
+		callrec_failed(c->req, c, c->pbx ? 480 : 503);
 		c->answered = 1;
 		call_finish(c);
 		return;
 	}
-	calllog_request(c->req);
 	if (c->req->method == SIP_INVITE) {
 		struct timeval tv = { cfg->timer_c, 0 };
 		c->timer_c = evtimer_new(proxy_base, timer_c_fired, c);
@@ -1360,7 +1356,7 @@ relay_resolved(void *arg, const struct sip_peer *hops, int n)
 	if (n == 0) {
 		if (!c->cancelled)
 			txn_reply(c->st, 503, "No Server For The Domain", NULL, NULL, NULL, 0);
-		cdr_failed(c->req->call_id, c, 503);
+		callrec_failed(c->req, c, 503);
 		c->answered = 1;
 		call_finish(c);
 		return;
@@ -1490,11 +1486,11 @@ proxy_route(struct txn *t, struct sipmsg *m, int strict)
 			 * a user that does not exist, so svwar and the like learn nothing; our own
 			 * users and trusted peers hear the truth (480, RFC 3261 21.4.18).  The call
 			 * record still names the callee. */
-			cdr_refused(m, 404);
+			callrec_refused(m, 404);
 			local_request(t, m);
 		} else if (status == 480 || status == 430) {
 			txn_reply(t, status, status == 430 ? "Flow Failed" : NULL, NULL, NULL, NULL, 0);
-			cdr_refused(m, status);
+			callrec_refused(m, status);
 		} else
 			local_request(t, m);	/* 404, or OPTIONS answered for the domain */
 		return;
@@ -1547,7 +1543,6 @@ void
 proxy_init(struct event_base *base)
 {
 	proxy_base = base;
-	cdr_init(base);
 	dispatch_set(SIP_UNKNOWN, proxy_request);
 	dispatch_set(SIP_ACK, proxy_ack);
 }
