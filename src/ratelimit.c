@@ -31,9 +31,6 @@ struct rl_entry {
 
 static struct rl_entry	*table;
 static size_t		 nsets, tracked;
-static const struct sipd_config *trusted_of;	/* the config whose auth.trusted is parsed */
-static struct cidr	*trusted;
-static int		 ntrusted;
 
 static long long
 now_ms(void)
@@ -113,24 +110,12 @@ lookup(const unsigned char key[9], long long now)
 	return victim;
 }
 
+/* auth.trusted as the config in force parsed it when it was loaded: a reload brings its own
+ * list, and nothing here can outlive the config it came from. */
 int
 ratelimit_trusted(const struct sockaddr_storage *src)
 {
-	if (cfg == NULL || cfg->ntrusted == 0)
-		return 0;
-	if (trusted_of != cfg) {	/* parsed once per config, not per packet */
-		free(trusted);
-		trusted = xcalloc((size_t)cfg->ntrusted, sizeof(*trusted));
-		ntrusted = 0;
-		for (int i = 0; i < cfg->ntrusted; i++)
-			if (config_parse_cidr(cfg->trusted[i], &trusted[ntrusted]) == 0)
-				ntrusted++;
-		trusted_of = cfg;
-	}
-	for (int i = 0; i < ntrusted; i++)
-		if (config_cidr_match(&trusted[i], src))
-			return 1;
-	return 0;
+	return config_trusted(cfg, src);
 }
 
 static const char *
@@ -217,10 +202,6 @@ void
 ratelimit_shutdown(void)
 {
 	free(table);
-	free(trusted);
 	table = NULL;
-	trusted = NULL;
-	trusted_of = NULL;
 	nsets = tracked = 0;
-	ntrusted = 0;
 }

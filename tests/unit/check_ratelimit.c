@@ -4,7 +4,10 @@
 
 #include "check_main.h"
 #include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "authban.h"
@@ -61,20 +64,71 @@ START_TEST(test_burst_then_ban)
 }
 END_TEST
 
+/* A config whose auth.trusted is list, loaded from a file as sipd loads one (flood limits as
+ * setup's). */
+static struct sipd_config *
+load_trusted(const char *list)
+{
+	char path[] = "/tmp/check_ratelimit.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *fp;
+	struct sipd_config *c;
+
+	ck_assert_int_ne(fd, -1);
+	fp = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "auth: { trusted = [ %s ]; };\n"
+	    "flood: { rate = 10; burst = 20; ban_time = 60; max_sources = 64; };\n", list);
+	fclose(fp);
+	c = config_load(path);
+	unlink(path);
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
 START_TEST(test_trusted_exempt)
 {
 	struct sockaddr_storage a = v4(0xc0a80105);
-	static char *tr[] = { "192.168.1.0/24" };
 
-	char **saved = cfg->trusted;
-	int nsaved = cfg->ntrusted;
-
-	cfg->trusted = tr;
-	cfg->ntrusted = 1;
+	config_free(cfg);
+	cfg = load_trusted("\"192.168.1.0/24\"");
 	for (int i = 0; i < 1000; i++)
 		ck_assert_int_eq(ratelimit_allow(&a), 1);
-	cfg->trusted = saved;		/* config_free frees the list it made */
-	cfg->ntrusted = nsaved;
+}
+END_TEST
+
+/* A reload swaps the whole config; the trusted list is the new config's even when the new one
+ * lands at the address of the old one (a cache keyed by the config's address would keep the
+ * old list).  The swap below puts the new config's contents at the old address for certain. */
+START_TEST(test_trusted_follows_reload)
+{
+	struct sockaddr_storage a = v4(0xc0a80105), b = v4(0x0a010203);
+	struct sipd_config *next, tmp;
+
+	config_free(cfg);
+	cfg = load_trusted("\"192.168.1.0/24\"");
+	ck_assert_int_eq(ratelimit_trusted(&a), 1);
+	ck_assert_int_eq(ratelimit_trusted(&b), 0);
+	for (int i = 0; i < 100; i++)
+		ck_assert_int_eq(ratelimit_allow(&a), 1);
+	/* reload: the old config freed, the new one at the same address */
+	next = load_trusted("\"10.0.0.0/8\"");
+	tmp = *cfg;
+	*cfg = *next;
+	*next = tmp;
+	config_free(next);
+	ck_assert_int_eq(ratelimit_trusted(&a), 0);
+	ck_assert_int_eq(ratelimit_trusted(&b), 1);
+	int allowed = 0;
+	for (int i = 0; i < 100; i++)
+		allowed += ratelimit_allow(&a);
+	ck_assert_int_le(allowed, 25);		/* a is limited again: the burst, then a ban */
+	for (int i = 0; i < 1000; i++)
+		ck_assert_int_eq(ratelimit_allow(&b), 1);
+	/* a reload with no trusted list at all: nobody is exempt any more */
+	config_free(cfg);
+	cfg = load_trusted("");
+	ck_assert_int_eq(ratelimit_trusted(&b), 0);
 }
 END_TEST
 
@@ -167,6 +221,7 @@ ratelimit_suite(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, test_burst_then_ban);
 	tcase_add_test(t, test_trusted_exempt);
+	tcase_add_test(t, test_trusted_follows_reload);
 	tcase_add_test(t, test_rate_zero_no_limit);
 	tcase_add_test(t, test_bounded_and_bans_kept);
 	suite_add_tcase(s, t);
