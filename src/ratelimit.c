@@ -150,6 +150,42 @@ unban(struct rl_entry *e, const struct sockaddr_storage *src)
 	e->tokens = burst_tokens();
 }
 
+/* 1 when e's source is banned now (the message is counted as dropped); a ban that ran out
+ * ends here. */
+static int
+banned(struct rl_entry *e, const struct sockaddr_storage *src, long long now)
+{
+	if (e->ban_until_ms > now) {
+		e->dropped++;
+		e->last_ms = now;
+		return 1;
+	}
+	if (e->ban_until_ms != 0)
+		unban(e, src);
+	return 0;
+}
+
+int
+ratelimit_is_response(const char *buf, size_t len)
+{
+	return len >= 8 && memcmp(buf, "SIP/2.0 ", 8) == 0;
+}
+
+int
+ratelimit_message(const struct sockaddr_storage *src, const char *buf, size_t len)
+{
+	unsigned char key[9];
+	long long now;
+
+	if (!ratelimit_is_response(buf, len))
+		return ratelimit_allow(src);
+	if (ratelimit_trusted(src))
+		return 1;
+	now = now_ms();
+	make_key(src, key);
+	return !banned(lookup(key, now), src, now);
+}
+
 int
 ratelimit_allow(const struct sockaddr_storage *src)
 {
@@ -162,13 +198,8 @@ ratelimit_allow(const struct sockaddr_storage *src)
 	now = now_ms();
 	make_key(src, key);
 	e = lookup(key, now);
-	if (e->ban_until_ms > now) {
-		e->dropped++;
-		e->last_ms = now;
+	if (banned(e, src, now))
 		return 0;
-	}
-	if (e->ban_until_ms != 0)
-		unban(e, src);
 	if (cfg == NULL || cfg->flood_rate == 0) {
 		e->last_ms = now;
 		return 1;

@@ -132,6 +132,48 @@ START_TEST(test_trusted_follows_reload)
 }
 END_TEST
 
+/* Before parsing: requests count, responses do not (dispatch counts the strays), and a banned
+ * source is dropped whatever it sends. */
+START_TEST(test_message_responses_uncounted)
+{
+	struct sockaddr_storage a = v4(0x0a000031);
+	static const char req[] = "OPTIONS sip:x SIP/2.0\r\n", resp[] = "SIP/2.0 200 OK\r\n";
+	int allowed = 0;
+
+	ck_assert_int_eq(ratelimit_is_response(resp, sizeof(resp) - 1), 1);
+	ck_assert_int_eq(ratelimit_is_response(req, sizeof(req) - 1), 0);
+	ck_assert_int_eq(ratelimit_is_response("SIP/2.0", 7), 0);
+	/* 1000 responses at once, 50 times the burst: none counted, none dropped */
+	for (int i = 0; i < 1000; i++)
+		ck_assert_int_eq(ratelimit_message(&a, resp, sizeof(resp) - 1), 1);
+	/* the requests still have the whole burst */
+	for (int i = 0; i < 100; i++)
+		allowed += ratelimit_message(&a, req, sizeof(req) - 1);
+	ck_assert_int_ge(allowed, 20);
+	ck_assert_int_le(allowed, 25);
+	/* banned now: its responses are dropped before parsing too */
+	ck_assert_int_eq(ratelimit_message(&a, resp, sizeof(resp) - 1), 0);
+}
+END_TEST
+
+/* Stray responses (dispatch calls ratelimit_allow for each) get a source banned like requests. */
+START_TEST(test_stray_responses_counted)
+{
+	struct sockaddr_storage a = v4(0x0a000032);
+	static const char resp[] = "SIP/2.0 200 OK\r\n";
+	int through = 0;
+
+	for (int i = 0; i < 100; i++)
+		if (ratelimit_message(&a, resp, sizeof(resp) - 1)) {
+			through++;
+			ratelimit_allow(&a);	/* as dispatch does: it matched no transaction */
+		}
+	ck_assert_int_ge(through, 20);
+	ck_assert_int_le(through, 26);
+	ck_assert_int_eq(ratelimit_message(&a, resp, sizeof(resp) - 1), 0);
+}
+END_TEST
+
 START_TEST(test_rate_zero_no_limit)
 {
 	struct sockaddr_storage a = v4(0x0a000003);
@@ -223,6 +265,8 @@ ratelimit_suite(void)
 	tcase_add_test(t, test_trusted_exempt);
 	tcase_add_test(t, test_trusted_follows_reload);
 	tcase_add_test(t, test_rate_zero_no_limit);
+	tcase_add_test(t, test_message_responses_uncounted);
+	tcase_add_test(t, test_stray_responses_counted);
 	tcase_add_test(t, test_bounded_and_bans_kept);
 	suite_add_tcase(s, t);
 	tcase_add_checked_fixture(a, setup, teardown);
