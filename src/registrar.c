@@ -9,8 +9,8 @@
 #include <time.h>
 
 #include "auth.h"
-#include "caller.h"
 #include "buf.h"
+#include "caller.h"
 #include "config.h"
 #include "domain.h"
 #include "flow.h"
@@ -63,7 +63,6 @@ int
 registrar_aor(const char *uri, size_t len, char *out, size_t outlen)
 {
 	struct uri_parts u;
-
 	const char *domain;
 
 	if (uri_split(uri, len, &u) == -1 || u.user[0] == '\0' ||
