@@ -286,6 +286,23 @@ user_spec(const char *spec, const char *domain, int domain_given, char *user, si
 	*cdomain = d;
 }
 
+/* A row stored exactly as written, name and domain: an earlier sipctl kept spellings sipd never
+ * matches (a user named "bob@127.0.0.1", a domain it folds away); "user del" removes such a row
+ * as written, so it can be cleaned up.  1 when one was removed. */
+static int
+user_del_as_written(const char *name, const char *domain)
+{
+	sqlite3_stmt *st = prep("DELETE FROM users WHERE username = ?1 AND domain = ?2");
+
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, domain, -1, SQLITE_STATIC);
+	step_done(st, "removing the user");
+	if (sqlite3_changes(db) == 0)
+		return 0;
+	printf("removed %s@%s\n", name, domain);
+	return 1;
+}
+
 static int
 cmd_user(int argc, char **argv, const char *domain)
 {
@@ -315,6 +332,8 @@ cmd_user(int argc, char **argv, const char *domain)
 	}
 	if (optind != argc)
 		usage();		/* nothing else on the command line: never a password */
+	if (strcmp(sub, "del") == 0 && user_del_as_written(argv[1], dopt ? dopt : domain))
+		return 0;
 	user_spec(argv[1], dopt ? dopt : domain, dopt != NULL, user, sizeof(user), &domain);
 	const char *name = user;
 	if (ext != NULL) {

@@ -208,6 +208,13 @@ same "$(rc esc) $(user_row ann)" "0 ann|$H|-|1|$H" "user add %61nn@localhost: th
 run samdel "" -- user del sam@127.0.0.1
 same "$(rc samdel) $(out samdel) $(db "SELECT count(*) FROM users WHERE username = 'sam'")" \
     "0 removed sam@$H 0" "user del sam@127.0.0.1"
+# a row an earlier sipctl stored as written (never matched by sipd) is removed as written
+sqlite3 "$TMP/sipd.db" "INSERT INTO users (username, domain, realm, ha1_md5, ha1_sha256) VALUES
+    ('old@127.0.0.1', '$H', '$H', 'x', 'y'), ('old', '127.0.0.1', '127.0.0.1', 'x', 'y')"
+run olddel "" -- user del old@127.0.0.1
+run olddel2 "" -- user del old -D 127.0.0.1
+same "$(rc olddel) $(out olddel) $(rc olddel2) $(out olddel2) $(db "SELECT count(*) FROM users WHERE username LIKE 'old%'")" \
+    "0 removed old@127.0.0.1@$H 0 removed old@127.0.0.1 0" "user del removes rows an earlier sipctl stored as written"
 # refused: exit 1, a message naming the problem, no row
 refused() {
 	_n=$1 _msg=$2; shift 2
