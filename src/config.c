@@ -171,9 +171,9 @@ static const struct config_key config_keys[] = {
 	    "Flow-Timer (s) given to RFC 5626 outbound clients: how often they send keep-alives."),
 	KINT("limits.tcp_max_per_address", tcp_max_per_ip, 64, 1, 1000000,
 	    "Most TCP connections open at once from one address (auth.trusted exempt)."),
-	KINT("flood.rate", flood_rate, 200, 0, 10000000,
-	    "Messages per second one source address may send; a source over rate + burst is banned (0 = no limit)."),
-	KINT("flood.burst", flood_burst, 400, 1, 10000000,
+	KINT("flood.rate", flood_rate, 1000, 0, 10000000,
+	    "Messages per second one source address may send (responses to sipd's own requests not counted); a source over rate + burst is banned (0 = no limit)."),
+	KINT("flood.burst", flood_burst, 1000, 1, 10000000,
 	    "Messages a source may send at once above flood.rate before it is banned."),
 	KINT("flood.ban_time", flood_ban_time, 60, 1, 86400,
 	    "Seconds a flooding source is ignored (its packets dropped unread, one log line per ban)."),
@@ -672,6 +672,29 @@ setting_of(const config_t *lc, const char *name)
 	return lc != NULL ? config_lookup(lc, name) : NULL;
 }
 
+/* auth.trusted into CIDRs, once per load (never per request); a bad entry is an error at its
+ * file:line. */
+static void
+trusted_parse(struct cfload *ld, const config_t *lc)
+{
+	const config_setting_t *list = setting_of(lc, "auth.trusted"), *at;
+	struct sipd_config *c = ld->c;
+
+	free(c->trusted_nets);
+	c->trusted_nets = xcalloc((size_t)c->ntrusted + 1, sizeof(*c->trusted_nets));
+	c->ntrusted_nets = 0;
+	for (int i = 0; i < c->ntrusted; i++) {
+		if (config_parse_cidr(c->trusted[i], &c->trusted_nets[c->ntrusted_nets]) == 0) {
+			c->ntrusted_nets++;
+			continue;
+		}
+		at = list != NULL && config_setting_is_aggregate(list) ?
+		    config_setting_get_elem(list, (unsigned)i) : list;
+		cf_err(ld, at != NULL ? at : list,
+		    "key 'auth.trusted': '%s' is not an address or CIDR", c->trusted[i]);
+	}
+}
+
 /* Checks that involve more than one key. */
 static void
 config_check(struct cfload *ld, const config_t *lc)
@@ -704,12 +727,7 @@ config_check(struct cfload *ld, const config_t *lc)
 	if (metrics_parse_listen(ld->c->metrics_listen, host, sizeof(host), &port) == -1)
 		cf_err(ld, setting_of(lc, "metrics.listen"), "key 'metrics.listen': '%s' is not"
 		    " address:port, e.g. \"127.0.0.1:9060\" or \"[::1]:9060\"", ld->c->metrics_listen);
-	for (int i = 0; i < ld->c->ntrusted; i++) {
-		struct cidr c;
-		if (config_parse_cidr(ld->c->trusted[i], &c) == -1)
-			cf_err(ld, setting_of(lc, "auth.trusted"),
-			    "key 'auth.trusted': '%s' is not an address or CIDR", ld->c->trusted[i]);
-	}
+	trusted_parse(ld, lc);
 }
 
 int
@@ -760,6 +778,15 @@ config_cidr_match(const struct cidr *c, const struct sockaddr_storage *ss)
 			return 0;
 	}
 	return 1;
+}
+
+int
+config_trusted(const struct sipd_config *c, const struct sockaddr_storage *ss)
+{
+	for (int i = 0; c != NULL && i < c->ntrusted_nets; i++)
+		if (config_cidr_match(&c->trusted_nets[i], ss))
+			return 1;
+	return 0;
 }
 
 struct sipd_config *
@@ -837,6 +864,7 @@ config_free(struct sipd_config *c)
 		return;
 	for (size_t i = 0; i < NKEYS; i++)
 		key_free(&config_keys[i], c);
+	free(c->trusted_nets);
 	free(c->path);
 	free(c);
 }

@@ -17,6 +17,13 @@ struct listen_addr {
 	char			*spec;		/* the string as written */
 };
 
+/* An address range from auth.trusted. */
+struct cidr {
+	int		 family;
+	unsigned char	 addr[16];
+	int		 bits;
+};
+
 struct sipd_config {
 	char			*path;		/* file it was read from */
 
@@ -53,6 +60,8 @@ struct sipd_config {
 	int			 auth_calls;		/* auth.calls: requests from local users need credentials */
 	char			**trusted;		/* auth.trusted: CIDRs that skip authentication */
 	int			 ntrusted;
+	struct cidr		*trusted_nets;		/* auth.trusted parsed once, at load (config_trusted) */
+	int			 ntrusted_nets;
 	char			**md5_only_agents;	/* auth.md5_only_agents: User-Agent prefixes */
 	int			 nmd5_only_agents;
 
@@ -130,15 +139,12 @@ struct sipd_config *config_defaults(void);
 void config_free(struct sipd_config *);
 /* Parse one listener spec; 0 on success, -1 (with a message in err) otherwise. */
 int config_parse_listen(const char *spec, struct listen_addr *out, char *err, size_t errlen);
-/* An address range from auth.trusted. */
-struct cidr {
-	int		 family;
-	unsigned char	 addr[16];
-	int		 bits;
-};
 int config_parse_cidr(const char *spec, struct cidr *out);
 /* 1 when the address in ss lies in c. */
 int config_cidr_match(const struct cidr *c, const struct sockaddr_storage *ss);
+/* 1 when ss lies in one of c's auth.trusted ranges (parsed when c was loaded: a reload swaps
+ * them with the rest of the config, so no list outlives its config). */
+int config_trusted(const struct sipd_config *c, const struct sockaddr_storage *ss);
 /* Print every key with type, default, bounds and help (sipd -H). */
 void config_print_keys(FILE *);
 

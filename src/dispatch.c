@@ -8,6 +8,7 @@
 #include "local.h"
 #include "log.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "reply.h"
 #include "txn.h"
 
@@ -65,12 +66,25 @@ limits(void)
  * forwarded statelessly: RFC 6026 7.3 replaced 16.7's stateless forwarding of unmatched responses
  * (a forgery risk); late 2xx retransmissions are still relayed by the client transaction in its
  * Accepted state (Timer M) and by the call's linger time in proxy.c. */
-static void
+static int
 handle_response(struct sipmsg *m)
 {
-	if (!txn_client_response(m))
-		log_debug("response %d %s matches no transaction, dropped", m->status,
-		    m->cseq_method ? m->cseq_method : "");
+	if (txn_client_response(m))
+		return 1;
+	log_debug("response %d %s matches no transaction, dropped", m->status,
+	    m->cseq_method ? m->cseq_method : "");
+	return 0;
+}
+
+/* Flood limit: the transport let every response in uncounted (ratelimit_message); one that
+ * answered none of sipd's client transactions counts against its source after all, so a
+ * flood of forged or stray responses is banned like any other, while a phone's or a gateway's
+ * answers to sipd's own requests never get it banned. */
+static void
+count_stray_response(const char *buf, size_t len, const struct sip_peer *src)
+{
+	if (ratelimit_is_response(buf, len))
+		ratelimit_allow(&src->addr);
 }
 
 /* CANCEL (RFC 3261 9.2): 200 to the CANCEL itself, then the INVITE's owner stops (487). */
@@ -127,6 +141,7 @@ dispatch_message(const char *buf, size_t len, int datagram, const struct sip_pee
 		stats.dropped++;
 		metrics_inc(M_BAD_MESSAGES);
 		log_bad(src, "message", "unparseable start line");
+		count_stray_response(buf, len, src);
 		return;
 	}
 	m->src = *src;
@@ -137,8 +152,9 @@ dispatch_message(const char *buf, size_t len, int datagram, const struct sip_pee
 			stats.dropped++;
 			metrics_inc(M_BAD_MESSAGES);
 			log_bad(src, "response", err.reason ? err.reason : "malformed");
-		} else
-			handle_response(m);
+			count_stray_response(buf, len, src);
+		} else if (!handle_response(m))
+			count_stray_response(buf, len, src);
 	} else if (err.status != 0) {
 		stats.bad++;
 		metrics_inc(M_BAD_MESSAGES);

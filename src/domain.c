@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "domain.h"
+#include "uri.h"
 #include "xmalloc.h"
 
 struct ownaddr {
@@ -171,6 +172,17 @@ domain_canonical(const char *host)
 		if (strcasecmp(names[i], host) == 0)
 			return names[i];
 	return domain_primary();
+}
+
+int
+domain_aor(char *user, const char *host, int port, const char **domain)
+{
+	if (!domain_is_local(host, port))
+		return -1;
+	if (user != NULL)
+		uri_user_canonical(user);
+	*domain = domain_canonical(host);
+	return 0;
 }
 
 const char *

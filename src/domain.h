@@ -16,6 +16,11 @@ const char *domain_primary(void);
  * else (one of the server's own addresses or names) the primary domain, so that
  * alice@192.168.1.10 and alice@<host name> are one user. */
 const char *domain_canonical(const char *host);
+/* The user and domain an AOR user@host[:port] is filed under, the one spelling the registrar,
+ * the proxy and sipctl all use: user made canonical in place (uri_user_canonical, RFC 3261
+ * 19.1.4; NULL to ask about the domain alone), the domain by domain_canonical.  -1 when
+ * host:port is not this server. */
+int domain_aor(char *user, const char *host, int port, const char **domain);
 /* The digest realm: auth.realm, or the primary domain. */
 const char *domain_realm(void);
 

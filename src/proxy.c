@@ -19,6 +19,7 @@
 #include "htab.h"
 #include "local.h"
 #include "location.h"
+#include "caller.h"
 #include "log.h"
 #include "media.h"
 #include "pbx.h"
@@ -897,52 +898,6 @@ fork_branch(struct call *c, const struct target *t, int drop_routes)
 	return 0;
 }
 
-/* A request from one of auth.trusted (a gateway, a PBX) needs no credentials. */
-static int
-trusted(const struct sipmsg *m)
-{
-	for (int i = 0; i < cfg->ntrusted; i++) {
-		struct cidr c;
-		if (config_parse_cidr(cfg->trusted[i], &c) == 0 && config_cidr_match(&c, &m->src.addr))
-			return 1;
-	}
-	return 0;
-}
-
-/* A new request whose From is a user of ours must carry that user's credentials (407, RFC
- * 3261 22.3).  Mid-dialog requests, ACK and CANCEL are not challenged.  Returns 1 to go on with
- * a caller known to be ours (authenticated, or a trusted peer), 0 to go on with anyone else,
- * -1 when it answered. */
-static int
-check_caller(struct txn *t, struct sipmsg *m)
-{
-	const struct sip_hdr *f = sipmsg_hdr(m, HDR_FROM, NULL);
-	struct nameaddr_info ni;
-	struct uri_parts u;
-	char user[128], owner[128];
-
-	if (trusted(m))
-		return 1;
-	if (!cfg->auth_calls || m->to_tag != NULL || m->method == SIP_ACK ||
-	    m->method == SIP_CANCEL || f == NULL)
-		return 0;
-	if (grammar_nameaddr(m->raw + f->voff, f->vlen, 0, &ni) == -1 ||
-	    uri_split(m->raw + f->voff + ni.uri.off, ni.uri.len, &u) == -1 ||
-	    !domain_is_local(u.host, u.port))
-		return 0;		/* from outside: accepted toward our users only */
-	uri_user_canonical(u.user);
-	const char *domain = domain_canonical(u.host);
-	if (registrar_authenticate(t, m, HDR_PROXY_AUTHORIZATION, domain, user, sizeof(user)) == -1)
-		return -1;
-	if (strcmp(user, u.user) != 0 &&
-	    (store_user_by_extension(u.user, domain, owner, sizeof(owner)) == -1 ||
-	    strcmp(owner, user) != 0)) {
-		txn_reply(t, 403, "From Is Not You", NULL, NULL, NULL, 0);
-		return -1;
-	}
-	return 1;
-}
-
 /* A call for server transaction st: the state every branch of it shares. */
 static struct call *
 call_new(struct txn *st, struct sipmsg *m, int drop_routes)
@@ -1054,7 +1009,7 @@ call_start(struct call *c, struct target *targets, int n)
 static void
 forward(struct txn *st, struct sipmsg *m, struct target *targets, int n, int drop_routes)
 {
-	if (check_caller(st, m) == -1)
+	if (caller_check(st, m) == -1)
 		return;
 	call_start(call_new(st, m, drop_routes), targets, n);
 }
@@ -1393,14 +1348,14 @@ relay(struct txn *t, struct sipmsg *m, const struct uri_parts *u, int drop)
 		txn_reply(t, 483, NULL, NULL, NULL, NULL, 0);
 		return;
 	}
-	if (!trusted(m) && (!cfg->auth_calls || f == NULL ||
+	if (!caller_trusted(&m->src.addr) && (!cfg->auth_calls || f == NULL ||
 	    grammar_nameaddr(m->raw + f->voff, f->vlen, 0, &ni) == -1 ||
 	    uri_split(m->raw + f->voff + ni.uri.off, ni.uri.len, &fu) == -1 ||
 	    !domain_is_local(fu.host, fu.port))) {
 		txn_reply(t, 403, "Relaying Denied", NULL, NULL, NULL, 0);
 		return;
 	}
-	if (check_caller(t, m) == -1)
+	if (caller_check(t, m) == -1)
 		return;
 	if (uri_param(u, "transport", tp, sizeof(tp)) != NULL)
 		proto = strcasecmp(tp, "tcp") == 0 ? PROTO_TCP : strcasecmp(tp, "udp") == 0 ?
@@ -1479,7 +1434,7 @@ proxy_route(struct txn *t, struct sipmsg *m, int strict)
 	if (n == 0) {
 		/* a local caller is challenged here as for a user with a phone registered: else
 		 * 407 for one and 404 for the other tells a scanner who is registered */
-		if ((known = check_caller(t, m)) == -1)
+		if ((known = caller_check(t, m)) == -1)
 			return;
 		if (status == 480 && cfg->hide_users && !known) {
 			/* auth.hide_users: to a caller that is not known to be ours, answered as for

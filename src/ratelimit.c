@@ -31,9 +31,6 @@ struct rl_entry {
 
 static struct rl_entry	*table;
 static size_t		 nsets, tracked;
-static const struct sipd_config *trusted_of;	/* the config whose auth.trusted is parsed */
-static struct cidr	*trusted;
-static int		 ntrusted;
 
 static long long
 now_ms(void)
@@ -113,24 +110,12 @@ lookup(const unsigned char key[9], long long now)
 	return victim;
 }
 
+/* auth.trusted as the config in force parsed it when it was loaded: a reload brings its own
+ * list, and nothing here can outlive the config it came from. */
 int
 ratelimit_trusted(const struct sockaddr_storage *src)
 {
-	if (cfg == NULL || cfg->ntrusted == 0)
-		return 0;
-	if (trusted_of != cfg) {	/* parsed once per config, not per packet */
-		free(trusted);
-		trusted = xcalloc((size_t)cfg->ntrusted, sizeof(*trusted));
-		ntrusted = 0;
-		for (int i = 0; i < cfg->ntrusted; i++)
-			if (config_parse_cidr(cfg->trusted[i], &trusted[ntrusted]) == 0)
-				ntrusted++;
-		trusted_of = cfg;
-	}
-	for (int i = 0; i < ntrusted; i++)
-		if (config_cidr_match(&trusted[i], src))
-			return 1;
-	return 0;
+	return config_trusted(cfg, src);
 }
 
 static const char *
@@ -165,6 +150,42 @@ unban(struct rl_entry *e, const struct sockaddr_storage *src)
 	e->tokens = burst_tokens();
 }
 
+/* 1 when e's source is banned now (the message is counted as dropped); a ban that ran out
+ * ends here. */
+static int
+banned(struct rl_entry *e, const struct sockaddr_storage *src, long long now)
+{
+	if (e->ban_until_ms > now) {
+		e->dropped++;
+		e->last_ms = now;
+		return 1;
+	}
+	if (e->ban_until_ms != 0)
+		unban(e, src);
+	return 0;
+}
+
+int
+ratelimit_is_response(const char *buf, size_t len)
+{
+	return len >= 8 && memcmp(buf, "SIP/2.0 ", 8) == 0;
+}
+
+int
+ratelimit_message(const struct sockaddr_storage *src, const char *buf, size_t len)
+{
+	unsigned char key[9];
+	long long now;
+
+	if (!ratelimit_is_response(buf, len))
+		return ratelimit_allow(src);
+	if (ratelimit_trusted(src))
+		return 1;
+	now = now_ms();
+	make_key(src, key);
+	return !banned(lookup(key, now), src, now);
+}
+
 int
 ratelimit_allow(const struct sockaddr_storage *src)
 {
@@ -177,13 +198,8 @@ ratelimit_allow(const struct sockaddr_storage *src)
 	now = now_ms();
 	make_key(src, key);
 	e = lookup(key, now);
-	if (e->ban_until_ms > now) {
-		e->dropped++;
-		e->last_ms = now;
+	if (banned(e, src, now))
 		return 0;
-	}
-	if (e->ban_until_ms != 0)
-		unban(e, src);
 	if (cfg == NULL || cfg->flood_rate == 0) {
 		e->last_ms = now;
 		return 1;
@@ -217,10 +233,6 @@ void
 ratelimit_shutdown(void)
 {
 	free(table);
-	free(trusted);
 	table = NULL;
-	trusted = NULL;
-	trusted_of = NULL;
 	nsets = tracked = 0;
-	ntrusted = 0;
 }

@@ -9,8 +9,8 @@
 #include <time.h>
 
 #include "auth.h"
-#include "authban.h"
 #include "buf.h"
+#include "caller.h"
 #include "config.h"
 #include "domain.h"
 #include "flow.h"
@@ -18,7 +18,6 @@
 #include "local.h"
 #include "location.h"
 #include "log.h"
-#include "metrics.h"
 #include "pbx.h"
 #include "registrar.h"
 #include "dispatch.h"
@@ -43,6 +42,7 @@ struct reg_contact {
 
 struct reg_req {
 	char		 aor[600];
+	const char	*domain;	/* the AOR's canonical domain */
 	struct reg_contact c[MAX_CONTACTS];
 	int		 n;
 	int		 star;
@@ -63,11 +63,12 @@ int
 registrar_aor(const char *uri, size_t len, char *out, size_t outlen)
 {
 	struct uri_parts u;
+	const char *domain;
 
-	if (uri_split(uri, len, &u) == -1 || u.user[0] == '\0' || !domain_is_local(u.host, u.port))
+	if (uri_split(uri, len, &u) == -1 || u.user[0] == '\0' ||
+	    domain_aor(u.user, u.host, u.port, &domain) == -1)
 		return -1;
-	uri_user_canonical(u.user);
-	if ((size_t)snprintf(out, outlen, "sip:%s@%s", u.user, domain_canonical(u.host)) >= outlen)
+	if ((size_t)snprintf(out, outlen, "sip:%s@%s", u.user, domain) >= outlen)
 		return -1;
 	return 0;
 }
@@ -475,86 +476,6 @@ reply_when_durable(struct txn *t, struct sipmsg *m, const struct reg_req *r)
 	store_flush(committed, p);
 }
 
-/* The first credential of hdr whose realm is ours. */
-static int
-find_credential(struct sipmsg *m, enum hdr_id hdr, const char *realm, struct auth_cred *c)
-{
-	const struct sip_hdr *h = NULL;
-
-	while ((h = sipmsg_hdr(m, hdr, h)) != NULL)
-		if (auth_parse(m->raw + h->voff, h->vlen, c) == 0 && strcmp(c->realm, realm) == 0)
-			return 0;
-	return -1;
-}
-
-/* 1 when the request's User-Agent starts with one of auth.md5_only_agents ('_' = space). */
-static int
-md5_only(struct sipmsg *m)
-{
-	char ua[256];
-
-	if (sipmsg_hdr_value(m, HDR_USER_AGENT, ua, sizeof(ua)) == NULL)
-		return 0;
-	for (int i = 0; i < cfg->nmd5_only_agents; i++) {
-		const char *p = cfg->md5_only_agents[i];
-		size_t k = 0;
-		while (p[k] && ua[k] && (tolower((unsigned char)ua[k]) ==
-		    tolower((unsigned char)(p[k] == '_' ? ' ' : p[k]))))
-			k++;
-		if (p[k] == '\0')
-			return 1;
-	}
-	return 0;
-}
-
-static void
-challenge(struct txn *t, struct sipmsg *m, enum hdr_id hdr, int stale)
-{
-	struct buf b;
-	int proxy = hdr == HDR_PROXY_AUTHORIZATION;
-	int flags = (stale ? AUTH_CH_STALE : 0) | (md5_only(m) ? AUTH_CH_MD5_ONLY : 0);
-
-	buf_init(&b, 512);
-	auth_challenge(&b, proxy ? "Proxy-Authenticate" : "WWW-Authenticate", domain_realm(), flags,
-	    time(NULL));
-	txn_reply(t, proxy ? 407 : 401, NULL, b.p, NULL, NULL, 0);
-	buf_free(&b);
-}
-
-int
-registrar_authenticate(struct txn *t, struct sipmsg *m, enum hdr_id hdr, const char *domain,
-    char *user, size_t len)
-{
-	struct auth_cred c;
-	struct auth_user u;
-	enum auth_result res;
-
-	if (find_credential(m, hdr, domain_realm(), &c) == -1) {
-		challenge(t, m, hdr, 0);
-		return -1;
-	}
-	/* a banned name or address is refused before the credentials are looked at: whether
-	 * or not the user exists, and even with the right password */
-	if (authban_banned(c.username, &m->src, time(NULL))) {
-		authban_failure(c.username, m->method_name, "banned", &m->src, time(NULL));
-		txn_reply(t, 403, NULL, NULL, NULL, NULL, 0);
-		return -1;
-	}
-	int found = store_user_get(c.username, domain, &u) == 0;
-	res = auth_verify(&c, m->method_name, found ? &u : NULL, time(NULL));
-	if (res == AUTH_OK) {
-		snprintf(user, len, "%s", c.username);
-		return 0;
-	}
-	if (res != AUTH_STALE) {
-		metrics_inc(M_AUTH_FAILURES);
-		authban_failure(c.username, m->method_name,
-		    res == AUTH_REPLAY ? "replay" : "credentials", &m->src, time(NULL));
-	}
-	challenge(t, m, hdr, res == AUTH_STALE);
-	return -1;
-}
-
 /* 10.3 steps 3 and 5: the To URI names an AOR of ours; its canonical form into r->aor. */
 static int
 resolve_aor(struct txn *t, struct sipmsg *m, struct reg_req *r, struct uri_parts *u)
@@ -568,33 +489,22 @@ resolve_aor(struct txn *t, struct sipmsg *m, struct reg_req *r, struct uri_parts
 		txn_reply(t, 400, "To Is Not A SIP URI", NULL, NULL, NULL, 0);
 		return -1;
 	}
-	if (u->user[0] == '\0' || !domain_is_local(u->host, u->port) ||
-	    registrar_aor(uri, ni.uri.len, r->aor, sizeof(r->aor)) == -1) {
+	if (u->user[0] == '\0' || domain_aor(u->user, u->host, u->port, &r->domain) == -1 ||
+	    (size_t)snprintf(r->aor, sizeof(r->aor), "sip:%s@%s", u->user, r->domain) >=
+	    sizeof(r->aor)) {
 		txn_reply(t, 404, "Not Found Here", NULL, NULL, NULL, 0);
 		return -1;
 	}
-	uri_user_canonical(u->user);
 	return 0;
 }
 
 /* 10.3 steps 2 and 4: who sent it, and may they change this AOR. */
 static int
-check_owner(struct txn *t, struct sipmsg *m, const struct uri_parts *u)
+check_owner(struct txn *t, struct sipmsg *m, const struct reg_req *r, const struct uri_parts *u)
 {
-	char user[128], owner[128];
-	const char *domain = domain_canonical(u->host);
-
 	if (!cfg->auth_register)
 		return 0;
-	if (registrar_authenticate(t, m, HDR_AUTHORIZATION, domain, user, sizeof(user)) == -1)
-		return -1;
-	if (strcmp(user, u->user) != 0 &&
-	    (store_user_by_extension(u->user, domain, owner, sizeof(owner)) == -1 ||
-	    strcmp(owner, user) != 0)) {
-		txn_reply(t, 403, "Not Your Address", NULL, NULL, NULL, 0);
-		return -1;
-	}
-	return 0;
+	return caller_authorise(t, m, HDR_AUTHORIZATION, u->user, r->domain, "Not Your Address");
 }
 
 /* Expires header value, or the default; -1 when it is malformed. */
@@ -664,7 +574,7 @@ registrar_request(struct txn *t, struct sipmsg *m)
 		reply_when_durable(t, m, &r);
 		goto out;
 	}
-	if (check_owner(t, m, &to) == -1 || check_intervals(t, &r) == -1)
+	if (check_owner(t, m, &r, &to) == -1 || check_intervals(t, &r) == -1)
 		goto out;
 	if (check_order(m, a, &r) != 0) {
 		txn_reply(t, 500, "Out Of Order CSeq", "Retry-After: 1\r\n", NULL, NULL, 0);

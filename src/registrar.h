@@ -17,10 +17,4 @@ void registrar_request(struct txn *, struct sipmsg *);
 /* The canonical AOR ("sip:user@domain") of a SIP URI whose host is local; -1 otherwise. */
 int registrar_aor(const char *uri, size_t len, char *out, size_t outlen);
 
-/* Digest-authenticate m against hdr (HDR_AUTHORIZATION or HDR_PROXY_AUTHORIZATION) for a
- * user of domain.  Returns 0 with the user name in user, or answers the request itself
- * (401/407 with a challenge) and returns -1. */
-int registrar_authenticate(struct txn *, struct sipmsg *, enum hdr_id hdr, const char *domain,
-    char *user, size_t len);
-
 #endif

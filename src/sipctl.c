@@ -35,7 +35,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: sipctl [-c config] [-d database] command ...\n"
-	    "  user add NAME [-e EXTENSION] [-D DOMAIN]   add a user (password prompted or on stdin)\n"
+	    "  user add NAME [-e EXTENSION] [-D DOMAIN]   add a user (password prompted or on stdin);\n"
+	    "                                             NAME@DOMAIN is a spelling of NAME -D DOMAIN\n"
 	    "  user passwd NAME [-D DOMAIN]               set a new password\n"
 	    "  user del NAME [-D DOMAIN]                  remove a user\n"
 	    "  user enable|disable NAME [-D DOMAIN]\n"
@@ -211,10 +212,102 @@ reg_del(const char *aor)
 	printf("removed %d bindings of %s\n", n, aor);
 }
 
+static void __attribute__((noreturn))
+bad(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "sipctl: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+/* A domain (or host) as sipd files it: domain_aor folds the server's own addresses and names
+ * into the primary domain, as the registrar and the proxy do.  Exits when sipd serves no
+ * such domain (it would answer 404 to every request for it). */
+static const char *
+domain_arg(const char *d)
+{
+	struct uri_parts u;
+	char uri[300];
+	const char *canon;
+
+	if ((size_t)snprintf(uri, sizeof(uri), "sip:%s", d) >= sizeof(uri) || strchr(d, '@') ||
+	    strpbrk(d, ";?") != NULL || uri_split(uri, strlen(uri), &u) == -1)
+		bad("%s is not a domain name or address", d);
+	if (domain_aor(NULL, u.host, u.port, &canon) == -1) {
+		fprintf(stderr, "sipctl: %s is not a domain of this server (%s): sipd would answer 404"
+		    " for every user there; serve it with sip.domains\n", d, cfg->path);
+		exit(1);
+	}
+	if (strcasecmp(canon, d) != 0)
+		fprintf(stderr, "sipctl: %s is one of this server's own names or addresses: filed under"
+		    " %s, as sipd does\n", d, canon);
+	return canon;
+}
+
+/* A user part as sipd compares it (RFC 3261 19.1.4: %HH of characters that need no escaping
+ * unescaped); exits when it cannot be the user part of a SIP URI. */
+static void
+user_part_arg(const char *name, const char *what, char *out, size_t len)
+{
+	if (!uri_user_valid(name) || strlen(name) >= len) {
+		fprintf(stderr, "sipctl: %s '%s' cannot be the user part of a SIP address: letters,"
+		    " digits, - _ . ! ~ * ' ( ) & = + $ , ; ? / and %%HH escapes only\n", what, name);
+		exit(1);
+	}
+	snprintf(out, len, "%s", name);
+	uri_user_canonical(out);
+}
+
+/* A user as given: "name" of domain (-D, else the primary domain), or "name@domain" (-D, when
+ * given too, must name the same domain).  Into the user and domain sipd files it under. */
+static void
+user_spec(const char *spec, const char *domain, int domain_given, char *user, size_t len,
+    const char **cdomain)
+{
+	const char *at = strchr(spec, '@');
+	char name[256];
+
+	*cdomain = domain_given ? domain_arg(domain) : domain;
+	if (at == NULL) {
+		user_part_arg(spec, "user name", user, len);
+		return;
+	}
+	if ((size_t)(at - spec) >= sizeof(name))
+		bad("user name too long: %s", spec);
+	memcpy(name, spec, (size_t)(at - spec));
+	name[at - spec] = '\0';
+	user_part_arg(name, "user name", user, len);
+	const char *d = domain_arg(at + 1);
+	if (domain_given && strcmp(d, *cdomain) != 0) {
+		fprintf(stderr, "sipctl: %s and -D %s name different domains\n", spec, domain);
+		exit(1);
+	}
+	*cdomain = d;
+}
+
+/* A row stored exactly as written, name and domain: an earlier sipctl kept spellings sipd never
+ * matches (a user named "bob@127.0.0.1", a domain it folds away); "user del" removes such a row
+ * as written, so it can be cleaned up.  1 when one was removed. */
+static int
+user_del_as_written(const char *name, const char *domain)
+{
+	sqlite3_stmt *st = prep("DELETE FROM users WHERE username = ?1 AND domain = ?2");
+
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, domain, -1, SQLITE_STATIC);
+	step_done(st, "removing the user");
+	if (sqlite3_changes(db) == 0)
+		return 0;
+	printf("removed %s@%s\n", name, domain);
+	return 1;
+}
+
 static int
 cmd_user(int argc, char **argv, const char *domain)
 {
-	const char *ext = NULL;
+	const char *ext = NULL, *dopt = NULL;
+	char user[256], extension[256];
 	int ch;
 
 	if (argc < 1)
@@ -228,18 +321,25 @@ cmd_user(int argc, char **argv, const char *domain)
 	}
 	if (argc < 2)
 		usage();
-	const char *name = argv[1];
 	optind = 2;
 	while ((ch = getopt(argc, argv, "e:D:")) != -1) {
 		if (ch == 'e')
 			ext = optarg;
 		else if (ch == 'D')
-			domain = optarg;
+			dopt = optarg;
 		else
 			usage();
 	}
 	if (optind != argc)
 		usage();		/* nothing else on the command line: never a password */
+	if (strcmp(sub, "del") == 0 && user_del_as_written(argv[1], dopt ? dopt : domain))
+		return 0;
+	user_spec(argv[1], dopt ? dopt : domain, dopt != NULL, user, sizeof(user), &domain);
+	const char *name = user;
+	if (ext != NULL) {
+		user_part_arg(ext, "extension", extension, sizeof(extension));
+		ext = extension;
+	}
 	if (strcmp(sub, "add") == 0)
 		user_set(name, domain, ext, 1);
 	else if (strcmp(sub, "passwd") == 0)
@@ -289,15 +389,8 @@ words_parse(int argc, char **argv, struct words *w, const char *domain)
 		else
 			usage();
 	}
-}
-
-static void __attribute__((noreturn))
-bad(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "sipctl: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n");
-	exit(1);
+	if (w->domain != domain)
+		w->domain = domain_arg(w->domain);	/* -D as sipd files it */
 }
 
 /* A whole number in lo..hi, or exit with a message naming what. */

@@ -229,7 +229,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 		}
 		if (r == FRAME_PING)
 			bufferevent_write(bev, "\r\n", 2);
-		if (r == FRAME_MESSAGE && !ratelimit_allow(&c->peer.addr)) {
+		if (r == FRAME_MESSAGE && !ratelimit_message(&c->peer.addr, p + skip, msglen)) {
 			conn_close(c);	/* flooding or banned: silently, before parsing */
 			break;
 		}

@@ -66,7 +66,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		/* flood protection comes before any parsing: a banned source costs a lookup */
-		if (!ratelimit_allow(&src.addr))
+		if (!ratelimit_message(&src.addr, rxbuf, (size_t)n))
 			continue;
 		src.proto = PROTO_UDP;
 		src.lsock = idx;

@@ -91,6 +91,20 @@ hexval(int c)
 	return isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1;
 }
 
+int
+uri_user_valid(const char *user)
+{
+	if (*user == '\0')
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)user; *p != '\0'; p++) {
+		if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0)
+			p += 2;
+		else if (!user_char(*p))
+			return 0;
+	}
+	return 1;
+}
+
 void
 uri_user_canonical(char *user)
 {

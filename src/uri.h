@@ -19,6 +19,9 @@ int uri_split(const char *uri, size_t n, struct uri_parts *out);
  * others keep one spelling (uppercase hex), so equal users compare equal (RFC 3261 19.1.4,
  * 10.3 step 5).  %00 stays escaped: the AOR never holds a NUL. */
 void uri_user_canonical(char *user);
+/* 1 when user is a whole user part as RFC 3261 25.1 writes it: unreserved and user-unreserved
+ * characters and %HH escapes, nothing else (no '@', no space, no '%' without two hex digits). */
+int uri_user_valid(const char *user);
 /* The value of URI parameter name in parts (e.g. "transport"), copied; NULL when absent. */
 const char *uri_param(const struct uri_parts *, const char *name, char *buf, size_t len);
 

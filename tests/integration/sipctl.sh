@@ -2,7 +2,10 @@
 # sipctl against a running sipd: user add/list/passwd/del/enable/disable (output, exit codes,
 # the database, and the effect on digest authentication), passwords only from stdin (no
 # option, no operand takes one), and reg list / reg del (the running sipd drops the deleted
-# bindings: a REGISTER query lists none within 2 s).
+# bindings: a REGISTER query lists none within 2 s).  Then with the sample's domains (none: the
+# server's own addresses, filed under its host name): user add NAME@ADDRESS and -D ADDRESS store
+# the user where sipd looks for it (a digest REGISTER to that address succeeds), and a domain
+# sipd does not serve or a name no SIP URI can carry is refused with a message, nothing stored.
 SIPD_DOMAINS='"example.test"'
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/reglib.sh"
@@ -176,5 +179,60 @@ reg again "$A" ra-1 2 "Contact: <sip:alice@127.0.0.1:5063>" "Expires: 600"
 same "$(st again) $(contacts again | grep -c .)" "200 1" "alice registers again: one binding, the new one"
 run rd2 "" -- reg del sip:nobody@$D
 same "$(rc rd2) $(out rd2)" "0 removed 0 bindings of sip:nobody@$D" "reg del of an AOR without bindings"
+
+# ---- the sample's domains: user@address is filed as sipd files it ---------------------------------
+stop_sipd
+SIPD_DOMAINS=		# as etc/sipd.conf: domains = [ ], the server's own addresses only
+start_sipd 'auth: { register = 1; };'
+DIGEST="$PYTHON $TESTDIR/digest.py -p $PORT"
+H=$(hostname)		# the primary domain then: sipd folds its own addresses into it
+# digest_reg NAME AOR USER PASSWORD: status of a digest-authenticated REGISTER for AOR (a binding
+# for 60 s), from 127.0.0.1
+digest_reg() {
+	$DIGEST --aor "$2" --user "$3" --password "$4" --contact "sip:$3@127.0.0.1:7998" --expires 60 \
+	    >"$TMP/$1.login" 2>&1
+	sed -n 's/^answer \([0-9][0-9][0-9]\) .*/\1/p' "$TMP/$1.login"
+}
+run sam pw-sam -- user add sam@127.0.0.1
+same "$(rc sam) $(out sam)" "0 added sam@$H (realm $H)" "user add sam@127.0.0.1: filed under the host name, as sipd does"
+same "$(user_row sam)" "sam|$H|-|1|$H" "sam's row"
+same "$(db "SELECT count(*) FROM users WHERE username LIKE '%@%'")" 0 "no user named with an @"
+same "$(digest_reg r-sam sip:sam@127.0.0.1 sam pw-sam)" 200 "sam registers as sip:sam@127.0.0.1 with digest"
+same "$(db "SELECT aor FROM location WHERE contact = 'sip:sam@127.0.0.1:7998'")" "sip:sam@$H" \
+    "... its binding is sam's AOR"
+run tom pw-tom -- user add tom -D 127.0.0.1
+same "$(rc tom) $(user_row tom)" "0 tom|$H|-|1|$H" "user add tom -D 127.0.0.1: filed under the host name"
+same "$(digest_reg r-tom sip:tom@127.0.0.1 tom pw-tom)" 200 "tom registers as sip:tom@127.0.0.1 with digest"
+run esc pw-ann -- user add %61nn@localhost
+same "$(rc esc) $(user_row ann)" "0 ann|$H|-|1|$H" "user add %61nn@localhost: the user part unescaped as sipd compares it"
+run samdel "" -- user del sam@127.0.0.1
+same "$(rc samdel) $(out samdel) $(db "SELECT count(*) FROM users WHERE username = 'sam'")" \
+    "0 removed sam@$H 0" "user del sam@127.0.0.1"
+# a row an earlier sipctl stored as written (never matched by sipd) is removed as written
+sqlite3 "$TMP/sipd.db" "INSERT INTO users (username, domain, realm, ha1_md5, ha1_sha256) VALUES
+    ('old@127.0.0.1', '$H', '$H', 'x', 'y'), ('old', '127.0.0.1', '127.0.0.1', 'x', 'y')"
+run olddel "" -- user del old@127.0.0.1
+run olddel2 "" -- user del old -D 127.0.0.1
+same "$(rc olddel) $(out olddel) $(rc olddel2) $(out olddel2) $(db "SELECT count(*) FROM users WHERE username LIKE 'old%'")" \
+    "0 removed old@127.0.0.1@$H 0 removed old@127.0.0.1 0" "user del removes rows an earlier sipctl stored as written"
+# refused: exit 1, a message naming the problem, no row
+refused() {
+	_n=$1 _msg=$2; shift 2
+	_before=$(db "SELECT count(*) FROM users")
+	run "$_n" pw-x -- "$@"
+	if [ "$(rc "$_n")" = 1 ] && err_has "$_n" "$_msg" && [ "$(db "SELECT count(*) FROM users")" = "$_before" ]; then
+		ok "sipctl $*: refused ('$_msg'), nothing stored"
+	else
+		not_ok "sipctl $*: exit $(rc "$_n"), stderr '$(cat "$TMP/$_n.err")', users $_before -> $(db "SELECT count(*) FROM users")"
+	fi
+}
+refused other "example.org is not a domain of this server" user add zed@example.org
+refused otherd "example.org is not a domain of this server" user add zed -D example.org
+refused port "127.0.0.1:1 is not a domain of this server" user add zed@127.0.0.1:1
+refused space "cannot be the user part of a SIP address" user add "zed smith"
+refused pct "cannot be the user part of a SIP address" user add "zed%zz@127.0.0.1"
+refused empty "cannot be the user part of a SIP address" user add @127.0.0.1
+refused twoat "is not a domain name or address" user add zed@x@127.0.0.1
+refused ext "cannot be the user part of a SIP address" user add zed -e "10 01"
 
 finish

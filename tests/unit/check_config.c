@@ -587,6 +587,80 @@ START_TEST(test_parse_listen_bad)
 }
 END_TEST
 
+/* An IPv4 or IPv6 address in a sockaddr_storage. */
+static struct sockaddr_storage
+addr_of(const char *text)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(text, ':') != NULL) {
+		ss.ss_family = AF_INET6;
+		ck_assert_int_eq(inet_pton(AF_INET6, text,
+		    &((struct sockaddr_in6 *)&ss)->sin6_addr), 1);
+	} else {
+		ss.ss_family = AF_INET;
+		ck_assert_int_eq(inet_pton(AF_INET, text, &((struct sockaddr_in *)&ss)->sin_addr), 1);
+	}
+	return ss;
+}
+
+/* auth.trusted is parsed into CIDRs when the file is loaded; config_trusted matches them. */
+START_TEST(test_trusted_parsed_at_load)
+{
+	struct sipd_config *c = config_defaults();
+	struct sockaddr_storage ss;
+
+	ck_assert_int_eq(c->ntrusted_nets, 0);
+	ss = addr_of("127.0.0.1");
+	ck_assert_int_eq(config_trusted(c, &ss), 0);
+	config_free(c);
+
+	c = load_text("auth: {\n  trusted = [ \"192.168.1.0/24\", \"10.1.2.3\", \"fd00::/8\" ];\n};\n");
+	ck_assert_msg(c != NULL, "%s", logbuf);
+	ck_assert_int_eq(c->ntrusted_nets, 3);
+	ck_assert_int_eq(c->trusted_nets[0].family, AF_INET);
+	ck_assert_int_eq(c->trusted_nets[0].bits, 24);
+	ck_assert_int_eq(c->trusted_nets[1].bits, 32);
+	ck_assert_int_eq(c->trusted_nets[2].family, AF_INET6);
+	ck_assert_int_eq(c->trusted_nets[2].bits, 8);
+	static const struct { const char *addr; int trusted; } cases[] = {
+		{ "192.168.1.1", 1 }, { "192.168.1.255", 1 }, { "192.168.2.1", 0 },
+		{ "10.1.2.3", 1 }, { "10.1.2.4", 0 }, { "fd12::1", 1 }, { "fe80::1", 0 },
+		{ "::ffff:192.168.1.1", 0 },	/* v4-mapped is another family */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ss = addr_of(cases[i].addr);
+		ck_assert_msg(config_trusted(c, &ss) == cases[i].trusted, "%s", cases[i].addr);
+	}
+	config_free(c);
+
+	/* a bare string is a one-entry list */
+	c = load_text("auth: { trusted = \"::1/128\"; };\n");
+	ck_assert_msg(c != NULL, "%s", logbuf);
+	ck_assert_int_eq(c->ntrusted_nets, 1);
+	ss = addr_of("::1");
+	ck_assert_int_eq(config_trusted(c, &ss), 1);
+	config_free(c);
+}
+END_TEST
+
+/* A bad entry of auth.trusted is an error at its own file:line, and the config is refused. */
+START_TEST(test_trusted_bad_cidr)
+{
+	reject("auth: {\n  trusted = [\n    \"10.0.0.0/8\",\n    \"10.0.0.0/33\",\n"
+	    "    \"gateway.example\" ];\n};\n");
+	expect_log("%s:4: key 'auth.trusted': '10.0.0.0/33' is not an address or CIDR", conf_path);
+	expect_log("%s:5: key 'auth.trusted': 'gateway.example' is not an address or CIDR",
+	    conf_path);
+	ck_assert_int_eq(log_lines(), 2);
+	reject("auth: { trusted = \"fd00::/129\"; };\n");
+	expect_log("%s:1: key 'auth.trusted': 'fd00::/129' is not an address or CIDR", conf_path);
+	reject("auth: { trusted = [ \"192.168.1.0/\" ]; };\n");
+	expect_log("%s:1: key 'auth.trusted': '192.168.1.0/' is not an address or CIDR", conf_path);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -610,6 +684,8 @@ config_suite(void)
 	tcase_add_test(tc, test_include);
 	tcase_add_test(tc, test_parse_listen_ok);
 	tcase_add_test(tc, test_parse_listen_bad);
+	tcase_add_test(tc, test_trusted_parsed_at_load);
+	tcase_add_test(tc, test_trusted_bad_cidr);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,7 +4,10 @@
 
 #include "check_main.h"
 #include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "authban.h"
@@ -61,20 +64,113 @@ START_TEST(test_burst_then_ban)
 }
 END_TEST
 
+/* A config whose auth.trusted is list, loaded from a file as sipd loads one (flood limits as
+ * setup's). */
+static struct sipd_config *
+load_trusted(const char *list)
+{
+	char path[] = "/tmp/check_ratelimit.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *fp;
+	struct sipd_config *c;
+
+	ck_assert_int_ne(fd, -1);
+	fp = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "auth: { trusted = [ %s ]; };\n"
+	    "flood: { rate = 10; burst = 20; ban_time = 60; max_sources = 64; };\n", list);
+	fclose(fp);
+	c = config_load(path);
+	unlink(path);
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
 START_TEST(test_trusted_exempt)
 {
 	struct sockaddr_storage a = v4(0xc0a80105);
-	static char *tr[] = { "192.168.1.0/24" };
 
-	char **saved = cfg->trusted;
-	int nsaved = cfg->ntrusted;
-
-	cfg->trusted = tr;
-	cfg->ntrusted = 1;
+	config_free(cfg);
+	cfg = load_trusted("\"192.168.1.0/24\"");
 	for (int i = 0; i < 1000; i++)
 		ck_assert_int_eq(ratelimit_allow(&a), 1);
-	cfg->trusted = saved;		/* config_free frees the list it made */
-	cfg->ntrusted = nsaved;
+}
+END_TEST
+
+/* A reload swaps the whole config; the trusted list is the new config's even when the new one
+ * lands at the address of the old one (a cache keyed by the config's address would keep the
+ * old list).  The swap below puts the new config's contents at the old address for certain. */
+START_TEST(test_trusted_follows_reload)
+{
+	struct sockaddr_storage a = v4(0xc0a80105), b = v4(0x0a010203);
+	struct sipd_config *next, tmp;
+
+	config_free(cfg);
+	cfg = load_trusted("\"192.168.1.0/24\"");
+	ck_assert_int_eq(ratelimit_trusted(&a), 1);
+	ck_assert_int_eq(ratelimit_trusted(&b), 0);
+	for (int i = 0; i < 100; i++)
+		ck_assert_int_eq(ratelimit_allow(&a), 1);
+	/* reload: the old config freed, the new one at the same address */
+	next = load_trusted("\"10.0.0.0/8\"");
+	tmp = *cfg;
+	*cfg = *next;
+	*next = tmp;
+	config_free(next);
+	ck_assert_int_eq(ratelimit_trusted(&a), 0);
+	ck_assert_int_eq(ratelimit_trusted(&b), 1);
+	int allowed = 0;
+	for (int i = 0; i < 100; i++)
+		allowed += ratelimit_allow(&a);
+	ck_assert_int_le(allowed, 25);		/* a is limited again: the burst, then a ban */
+	for (int i = 0; i < 1000; i++)
+		ck_assert_int_eq(ratelimit_allow(&b), 1);
+	/* a reload with no trusted list at all: nobody is exempt any more */
+	config_free(cfg);
+	cfg = load_trusted("");
+	ck_assert_int_eq(ratelimit_trusted(&b), 0);
+}
+END_TEST
+
+/* Before parsing: requests count, responses do not (dispatch counts the strays), and a banned
+ * source is dropped whatever it sends. */
+START_TEST(test_message_responses_uncounted)
+{
+	struct sockaddr_storage a = v4(0x0a000031);
+	static const char req[] = "OPTIONS sip:x SIP/2.0\r\n", resp[] = "SIP/2.0 200 OK\r\n";
+	int allowed = 0;
+
+	ck_assert_int_eq(ratelimit_is_response(resp, sizeof(resp) - 1), 1);
+	ck_assert_int_eq(ratelimit_is_response(req, sizeof(req) - 1), 0);
+	ck_assert_int_eq(ratelimit_is_response("SIP/2.0", 7), 0);
+	/* 1000 responses at once, 50 times the burst: none counted, none dropped */
+	for (int i = 0; i < 1000; i++)
+		ck_assert_int_eq(ratelimit_message(&a, resp, sizeof(resp) - 1), 1);
+	/* the requests still have the whole burst */
+	for (int i = 0; i < 100; i++)
+		allowed += ratelimit_message(&a, req, sizeof(req) - 1);
+	ck_assert_int_ge(allowed, 20);
+	ck_assert_int_le(allowed, 25);
+	/* banned now: its responses are dropped before parsing too */
+	ck_assert_int_eq(ratelimit_message(&a, resp, sizeof(resp) - 1), 0);
+}
+END_TEST
+
+/* Stray responses (dispatch calls ratelimit_allow for each) get a source banned like requests. */
+START_TEST(test_stray_responses_counted)
+{
+	struct sockaddr_storage a = v4(0x0a000032);
+	static const char resp[] = "SIP/2.0 200 OK\r\n";
+	int through = 0;
+
+	for (int i = 0; i < 100; i++)
+		if (ratelimit_message(&a, resp, sizeof(resp) - 1)) {
+			through++;
+			ratelimit_allow(&a);	/* as dispatch does: it matched no transaction */
+		}
+	ck_assert_int_ge(through, 20);
+	ck_assert_int_le(through, 26);
+	ck_assert_int_eq(ratelimit_message(&a, resp, sizeof(resp) - 1), 0);
 }
 END_TEST
 
@@ -167,7 +263,10 @@ ratelimit_suite(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, test_burst_then_ban);
 	tcase_add_test(t, test_trusted_exempt);
+	tcase_add_test(t, test_trusted_follows_reload);
 	tcase_add_test(t, test_rate_zero_no_limit);
+	tcase_add_test(t, test_message_responses_uncounted);
+	tcase_add_test(t, test_stray_responses_counted);
 	tcase_add_test(t, test_bounded_and_bans_kept);
 	suite_add_tcase(s, t);
 	tcase_add_checked_fixture(a, setup, teardown);
