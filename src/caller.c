@@ -11,7 +11,6 @@
 #include "caller.h"
 #include "config.h"
 #include "domain.h"
-#include "grammar.h"
 #include "metrics.h"
 #include "store.h"
 #include "txn.h"
@@ -126,18 +125,15 @@ caller_authorise(struct txn *t, struct sipmsg *m, enum hdr_id hdr, const char *u
 int
 caller_check(struct txn *t, struct sipmsg *m)
 {
-	const struct sip_hdr *f = sipmsg_hdr(m, HDR_FROM, NULL);
-	struct nameaddr_info ni;
 	struct uri_parts u;
 	const char *domain;
 
 	if (caller_trusted(&m->src.addr))
 		return 1;
 	if (!cfg->auth_calls || m->to_tag != NULL || m->method == SIP_ACK ||
-	    m->method == SIP_CANCEL || f == NULL)
+	    m->method == SIP_CANCEL || m->from_uri == NULL)
 		return 0;
-	if (grammar_nameaddr(m->raw + f->voff, f->vlen, 0, &ni) == -1 ||
-	    uri_split(m->raw + f->voff + ni.uri.off, ni.uri.len, &u) == -1 ||
+	if (uri_split(m->from_uri, strlen(m->from_uri), &u) == -1 ||
 	    domain_aor(u.user, u.host, u.port, &domain) == -1)
 		return 0;		/* from outside: accepted toward our users only */
 	if (caller_authorise(t, m, HDR_PROXY_AUTHORIZATION, u.user, domain, "From Is Not You") == -1)

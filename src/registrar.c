@@ -480,12 +480,8 @@ reply_when_durable(struct txn *t, struct sipmsg *m, const struct reg_req *r)
 static int
 resolve_aor(struct txn *t, struct sipmsg *m, struct reg_req *r, struct uri_parts *u)
 {
-	const struct sip_hdr *to = sipmsg_hdr(m, HDR_TO, NULL);
-	struct nameaddr_info ni;
-
-	grammar_nameaddr(m->raw + to->voff, to->vlen, 0, &ni);
-	const char *uri = m->raw + to->voff + ni.uri.off;
-	if (uri_split(uri, ni.uri.len, u) == -1) {
+	/* the To URI sipmsg parsed (To is required, so it is there on a valid request) */
+	if (m->to_uri == NULL || uri_split(m->to_uri, strlen(m->to_uri), u) == -1) {
 		txn_reply(t, 400, "To Is Not A SIP URI", NULL, NULL, NULL, 0);
 		return -1;
 	}
