@@ -83,6 +83,24 @@ proxy_edit_build(const struct sipmsg *m, const char *ruri, const char *via, cons
 	return buf_take(&b, len);
 }
 
+/* The rest of resp from offset from, with a Content-Length: a datagram may lack it, a stream
+ * needs it to frame (RFC 3261 18.3).  It goes after the last header; a datagram that ended
+ * without the empty line gets one. */
+static void
+add_length(struct buf *b, const struct sipmsg *resp, size_t from)
+{
+	const struct sip_hdr *last = &resp->hdrs[resp->nhdrs - 1];
+	size_t hend = last->off + last->len;
+
+	buf_add(b, resp->raw + from, hend - from);
+	if (hend > from && resp->raw[hend - 1] != '\n')
+		buf_adds(b, "\r\n");
+	buf_printf(b, "Content-Length: %zu\r\n", resp->body_len);
+	if (resp->body_off <= hend)
+		buf_adds(b, "\r\n");		/* no empty line: the headers ran to the end */
+	buf_add(b, resp->raw + hend, resp->len - hend);
+}
+
 char *
 proxy_edit_strip_via(const struct sipmsg *resp, size_t *len)
 {
@@ -103,15 +121,11 @@ proxy_edit_strip_via(const struct sipmsg *resp, size_t *len)
 	}
 	buf_init(&b, resp->len + 32);
 	buf_add(&b, resp->raw, cut_from);
-	if (sipmsg_hdr(resp, HDR_CONTENT_LENGTH, NULL) != NULL || resp->body_off < cut_to + 1) {
+	if (sipmsg_hdr(resp, HDR_CONTENT_LENGTH, NULL) != NULL) {
 		buf_add(&b, resp->raw + cut_to, resp->len - cut_to);
 		return buf_take(&b, len);
 	}
-	/* no Content-Length (fine over UDP): add one so a stream can frame it (RFC 3261 18.3) */
-	size_t blank = resp->body_off - (resp->raw[resp->body_off - 2] == '\r' ? 2 : 1);
-	buf_add(&b, resp->raw + cut_to, blank - cut_to);
-	buf_printf(&b, "Content-Length: %zu\r\n", resp->body_len);
-	buf_add(&b, resp->raw + blank, resp->len - blank);
+	add_length(&b, resp, cut_to);
 	return buf_take(&b, len);
 }
 

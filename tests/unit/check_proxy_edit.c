@@ -299,6 +299,27 @@ START_TEST(strip_via_adds_length)
 	sipmsg_unref(s);
 	free(out);
 	sipmsg_unref(r);
+
+	/* a datagram whose headers run to its end (no empty line): Content-Length goes after the
+	 * last header, not into it, and the empty line is added (fuzz_proxy_edit found this) */
+	r = parse("SIP/2.0 180 Ringing\r\n" OUR_VIA VIA_UA RESP_TAIL);
+	out = proxy_edit_strip_via(r, &len);
+	s = parse_from(out, len);
+	ck_assert_str_eq(out, "SIP/2.0 180 Ringing\r\n" VIA_UA RESP_TAIL "Content-Length: 0\r\n\r\n");
+	ck_assert_uint_eq(s->cseq, 7);
+	ck_assert_str_eq(s->cseq_method, "INVITE");
+	sipmsg_unref(s);
+	free(out);
+	sipmsg_unref(r);
+
+	/* our Via in the last header line of such a datagram */
+	r = parse("SIP/2.0 180 Ringing\r\n" RESP_TAIL "Via: SIP/2.0/UDP 198.51.100.1;branch=z9hG4bK-sd1,"
+	    " SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKua1\r\n");
+	out = proxy_edit_strip_via(r, &len);
+	ck_assert_str_eq(out, "SIP/2.0 180 Ringing\r\n" RESP_TAIL VIA_UA
+	    "Content-Length: 0\r\n\r\n");
+	free(out);
+	sipmsg_unref(r);
 }
 END_TEST
 
