@@ -130,10 +130,7 @@ local_request(struct txn *t, struct sipmsg *m)
 	}
 	if (uri_split(m->ruri, strlen(m->ruri), &u) == -1 || !domain_is_local(u.host, u.port)) {
 		/* Not ours, and nothing routes elsewhere: never an open relay. */
-		if (m->max_forwards == 0)
-			txn_reply(t, 483, NULL, NULL, NULL, NULL, 0);
-		else
-			txn_reply(t, 403, "Relaying Denied", NULL, NULL, NULL, 0);
+		txn_reply(t, 403, "Relaying Denied", NULL, NULL, NULL, 0);
 		return;
 	}
 	switch (m->method) {

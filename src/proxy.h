@@ -1,5 +1,6 @@
 /* proxy.h - the stateful proxy (RFC 3261 16): requests for registered users are forwarded to
- * their bindings by editing the received bytes, responses are relayed back. */
+ * their bindings by editing the received bytes (proxy_edit.h) toward the targets
+ * proxy_target.h finds, responses are relayed back. */
 #ifndef SIPD_PROXY_H
 #define SIPD_PROXY_H
 
@@ -17,13 +18,5 @@ void proxy_shutdown(void);
 void proxy_request(struct txn *, struct sipmsg *);
 /* ACK for a 2xx (no transaction): forwarded statelessly along its Route set (RFC 3261 16.11). */
 void proxy_ack(struct txn *, struct sipmsg *);
-
-/* Build the request to send to target: new Request-URI, own Via (branch) first, optional
- * Record-Route and Route lines, Max-Forwards decremented (70 when absent), own Route values
- * dropped (nroutes_drop of them), every other header copied byte for byte in order.  No I/O. */
-char *proxy_build(const struct sipmsg *m, const char *ruri, const char *via, const char *rr,
-    const char *routes, int nroutes_drop, size_t *len);
-/* The response without its top Via (ours), byte for byte otherwise. */
-char *proxy_strip_via(const struct sipmsg *resp, size_t *len);
 
 #endif
