@@ -32,19 +32,16 @@ static int
 each_tag(const struct sipmsg *m, enum hdr_id id, int (*fn)(const char *, size_t, void *),
     void *arg)
 {
-	const struct sip_hdr *h = NULL;
+	struct sipmsg_iter it;
+	const char *v;
+	size_t n, e;
 
-	while ((h = sipmsg_hdr(m, id, h)) != NULL) {
-		const char *p = m->raw + h->voff;
-		size_t i = 0;
-		while (i < h->vlen) {
-			size_t s = grammar_skip_lws(p, i, h->vlen), e = s;
-			while (e < h->vlen && grammar_is_token((unsigned char)p[e]))
-				e++;
-			if (e > s && fn(p + s, e - s, arg))
-				return 1;
-			i = grammar_next_comma(p, e, h->vlen) + 1;
-		}
+	sipmsg_iter_init(&it, m, id);
+	while (sipmsg_iter_next(&it, &v, &n)) {
+		for (e = 0; e < n && grammar_is_token((unsigned char)v[e]); e++)
+			;
+		if (e > 0 && fn(v, e, arg))
+			return 1;
 	}
 	return 0;
 }
