@@ -109,7 +109,8 @@ probe_request(const struct binding *b, char *branch, size_t blen, size_t *len)
 	sipbuild_call_id(rq, v);
 	free(v);
 	sipbuild_cseq(rq, 1, "OPTIONS");
-	sipbuild_header(rq, "User-Agent", cfg->server_name);
+	if (cfg->server_name != NULL && cfg->server_name[0] != '\0')
+		sipbuild_header(rq, "User-Agent", cfg->server_name);
 	return sipbuild_finish(rq, len);
 }
 

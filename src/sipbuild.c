@@ -47,7 +47,7 @@ nameaddr(const char *v)
 	osip_from_t *f = NULL;
 	osip_uri_t *u;
 
-	if (grammar_nameaddr(v, strlen(v), 0, &ni) == -1 ||
+	if (v == NULL || grammar_nameaddr(v, strlen(v), 0, &ni) == -1 ||
 	    (u = uri_verbatim(v + ni.uri.off, ni.uri.len)) == NULL)
 		return NULL;
 	if (osip_from_init(&f) != 0 || osip_from_parse(f, v) != 0) {
@@ -94,7 +94,7 @@ sipbuild_new(const char *method, const char *ruri)
 void
 sipbuild_via(struct sipbuild *b, const char *via)
 {
-	if (osip_message_set_via(b->m, via) != 0)
+	if (via == NULL || osip_message_set_via(b->m, via) != 0)
 		b->failed = 1;
 }
 
@@ -203,7 +203,7 @@ sipbuild_max_forwards(struct sipbuild *b, int n)
 void
 sipbuild_header(struct sipbuild *b, const char *name, const char *value)
 {
-	if (!is_token(name) || strpbrk(value, "\r\n") != NULL ||
+	if (!is_token(name) || value == NULL || strpbrk(value, "\r\n") != NULL ||
 	    osip_message_set_header(b->m, name, value) != 0)
 		b->failed = 1;
 }
