@@ -25,6 +25,7 @@
 #include "grammar.h"
 #include "htab.h"
 #include "log.h"
+#include "sipmsg.h"
 #include "xmalloc.h"
 
 #define NONCE_TIME	8			/* big-endian seconds */
@@ -575,22 +576,21 @@ parse_scheme(const char *p, size_t n)
 int
 auth_parse(const char *value, size_t len, struct auth_cred *out)
 {
+	struct sipmsg_iter it;
 	unsigned seen = 0;
-	size_t i;
+	const char *p;
+	size_t i, n;
 
 	memset(out, 0, sizeof(*out));
 	out->algo = AUTH_MD5;
 	out->algo_known = 1;
 	if ((i = parse_scheme(value, len)) == 0)
 		return -1;
-	while (i < len) {
-		if (value[i] != ',' && (i = parse_param(value, i, len, out, &seen)) == 0)
-			return -1;
-		i = grammar_skip_lws(value, i, len);
-		if (i < len && value[i] != ',')
-			return -1;
+	sipmsg_iter_list(&it, value + i, len - i);
+	while (sipmsg_iter_next(&it, &p, &n)) {
 		/* RFC 7230 7: empty list elements are allowed */
-		i = grammar_skip_lws(value, i < len ? i + 1 : i, len);
+		if (n > 0 && parse_param(p, 0, n, out, &seen) != n)
+			return -1;
 	}
 	if ((seen & CF_REQUIRED) != CF_REQUIRED)
 		return -1;

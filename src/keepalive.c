@@ -6,12 +6,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
 #include "config.h"
 #include "domain.h"
 #include "keepalive.h"
 #include "location.h"
 #include "log.h"
+#include "sipbuild.h"
 #include "transport.h"
 #include "txn.h"
 #include "xmalloc.h"
@@ -81,31 +81,58 @@ probe_done(struct txn *t, struct sipmsg *resp, int status, void *arg)
 	probe_free(p);
 }
 
-/* The OPTIONS for binding b, sent to where it registered from. */
-static void
-send_probe(struct aor *a, struct binding *b)
+/* The OPTIONS for binding b (RFC 3261 11.1): Request-URI and To are its contact, From is the
+ * server's domain; branch gets the request's branch.  NULL when it cannot be built. */
+static char *
+probe_request(const struct binding *b, char *branch, size_t blen, size_t *len)
 {
-	struct ka_probe *p = xcalloc(1, sizeof(*p));
-	char host[64], branch[64], callid[24];
+	char host[64], callid[24], *v;
 	int port = 0, v6 = b->received.addr.ss_family == AF_INET6;
-	struct buf m;
+	struct sipbuild *rq = sipbuild_new("OPTIONS", b->contact);
 
 	if (transport_local(PROTO_UDP, b->received.addr.ss_family, host, sizeof(host), &port) == -1)
 		snprintf(host, sizeof(host), "%s", v6 ? "::1" : "127.0.0.1");
 	sip_random_token(callid, 20);
-	snprintf(branch, sizeof(branch), SIP_BRANCH_COOKIE "-ka%u-%s", ++seq, callid);
-	buf_init(&m, 512);
-	buf_printf(&m, "OPTIONS %s SIP/2.0\r\nVia: SIP/2.0/UDP %s%s%s:%d;branch=%s;rport\r\n"
-	    "Max-Forwards: 70\r\nFrom: <sip:%s>;tag=ka%u\r\nTo: <%s>\r\nCall-ID: %s@%s\r\n"
-	    "CSeq: 1 OPTIONS\r\nUser-Agent: %s\r\nContent-Length: 0\r\n\r\n", b->contact,
-	    v6 ? "[" : "", host, v6 ? "]" : "", port, branch, domain_primary(), seq, b->contact,
-	    callid, domain_primary(), cfg->server_name);
+	snprintf(branch, blen, SIP_BRANCH_COOKIE "-ka%u-%s", ++seq, callid);
+	xasprintf(&v, "SIP/2.0/UDP %s%s%s:%d;branch=%s;rport", v6 ? "[" : "", host, v6 ? "]" : "",
+	    port, branch);
+	sipbuild_via(rq, v);
+	free(v);
+	sipbuild_max_forwards(rq, 70);
+	xasprintf(&v, "<sip:%s>;tag=ka%u", domain_primary(), seq);
+	sipbuild_from(rq, v);
+	free(v);
+	xasprintf(&v, "<%s>", b->contact);
+	sipbuild_to(rq, v);
+	free(v);
+	xasprintf(&v, "%s@%s", callid, domain_primary());
+	sipbuild_call_id(rq, v);
+	free(v);
+	sipbuild_cseq(rq, 1, "OPTIONS");
+	if (cfg->server_name != NULL && cfg->server_name[0] != '\0')
+		sipbuild_header(rq, "User-Agent", cfg->server_name);
+	return sipbuild_finish(rq, len);
+}
+
+/* The OPTIONS for binding b, sent to where it registered from. */
+static void
+send_probe(struct aor *a, struct binding *b)
+{
+	struct ka_probe *p;
+	char branch[64], *req;
+	size_t len;
+	struct txn *t;
+
+	if ((req = probe_request(b, branch, sizeof(branch), &len)) == NULL) {
+		log_warnx("keepalive: aor=%s contact=%s: cannot build the OPTIONS", a->aor,
+		    b->contact);
+		return;
+	}
+	p = xcalloc(1, sizeof(*p));
 	p->aor = xstrdup(a->aor);
 	p->key = xstrdup(b->key);
 	p->updated = b->updated;
-	size_t len = m.len;
-	struct txn *t = txn_client_new(&b->received, SIP_OPTIONS, branch, buf_take(&m, NULL), len,
-	    probe_done, p);
+	t = txn_client_new(&b->received, SIP_OPTIONS, branch, req, len, probe_done, p);
 	if (t == NULL) {
 		probe_free(p);	/* not sent (no socket of the family): nothing learnt */
 		return;

@@ -11,6 +11,7 @@
 #include "local.h"
 #include "log.h"
 #include "reply.h"
+#include "sipval.h"
 #include "txn.h"
 #include "uri.h"
 
@@ -32,19 +33,16 @@ static int
 each_tag(const struct sipmsg *m, enum hdr_id id, int (*fn)(const char *, size_t, void *),
     void *arg)
 {
-	const struct sip_hdr *h = NULL;
+	struct sipmsg_iter it;
+	const char *v;
+	size_t n, e;
 
-	while ((h = sipmsg_hdr(m, id, h)) != NULL) {
-		const char *p = m->raw + h->voff;
-		size_t i = 0;
-		while (i < h->vlen) {
-			size_t s = grammar_skip_lws(p, i, h->vlen), e = s;
-			while (e < h->vlen && grammar_is_token((unsigned char)p[e]))
-				e++;
-			if (e > s && fn(p + s, e - s, arg))
-				return 1;
-			i = grammar_next_comma(p, e, h->vlen) + 1;
-		}
+	sipmsg_iter_init(&it, m, id);
+	while (sipmsg_iter_next(&it, &v, &n)) {
+		for (e = 0; e < n && grammar_is_token((unsigned char)v[e]); e++)
+			;
+		if (e > 0 && fn(v, e, arg))
+			return 1;
 	}
 	return 0;
 }
@@ -117,6 +115,23 @@ answer_options(struct txn *t)
 	buf_free(&b);
 }
 
+/* A SUBSCRIBE or PUBLISH addressed to the server itself, which serves no event package (yet):
+ * 489 (RFC 6665 7.3.2; RFC 3903 6 step 2: a missing or unsupported Event MUST get 489).  The
+ * package asked for is logged. */
+static void
+answer_event(struct txn *t, const struct sipmsg *m)
+{
+	const struct sip_hdr *h = sipmsg_hdr(m, HDR_EVENT, NULL);
+	struct sipval_event ev;
+
+	if (h == NULL || sipval_event(m->raw + h->voff, h->vlen, &ev) == -1)
+		log_debug("local: %s without a usable Event header", m->method_name);
+	else
+		log_debug("local: %s for event package %s, which is not served", m->method_name,
+		    ev.package);
+	txn_reply(t, 489, "Bad Event", NULL, NULL, NULL, 0);
+}
+
 void
 local_request(struct txn *t, struct sipmsg *m)
 {
@@ -139,6 +154,14 @@ local_request(struct txn *t, struct sipmsg *m)
 		break;
 	case SIP_REGISTER:
 		txn_reply(t, 501, "Registrar Not Enabled", "Allow: " LOCAL_ALLOW "\r\n", NULL, NULL, 0);
+		break;
+	case SIP_SUBSCRIBE:
+	case SIP_PUBLISH:
+		if (u.user[0] == '\0') {	/* to the server itself */
+			answer_event(t, m);
+			break;
+		}
+		txn_reply(t, 404, NULL, NULL, NULL, NULL, 0);
 		break;
 	case SIP_BYE:
 	case SIP_PRACK:

@@ -31,7 +31,9 @@ peer_host(const struct sip_peer *p, char *host, size_t len)
 		memmove(host, host + 7, strlen(host + 7) + 1);
 }
 
-/* Where the SDP is in m's body: 0 and its offset and length, or -1. */
+/* Where the SDP is in m's body: 0 and its offset and length, or -1.  Whether the body is SDP
+ * (or multipart with an SDP part, and its boundary) comes from the Content-Type as libosip2
+ * parses it (sdp_body_find, sipval_mtype); the body itself stays bytes. */
 static int
 find_sdp(const struct sipmsg *m, size_t *off, size_t *len)
 {

@@ -11,6 +11,7 @@
 #include "htab.h"
 #include "proxy_edit.h"
 #include "reply.h"
+#include "sipbuild.h"
 
 /* Copy a Route header line minus its first *drop values (counted down; 0: copy as is). */
 static void
@@ -337,23 +338,13 @@ proxy_edit_cancel(const char *sent, size_t sentlen, size_t *len)
 	struct sipmsg_limits lim = { sentlen + 1, 1024, sentlen + 1 };
 	struct sip_err err;
 	struct sipmsg *inv = sipmsg_parse(sent, sentlen, 1, &lim, &err);
-	struct buf b;
-	static const enum hdr_id keep[] = { HDR_FROM, HDR_TO, HDR_CALL_ID, HDR_ROUTE };
+	char *cancel;
 
 	if (inv == NULL)
 		return NULL;
-	buf_init(&b, 512);
-	buf_printf(&b, "CANCEL %s SIP/2.0\r\n", inv->ruri);
-	buf_adds(&b, "Via: ");		/* only the top Via, same branch */
-	buf_add(&b, inv->raw + inv->via.voff, inv->via.vlen);
-	buf_adds(&b, "\r\n");
-	for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
-		for (const struct sip_hdr *h = sipmsg_hdr(inv, keep[k], NULL); h != NULL;
-		    h = sipmsg_hdr(inv, keep[k], h))
-			buf_add(&b, inv->raw + h->off, h->len);
-	buf_printf(&b, "CSeq: %u CANCEL\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n", inv->cseq);
+	cancel = sipbuild_cancel(inv, len);	/* RFC 3261 9.1, built by libosip2 */
 	sipmsg_unref(inv);
-	return buf_take(&b, len);
+	return cancel;
 }
 
 char *

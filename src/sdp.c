@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "sdp.h"
+#include "sipval.h"
 
 /* One line of the description: its bytes without the line end, and the line end itself. */
 struct sdp_line {
@@ -400,59 +401,6 @@ sdp_rewrite(const char *p, size_t len, const struct sdp_subst *sub, size_t *outl
 	return buf_take(&b, outlen);
 }
 
-/* The value of parameter name in a Content-Type (quotes removed) into out; -1 if absent. */
-static int
-ctype_param(const char *ct, size_t ctlen, const char *name, char *out, size_t outlen)
-{
-	size_t n = strlen(name), i = 0;
-
-	while (i < ctlen) {
-		while (i < ctlen && ct[i] != ';')
-			i++;
-		if (i >= ctlen)
-			break;
-		i++;
-		while (i < ctlen && (ct[i] == ' ' || ct[i] == '\t'))
-			i++;
-		if (ctlen - i > n && strncasecmp(ct + i, name, n) == 0) {
-			size_t j = i + n;
-			while (j < ctlen && (ct[j] == ' ' || ct[j] == '\t'))
-				j++;
-			if (j >= ctlen || ct[j] != '=')
-				continue;
-			j++;
-			while (j < ctlen && (ct[j] == ' ' || ct[j] == '\t'))
-				j++;
-			int q = j < ctlen && ct[j] == '"';
-			size_t s = j + q, e = s;
-			while (e < ctlen && (q ? ct[e] != '"' : (ct[e] != ';' && ct[e] != ' ')))
-				e++;
-			if (e == s || e - s >= outlen)
-				return -1;
-			memcpy(out, ct + s, e - s);
-			out[e - s] = '\0';
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* Does the media type at ct (up to ';' or end) equal type? */
-static int
-type_is(const char *ct, size_t ctlen, const char *type)
-{
-	size_t i = 0, n = strlen(type);
-
-	while (i < ctlen && (ct[i] == ' ' || ct[i] == '\t'))
-		i++;
-	if (ctlen - i < n || strncasecmp(ct + i, type, n) != 0)
-		return 0;
-	i += n;
-	while (i < ctlen && (ct[i] == ' ' || ct[i] == '\t'))
-		i++;
-	return i == ctlen || ct[i] == ';';
-}
-
 /* Find needle (nlen bytes) in hay; offset or -1. */
 static long
 find(const char *hay, size_t hlen, size_t from, const char *needle, size_t nlen)
@@ -470,6 +418,7 @@ part_is_sdp(const char *p, size_t len, size_t *coff)
 {
 	size_t pos = 0;
 	struct sdp_line l;
+	struct sipval_mtype mt;
 	int sdp = 0;
 
 	while (next_line(p, len, &pos, &l)) {
@@ -478,7 +427,8 @@ part_is_sdp(const char *p, size_t len, size_t *coff)
 			return sdp;
 		}
 		if (l.len > 13 && strncasecmp(l.p, "Content-Type:", 13) == 0 &&
-		    type_is(l.p + 13, l.len - 13, "application/sdp"))
+		    sipval_mtype(l.p + 13, l.len - 13, &mt) == 0 &&
+		    sipval_mtype_is(&mt, "application", "sdp"))
 			sdp = 1;
 	}
 	return 0;
@@ -487,13 +437,12 @@ part_is_sdp(const char *p, size_t len, size_t *coff)
 /* RFC 2046 5.1.1: parts sit between "--boundary" delimiter lines; the CRLF before a
  * delimiter belongs to the delimiter. */
 static int
-multipart_find(const char *ct, size_t ctlen, const char *body, size_t len, size_t *off,
-    size_t *slen)
+multipart_find(const char *bnd, const char *body, size_t len, size_t *off, size_t *slen)
 {
-	char bnd[80], delim[84];
+	char delim[84];
 	long d, next;
 
-	if (ctype_param(ct, ctlen, "boundary", bnd, sizeof(bnd)) == -1)
+	if (bnd[0] == '\0')
 		return -1;
 	int dl = snprintf(delim, sizeof(delim), "--%s", bnd);
 	for (d = find(body, len, 0, delim, (size_t)dl); d != -1; d = next) {
@@ -520,18 +469,21 @@ multipart_find(const char *ct, size_t ctlen, const char *body, size_t len, size_
 	return -1;
 }
 
+/* The Content-Type is parsed by libosip2 (sipval.c); the body stays bytes. */
 int
 sdp_body_find(const char *ctype, size_t ctlen, const char *body, size_t len, size_t *off,
     size_t *slen)
 {
-	if (ctype == NULL || len == 0)
+	struct sipval_mtype mt;
+
+	if (ctype == NULL || len == 0 || sipval_mtype(ctype, ctlen, &mt) == -1)
 		return -1;
-	if (type_is(ctype, ctlen, "application/sdp")) {
+	if (sipval_mtype_is(&mt, "application", "sdp")) {
 		*off = 0;
 		*slen = len;
 		return 0;
 	}
-	if (ctlen >= 10 && strncasecmp(ctype + strspn(ctype, " \t"), "multipart/", 10) == 0)
-		return multipart_find(ctype, ctlen, body, len, off, slen);
+	if (strcmp(mt.type, "multipart") == 0)
+		return multipart_find(mt.boundary, body, len, off, slen);
 	return -1;
 }

@@ -614,3 +614,47 @@ sipmsg_hdr_value(const struct sipmsg *m, enum hdr_id id, char *buf, size_t len)
 	buf[n] = '\0';
 	return buf;
 }
+
+void
+sipmsg_iter_init(struct sipmsg_iter *it, const struct sipmsg *m, enum hdr_id id)
+{
+	memset(it, 0, sizeof(*it));
+	it->m = m;
+	it->id = id;
+}
+
+void
+sipmsg_iter_list(struct sipmsg_iter *it, const char *p, size_t n)
+{
+	memset(it, 0, sizeof(*it));
+	it->p = p;
+	it->n = n;
+	it->more = 1;
+}
+
+int
+sipmsg_iter_next(struct sipmsg_iter *it, const char **v, size_t *len)
+{
+	size_t s, e;
+
+	while (!it->more) {
+		if (it->m == NULL || (it->h = sipmsg_hdr(it->m, it->id, it->h)) == NULL) {
+			it->m = NULL;		/* sipmsg_hdr(.., NULL) would start over */
+			return 0;
+		}
+		it->p = it->m->raw + it->h->voff;
+		it->n = it->h->vlen;
+		it->i = 0;
+		it->more = 1;
+	}
+	e = grammar_next_comma(it->p, it->i, it->n);
+	s = grammar_skip_lws(it->p, it->i, e);
+	it->more = e < it->n;
+	it->i = e + 1;
+	while (e > s && (it->p[e - 1] == ' ' || it->p[e - 1] == '\t' || it->p[e - 1] == '\r' ||
+	    it->p[e - 1] == '\n'))
+		e--;
+	*v = it->p + s;
+	*len = e - s;
+	return 1;
+}

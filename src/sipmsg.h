@@ -110,4 +110,26 @@ const struct sip_hdr *sipmsg_hdr_named(const struct sipmsg *, const char *name);
 /* Classify a header name (long or compact form). */
 enum hdr_id sipmsg_hdr_id(const char *name, size_t len);
 
+/* One walk over comma-separated header values (RFC 3261 7.3.1: "a, b" equals two header lines
+ * "a" and "b"): every value of every header line with one id, in order, split at the commas
+ * outside quoted strings and <>, each trimmed of LWS.  Empty elements ("a,,b", an empty
+ * header) come out too, with length 0: a caller that validates refuses them, one that
+ * collects skips them. */
+struct sipmsg_iter {
+	const struct sipmsg	*m;	/* NULL once the headers are done, or for a single list */
+	enum hdr_id		 id;
+	const struct sip_hdr	*h;	/* the header line the last value came from */
+	const char		*p;	/* the list being split */
+	size_t			 n, i;
+	int			 more;	/* p[i..n) holds one more element */
+};
+
+/* Start over the values of every header with id in m. */
+void sipmsg_iter_init(struct sipmsg_iter *, const struct sipmsg *, enum hdr_id);
+/* Start over the elements of one comma-separated list p[0..n), e.g. one header value. */
+void sipmsg_iter_list(struct sipmsg_iter *, const char *p, size_t n);
+/* The next value: 1 with *v and *len set (bytes inside the message or list, not
+ * NUL-terminated), or 0 when there is none left. */
+int sipmsg_iter_next(struct sipmsg_iter *, const char **v, size_t *len);
+
 #endif

@@ -15,6 +15,7 @@
 #include "htab.h"
 #include "log.h"
 #include "reply.h"
+#include "sipbuild.h"
 #include "sipd.h"
 #include "sipmsg.h"
 #include "transport.h"
@@ -770,44 +771,22 @@ fail:
 	return NULL;
 }
 
-/* Append the header line h of m as it is on the wire. */
-static void
-ack_addhdr(struct buf *b, const struct sipmsg *m, const struct sip_hdr *h)
-{
-	if (h != NULL)
-		buf_add(b, m->raw + h->off, h->len);
-}
-
-/* Build the ACK for a non-2xx final response from the original request (RFC 3261 17.1.1.3):
- * its Request-URI, top Via only, Route set, From, Call-ID and CSeq number; To from resp. */
+/* The ACK for a non-2xx final response, from the request as sent (RFC 3261 17.1.1.3). */
 static char *
 client_build_ack(const struct txn *t, const struct sipmsg *resp, size_t *outlen)
 {
 	struct sipmsg_limits lim = { t->len + 1, 1024, t->len + 1 };
-	const struct sip_hdr *h;
 	struct sipmsg *req;
 	struct sip_err err;
-	struct buf b;
+	char *ack = NULL;
 
 	req = sipmsg_parse(t->buf, t->len, 1, &lim, &err);
-	if (req == NULL || err.status != 0) {
-		log_warnx("txn %p: cannot parse own request to build the ACK", (void *)t);
-		if (req != NULL)
-			sipmsg_unref(req);
-		return NULL;
-	}
-	buf_init(&b, t->len);
-	buf_printf(&b, "ACK %s SIP/2.0\r\nVia: %.*s\r\n", req->ruri,
-	    (int)req->via.vlen, req->raw + req->via.voff);
-	for (h = sipmsg_hdr(req, HDR_ROUTE, NULL); h != NULL; h = sipmsg_hdr(req, HDR_ROUTE, h))
-		ack_addhdr(&b, req, h);
-	ack_addhdr(&b, req, sipmsg_hdr(req, HDR_FROM, NULL));
-	ack_addhdr(&b, resp, sipmsg_hdr(resp, HDR_TO, NULL));
-	ack_addhdr(&b, req, sipmsg_hdr(req, HDR_CALL_ID, NULL));
-	buf_printf(&b, "CSeq: %u ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-	    (unsigned)req->cseq);
+	if (req != NULL && err.status == 0)
+		ack = sipbuild_ack(req, resp, outlen);
+	if (ack == NULL)
+		log_warnx("txn %p: cannot build the ACK from own request", (void *)t);
 	sipmsg_unref(req);
-	return buf_take(&b, outlen);
+	return ack;
 }
 
 /* Send (or resend) the ACK for the non-2xx final. */

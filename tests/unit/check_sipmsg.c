@@ -1119,6 +1119,94 @@ START_TEST(test_from_to_uris)
 }
 END_TEST
 
+/* ---- sipmsg_iter: comma-separated header values ---- */
+
+/* The values sipmsg_iter yields for id in the base request plus add, joined with '|'. */
+static const char *
+iter_join(const char *add, enum hdr_id id, char *out, size_t outlen)
+{
+	struct sip_err err;
+	const char *req = mkreq(NULL, NULL, add, NULL, NULL);
+	struct sipmsg *m = parse_n(req, strlen(req), 1, &err);
+	struct sipmsg_iter it;
+	const char *v;
+	size_t n, o = 0;
+	int k = 0;
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(err.status, 0);
+	out[0] = '\0';
+	sipmsg_iter_init(&it, m, id);
+	while (sipmsg_iter_next(&it, &v, &n)) {
+		ck_assert_int_eq(it.h->id, id);	/* the line the value came from */
+		o += (size_t)snprintf(out + o, outlen - o, "%s%.*s", k++ ? "|" : "", (int)n, v);
+	}
+	ck_assert_int_eq(sipmsg_iter_next(&it, &v, &n), 0);	/* stays at the end */
+	sipmsg_unref(m);
+	return out;
+}
+
+START_TEST(test_iter_lines_and_lists)
+{
+	char out[256];
+
+	/* several lines, lists, compact form: one sequence (RFC 3261 7.3.1) */
+	ck_assert_str_eq(iter_join("Supported: a, b\r\nk: c\r\nSupported:d\r\n", HDR_SUPPORTED,
+	    out, sizeof(out)), "a|b|c|d");
+	ck_assert_str_eq(iter_join(NULL, HDR_SUPPORTED, out, sizeof(out)), "");
+	/* a folded line: its LWS is trimmed from every value */
+	ck_assert_str_eq(iter_join("Supported: a,\r\n  b\t,c\r\n", HDR_SUPPORTED, out,
+	    sizeof(out)), "a|b|c");
+}
+END_TEST
+
+START_TEST(test_iter_quotes_angles)
+{
+	char out[256];
+
+	ck_assert_str_eq(iter_join("Contact: \"B, A\" <sip:a@x;p=1,2>;q=0.5, <sip:b@x>\r\n",
+	    HDR_CONTACT, out, sizeof(out)), "\"B, A\" <sip:a@x;p=1,2>;q=0.5|<sip:b@x>");
+	ck_assert_str_eq(iter_join("Route: <sip:p1;lr>,<sip:p2;lr>\r\nRoute: <sip:p3;lr>\r\n",
+	    HDR_ROUTE, out, sizeof(out)), "<sip:p1;lr>|<sip:p2;lr>|<sip:p3;lr>");
+}
+END_TEST
+
+START_TEST(test_iter_empty_elements)
+{
+	char out[256];
+
+	/* empty elements come out with length 0: a validating caller sees them */
+	ck_assert_str_eq(iter_join("Supported: a,,b ,\r\n", HDR_SUPPORTED, out, sizeof(out)),
+	    "a||b|");
+	ck_assert_str_eq(iter_join("Supported:\r\nSupported: x\r\n", HDR_SUPPORTED, out,
+	    sizeof(out)), "|x");
+}
+END_TEST
+
+START_TEST(test_iter_list)
+{
+	static const char list[] = "x=1 , y=\"a,b\\\",c\",,z=<u,v>";
+	static const char *want[] = { "x=1", "y=\"a,b\\\",c\"", "", "z=<u,v>" };
+	struct sipmsg_iter it;
+	const char *v;
+	size_t n, k = 0;
+
+	sipmsg_iter_list(&it, list, strlen(list));
+	while (sipmsg_iter_next(&it, &v, &n)) {
+		ck_assert_uint_lt(k, 4);
+		ck_assert_uint_eq(n, strlen(want[k]));
+		ck_assert_int_eq(memcmp(v, want[k], n), 0);
+		k++;
+	}
+	ck_assert_uint_eq(k, 4);
+	ck_assert_int_eq(sipmsg_iter_next(&it, &v, &n), 0);
+	sipmsg_iter_list(&it, "", 0);		/* an empty list is one empty element */
+	ck_assert_int_eq(sipmsg_iter_next(&it, &v, &n), 1);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(sipmsg_iter_next(&it, &v, &n), 0);
+}
+END_TEST
+
 static Suite *
 sipmsg_suite(void)
 {
@@ -1162,6 +1250,13 @@ sipmsg_suite(void)
 	tcase_add_test(tr, test_short_input);
 	tcase_add_test(tr, test_garbage_header_line);
 	suite_add_tcase(s, tr);
+
+	tc = tcase_create("iter");
+	tcase_add_test(tc, test_iter_lines_and_lists);
+	tcase_add_test(tc, test_iter_quotes_angles);
+	tcase_add_test(tc, test_iter_empty_elements);
+	tcase_add_test(tc, test_iter_list);
+	suite_add_tcase(s, tc);
 
 	if (corpus_find()) {
 		tc = tcase_create("corpus");
