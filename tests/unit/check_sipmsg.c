@@ -491,6 +491,119 @@ START_TEST(test_nul_in_request_uri)
 }
 END_TEST
 
+/* RFC 3261 25.1: 8-bit bytes only as UTF-8, a NUL only as a quoted-pair; the 400 names the
+ * header (its full name for a compact form). */
+START_TEST(test_text_strict)
+{
+	static const struct {
+		const char	*hdr;
+		size_t		 len;		/* 0: strlen (no NUL inside) */
+		const char	*reason;	/* NULL: accepted */
+	} t[] = {
+		{ "Subject: caf\xc3\xa9 \xe2\x82\xac\r\n", 0, NULL },
+		{ "X-Note: \"\xef\xbb\xbf\" (\xe5\xa4\xa7)\r\n", 0, NULL },
+		{ "Subject: caf\xe9\r\n", 0, "Bad Subject header: invalid UTF-8" },
+		{ "Subject: a\0b\r\n", 14, "Bad Subject header: NUL byte" },
+		{ "Subject: a\r\n b\xc0\xaf\r\n", 0, "Bad Subject header: invalid UTF-8" },
+		{ "User-Agent: UA/1 (\xed\xa0\x80)\r\n", 0, "Bad User-Agent header: invalid UTF-8" },
+		{ "Organization: \"\xf4\x90\x80\x80\"\r\n", 0, "Bad Organization header: invalid UTF-8" },
+		{ "Contact: \"\xff\" <sip:a@192.0.2.1>\r\n", 0, "Bad Contact header: invalid UTF-8" },
+		{ "Contact: \"a\0\" <sip:a@192.0.2.1>\r\n", 33, "Bad Contact header: NUL byte" },
+	};
+	static const char head[] =
+	    "OPTIONS sip:bob@example.com SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKutf\r\n"
+	    "From: <sip:alice@example.com>;tag=u1\r\n"
+	    "To: <sip:bob@example.com>\r\n"
+	    "Call-ID: utf-call\r\n"
+	    "CSeq: 1 OPTIONS\r\n";
+	static const char tail[] = "Content-Length: 0\r\n\r\n";
+	char buf[512];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct sip_err err;
+		struct sipmsg *m;
+		size_t n = 0, len;
+
+		memcpy(buf, head, sizeof(head) - 1);
+		n += sizeof(head) - 1;
+		len = t[i].len ? t[i].len : strlen(t[i].hdr);
+		memcpy(buf + n, t[i].hdr, len);
+		n += len;
+		memcpy(buf + n, tail, sizeof(tail) - 1);
+		n += sizeof(tail) - 1;
+		m = parse_n(buf, n, 1, &err);
+		sipmsg_unref(m);
+		if (t[i].reason == NULL) {
+			ck_assert_msg(err.status == 0, "case %zu: %d %s", i, err.status, err.reason);
+			continue;
+		}
+		ck_assert_msg(err.status == 400, "case %zu: got %d", i, err.status);
+		ck_assert_str_eq(err.reason, t[i].reason);
+	}
+}
+END_TEST
+
+/* The display name of From, written in its compact form: the reason spells the name out. */
+START_TEST(test_text_display_name)
+{
+	expect_status("OPTIONS sip:bob@example.com SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKutf2\r\n"
+	    "f: \"J\xf6rg\" <sip:joerg@example.com>;tag=u2\r\n"
+	    "To: <sip:bob@example.com>\r\n"
+	    "Call-ID: utf-call2\r\n"
+	    "CSeq: 1 OPTIONS\r\n"
+	    "Content-Length: 0\r\n\r\n", 1, 400, "Bad From header: invalid UTF-8");
+	expect_status("OPTIONS sip:bob@example.com SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKutf3\r\n"
+	    "From: \"J\xc3\xb6rg\" <sip:joerg@example.com>;tag=u3\r\n"
+	    "To: <sip:bob@example.com>\r\n"
+	    "Call-ID: utf-call3\r\n"
+	    "CSeq: 1 OPTIONS\r\n"
+	    "Content-Length: 0\r\n\r\n", 1, 0, NULL);
+}
+END_TEST
+
+/* A response with such bytes, in its reason phrase or a header, is dropped (status -1). */
+START_TEST(test_text_response)
+{
+	static const char *const bad[] = {
+		"SIP/2.0 200 O\xc0\x80K\r\n",
+		"SIP/2.0 200 OK\r\nSubject: \xfe\r\n",
+		"SIP/2.0 200 OK\r\nSubject: a\0b\r\n",
+	};
+	static const char rest[] =
+	    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKutf4\r\n"
+	    "From: <sip:alice@example.com>;tag=u4\r\n"
+	    "To: <sip:bob@example.com>;tag=b4\r\n"
+	    "Call-ID: utf-call4\r\n"
+	    "CSeq: 1 OPTIONS\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	char buf[512];
+	struct sip_err err;
+	struct sipmsg *m;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = strlen(bad[i]);
+		if (i == 2)
+			n = 30;		/* through the NUL */
+		memcpy(buf, bad[i], n);
+		memcpy(buf + n, rest, sizeof(rest) - 1);
+		m = parse_n(buf, n + sizeof(rest) - 1, 1, &err);
+		sipmsg_unref(m);
+		ck_assert_msg(err.status == -1, "case %zu: got %d", i, err.status);
+	}
+	/* RFC 4475 3.1.1.13: a reason phrase in UTF-8 is fine */
+	n = strlen("SIP/2.0 200 \xe5\xa5\xbd\r\n");
+	memcpy(buf, "SIP/2.0 200 \xe5\xa5\xbd\r\n", n);
+	memcpy(buf + n, rest, sizeof(rest) - 1);
+	m = parse_n(buf, n + sizeof(rest) - 1, 1, &err);
+	sipmsg_unref(m);
+	ck_assert_msg(err.status == 0, "UTF-8 reason phrase: %d %s", err.status, err.reason);
+}
+END_TEST
+
 /* ---- required and single headers ---- */
 
 START_TEST(test_missing_headers)
@@ -1100,6 +1213,9 @@ sipmsg_suite(void)
 
 	tcase_add_test(tr, test_nul_outside_quotes);
 	tcase_add_test(tr, test_nul_in_request_uri);
+	tcase_add_test(tr, test_text_strict);
+	tcase_add_test(tr, test_text_display_name);
+	tcase_add_test(tr, test_text_response);
 	tcase_add_test(tr, test_missing_headers);
 	tcase_add_test(tr, test_multiple_headers);
 	tcase_add_test(tr, test_cseq_values);
