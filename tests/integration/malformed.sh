@@ -98,24 +98,25 @@ tcp clhuge.tcp closed
 tcp clbig.tcp closed
 tcp cljunk.tcp closed
 
+# tcp_clients N: at least N TCP connections to sipd's port are established
+tcp_clients() { [ "$(ss -Htn state established "( dport = :$PORT )" | wc -l)" -ge "$1" ]; }
 # A stalled half message: others are served meanwhile, and the idle timeout (5 s) closes it.
 spawn $SIPSEND -p "$PORT" -t tcp -w 9 "$TMP/m.half.tcp" >"$TMP/out.half" 2>&1
 stalled=$BG_PID
-sleep 0.5
+wait_until 5 tcp_clients 1 || not_ok "the stalled connection was not established"
 alive "a stalled half message (while it stalls)"
 # Three more stalled connections reach limits.tcp_max_connections (4): a fifth is refused, UDP
 # goes on, and once the idle timeout has closed them TCP is served again.
 for i in 1 2 3; do
 	spawn $SIPSEND -p "$PORT" -t tcp -w 9 "$TMP/m.half.tcp" >"$TMP/out.half.$i" 2>&1
 done
-sleep 0.5
+wait_until 5 tcp_clients 4 || not_ok "the four stalled connections were not established"
 probe tcp 1 >"$TMP/out.fifth" 2>&1
 say "fifth TCP connection while 4 stall -> $(tr '\n' ' ' <"$TMP/out.fifth")"
 check "fifth TCP connection over tcp_max_connections = 4 refused" \
 	sh -c "! grep -q '^SIP/2.0' '$TMP/out.fifth'"
 check "UDP served while TCP is at its connection limit" probe_ok udp
-i=0
-while kill -0 "$stalled" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+wait_until 10 gone "$stalled"
 say "tcp half message, stalled -> $(tr '\n' ' ' <"$TMP/out.half")"
 check "stalled connection closed by the server (tcp_idle_timeout = 5 s)" \
 	grep -qE '^(CLOSED|RESET)' "$TMP/out.half"
