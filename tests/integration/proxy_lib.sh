@@ -69,12 +69,12 @@ ctl() { "$SIPCTL" -c "$TMP/sipd.conf" "$@" >>"$TMP/sipctl.out" 2>&1 || fail "sip
 admin_done() { [ "$(db 'SELECT count(*) FROM admin_queue')" = 0 ]; }
 settle() { wait_until 5 admin_done || fail "sipd did not act on sipctl's changes within 5 s"; }
 
-# sipp_listening SOCKTYPE PORT PID OUT: wait (5 s at most) until the SIPp callee PID holds
-# 127.0.0.1:PORT (SOCKTYPE SOCK_DGRAM or SOCK_STREAM); fails the test, showing OUT, if it exits
+# sipp_listening SOCKTYPE PORT PID OUT [HOST]: wait (5 s at most) until the SIPp callee PID holds
+# HOST:PORT (127.0.0.1; SOCKTYPE SOCK_DGRAM or SOCK_STREAM); fails the test, showing OUT, if it exits
 sipp_listening() {
 	_w=0
-	while "$PYTHON" -c 'import socket, sys; socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])).bind(("127.0.0.1", int(sys.argv[2])))' \
-	    "$1" "$2" 2>/dev/null; do
+	while "$PYTHON" -c 'import socket, sys; socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])).bind((sys.argv[3], int(sys.argv[2])))' \
+	    "$1" "$2" "${5:-127.0.0.1}" 2>/dev/null; do
 		[ $_w -ge 50 ] && fail "the callee's sipp does not listen on $2"
 		kill -0 "$3" 2>/dev/null || { cat "$4"; fail "the callee's sipp exited"; }
 		sleep 0.1

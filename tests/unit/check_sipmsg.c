@@ -1,8 +1,9 @@
 /* check_sipmsg.c - sipmsg_parse: the raw header index, the fields it extracts, and every
  * validation rule (RFC 3261 7, 8.1.1, 8.2.2, 18.3, 20; RFC 4475 and RFC 5118 torture messages).
  *
- * The corpus tests read /work/shared/conformance (found as $SRCDIR/../shared/conformance, or
- * $srcdir/.., or /work/shared/conformance); they are left out when it is not there. */
+ * The corpus tests read shared/conformance: $SIPD_SHARED/conformance, else ../shared (or
+ * ../../shared, a worktree one level further down) beside $SRCDIR or $srcdir.  A missing
+ * corpus fails the suite: the tests would otherwise pass having checked nothing. */
 #include <check.h>
 
 #include "check_main.h"
@@ -961,20 +962,29 @@ static char corpus_dir[1024];
 static int
 corpus_find(void)
 {
-	const char *env[] = { "SRCDIR", "srcdir" };
+	const char *env[] = { "SRCDIR", "srcdir" }, *up[] = { "..", "../.." };
+	const char *d = getenv("SIPD_SHARED");
 	struct stat st;
 
-	for (size_t i = 0; i < 2; i++) {
-		const char *d = getenv(env[i]);
-		if (d == NULL)
+	if (d != NULL) {
+		snprintf(corpus_dir, sizeof(corpus_dir), "%s/conformance", d);
+		return stat(corpus_dir, &st) == 0 && S_ISDIR(st.st_mode);
+	}
+	for (size_t i = 0; i < 4; i++) {
+		if ((d = getenv(env[i / 2])) == NULL)
 			continue;
-		snprintf(corpus_dir, sizeof(corpus_dir), "%s/../shared/conformance", d);
+		snprintf(corpus_dir, sizeof(corpus_dir), "%s/%s/shared/conformance", d, up[i % 2]);
 		if (stat(corpus_dir, &st) == 0 && S_ISDIR(st.st_mode))
 			return 1;
 	}
-	snprintf(corpus_dir, sizeof(corpus_dir), "/work/shared/conformance");
-	return stat(corpus_dir, &st) == 0 && S_ISDIR(st.st_mode);
+	return 0;
 }
+
+START_TEST(test_corpus_missing)
+{
+	ck_abort_msg("no conformance corpus (shared/conformance beside the source tree): set SIPD_SHARED");
+}
+END_TEST
 
 /* Read corpus file rel (e.g. "rfc4475/wsinv.sip") into a malloc'd buffer. */
 static char *
@@ -1241,7 +1251,9 @@ sipmsg_suite(void)
 		tcase_add_test(tc, test_corpus_fields);
 		suite_add_tcase(s, tc);
 	} else {
-		fprintf(stderr, "check_sipmsg: conformance corpus not found, corpus tests skipped\n");
+		tc = tcase_create("corpus");
+		tcase_add_test(tc, test_corpus_missing);
+		suite_add_tcase(s, tc);
 	}
 	return s;
 }
