@@ -2,7 +2,8 @@
 # Hostile input over UDP and TCP: the daemon survives each message and keeps answering an
 # OPTIONS probe; oversized things over the configured limits are not accepted; a TCP stream whose
 # framing cannot be recovered (bad Content-Length) is closed; a stalled TCP connection neither
-# blocks others nor lives past limits.tcp_idle_timeout.
+# blocks others nor lives past limits.tcp_idle_timeout.  Header text that is not UTF-8, or holds
+# a NUL that is not a quoted-pair (RFC 3261 25.1), gets a 400 naming the header.
 . "$(dirname "$0")/lib.sh"
 
 start_sipd 'limits: { tcp_idle_timeout = 5; tcp_max_connections = 4; };'
@@ -44,6 +45,11 @@ w("clhuge.tcp", req(cl=b"99999999999", transport=b"TCP"))
 w("clbig.tcp", req(cl=b"2000000", transport=b"TCP") + b"x" * 1000)
 w("cljunk.tcp", req(cl=b"12abc", transport=b"TCP") + b"x" * 12)
 w("half.tcp", req(transport=b"TCP")[:100])
+w("latin1", req(b"Subject: caf\xe9\r\n"))
+w("overlong", req(b"X-Note: \"\xc0\xaf\"\r\n"))
+w("nulvalue", req(b"Subject: a\x00b\r\n"))
+w("utf8", req(b"Subject: caf\xc3\xa9 \xe2\x82\xac\r\n"))
+w("nulquoted", req(b'X-Note: "a\\\x00b"\r\n'))
 EOF2
 
 # alive WHAT: the server still answers OPTIONS over UDP and TCP after WHAT
@@ -88,6 +94,17 @@ udp novia none
 udp empty none
 udp crlf none
 udp cutheaders notok
+
+# answer NAME: the status line sipd answers m.NAME with
+answer() {
+	$SIPSEND -p "$PORT" --via -w 1 -n 1 "$TMP/m.$1" 2>/dev/null | grep -m 1 '^SIP/2.0 ' | tr -d '\r'
+}
+same "$(answer latin1)" "SIP/2.0 400 Bad Subject header: invalid UTF-8" "a Latin-1 Subject: 400 naming it"
+same "$(answer overlong)" "SIP/2.0 400 Bad X-Note header: invalid UTF-8" "an overlong UTF-8 form: 400"
+same "$(answer nulvalue)" "SIP/2.0 400 Bad Subject header: NUL byte" "a NUL in a Subject: 400 naming it"
+same "$(answer utf8)" "SIP/2.0 200 OK" "a UTF-8 Subject is accepted"
+same "$(answer nulquoted)" "SIP/2.0 200 OK" "a NUL as a quoted-pair (RFC 4475 3.1.1.2) is accepted"
+alive "header text that is not UTF-8"
 
 tcp garbage.tcp closed
 tcp junk70k closed

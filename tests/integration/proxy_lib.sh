@@ -72,15 +72,17 @@ settle() { wait_until 5 admin_done || fail "sipd did not act on sipctl's changes
 # sipp_listening SOCKTYPE PORT PID OUT [HOST]: wait (5 s at most) until the SIPp callee PID holds
 # HOST:PORT (127.0.0.1; SOCKTYPE SOCK_DGRAM or SOCK_STREAM); fails the test, showing OUT, if it exits
 sipp_listening() {
-	_w=0
-	while "$PYTHON" -c 'import socket, sys; socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])).bind((sys.argv[3], int(sys.argv[2])))' \
-	    "$1" "$2" "${5:-127.0.0.1}" 2>/dev/null; do
-		[ $_w -ge 50 ] && fail "the callee's sipp does not listen on $2"
-		kill -0 "$3" 2>/dev/null || { cat "$4"; fail "the callee's sipp exited"; }
-		sleep 0.1
-		_w=$((_w + 1))
-	done
+	wait_until 5 port_held "$1" "$2" "${5:-127.0.0.1}" "$3" || fail "the callee's sipp does not listen on $2"
+	kill -0 "$3" 2>/dev/null || { cat "$4"; fail "the callee's sipp exited"; }
 }
+# port_held SOCKTYPE PORT HOST PID: HOST:PORT cannot be bound (someone holds it), or PID exited
+port_held() {
+	! "$PYTHON" -c 'import socket, sys; socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])).bind((sys.argv[3], int(sys.argv[2])))' \
+	    "$1" "$2" "$3" 2>/dev/null || gone "$4"
+}
+
+# callee_up NAME PID: callee NAME has registered, or its process PID has exited
+callee_up() { [ -e "$TMP/$1/ready" ] || gone "$2"; }
 
 # callee NAME AOR [uas options...]
 callee() {
@@ -92,16 +94,11 @@ callee() {
 	esac
 	mkdir -p "$TMP/$_cn"
 	spawn $PEER uas --server-port "$PORT" --name "$_cn" --aor "$_caor" --dir "$TMP/$_cn" "$@"
-	_w=0
-	while [ ! -e "$TMP/$_cn/ready" ]; do
-		if ! kill -0 "$BG_PID" 2>/dev/null; then
-			sed 's/^/    | /' "$TMP/$_cn/log" 2>/dev/null
-			fail "callee $_cn did not register (see above)"
-		fi
-		[ $_w -ge 100 ] && fail "callee $_cn did not register within 10 s"
-		sleep 0.1
-		_w=$((_w + 1))
-	done
+	wait_until 10 callee_up "$_cn" "$BG_PID" || fail "callee $_cn did not register within 10 s"
+	if [ ! -e "$TMP/$_cn/ready" ]; then
+		sed 's/^/    | /' "$TMP/$_cn/log" 2>/dev/null
+		fail "callee $_cn did not register (see above)"
+	fi
 	if [ "$_caor" = - ]; then say "phone $_cn listens on port $CALLEE_PORT"; else
 		say "callee $_cn on 127.0.0.1:$CALLEE_PORT registered as $_caor"
 	fi
