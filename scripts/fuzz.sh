@@ -28,10 +28,11 @@ fi
 # Seeds: each conformance message (for sipmsg prefixed by the mode byte: 1 datagram, 0 stream),
 # its Request-URI, its Authorization values; plus the hand-written seeds.
 CORPUS=${SIPD_SHARED:-$TOP/../shared}/conformance
-[ -d "$CORPUS" ] || CORPUS=/work/shared/conformance
+[ -d "$CORPUS" ] || echo "fuzz: no conformance corpus at $CORPUS (set SIPD_SHARED): hand-written seeds only"
 S=$B/seeds
 rm -rf "$S"
 mkdir -p "$S/sipmsg" "$S/framing" "$S/uri" "$S/auth" "$S/sdp" "$S/stun" "$S/proxy_edit" "$S/osipdiff"
+cp "$TOP"/tests/fuzz/seeds/sipmsg/* "$S/sipmsg/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/stun/* "$S/stun/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/sdp/* "$S/sdp/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/framing/* "$S/framing/" 2>/dev/null

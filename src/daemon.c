@@ -11,6 +11,7 @@
 #include "config.h"
 #include "callrec.h"
 #include "daemon.h"
+#include "dispatch.h"
 #include "dns.h"
 #include "domain.h"
 #include "auth.h"
@@ -273,6 +274,7 @@ daemon_run(int foreground)
 	proxy_init(base);
 	relay_init(base);
 	keepalive_init(base);
+	transport_set_receive_hook(dispatch_message);
 	transport_set_failure_hook(txn_transport_failed);
 	if (registrar_init(base) == -1 || transport_start(base, cfg) == -1 ||
 	    privileges_drop(&pd, dropping) == -1) {

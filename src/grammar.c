@@ -1,5 +1,6 @@
 /* grammar.c - strict syntax checks of RFC 3261 25.1 for the parts of a message sipd relies on.
  * Pure functions over byte ranges: the bytes may hold NULs (RFC 4475 3.1.1.2), so no str*(). */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -395,4 +396,93 @@ grammar_uint(const char *p, size_t n, int maxdigits, unsigned long long maxval,
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int
+grammar_plain(const char *p, size_t n)
+{
+	const uint64_t hi = 0x8080808080808080ULL, one = 0x0101010101010101ULL;
+	uint64_t w;
+	size_t i = 0;
+
+	/* eight bytes at a time: a high bit set, or a zero byte ((w - 1s) & ~w & high bits) */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		if ((w & hi) != 0 || ((w - one) & ~w & hi) != 0)
+			return 0;
+	}
+	for (; i < n; i++)
+		if (p[i] == '\0' || (unsigned char)p[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+size_t
+grammar_utf8_char(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned char lo = 0x80, hi = 0xbf;	/* the range of the second byte */
+	size_t len;
+
+	if (n == 0)
+		return 0;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)	/* C0, C1: overlong */
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		if (p[0] == 0xe0)
+			lo = 0xa0;		/* overlong */
+		else if (p[0] == 0xed)
+			hi = 0x9f;		/* U+D800..DFFF, surrogates */
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		if (p[0] == 0xf0)
+			lo = 0x90;		/* overlong */
+		else if (p[0] == 0xf4)
+			hi = 0x8f;		/* above U+10FFFF */
+	} else
+		return 0;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/* RFC 3261 25.1 allows 8-bit bytes only as UTF8-NONASCII (TEXT-UTF8char, qdtext, ctext), and a
+ * NUL only as a quoted-pair inside a quoted-string or comment (RFC 4475 3.1.1.2 escapes one). */
+enum grammar_text
+grammar_text(const char *p, size_t n)
+{
+	int quoted = 0, depth = 0;
+	size_t i = 0, l;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c >= 0x80) {
+			if ((l = grammar_utf8_char(p + i, n - i)) == 0)
+				return GRAMMAR_TEXT_UTF8;
+			i += l;
+			continue;
+		}
+		if (c == '\0')
+			return GRAMMAR_TEXT_NUL;
+		if (c == '\\' && (quoted || depth > 0) && i + 1 < n &&
+		    (unsigned char)p[i + 1] < 0x80) {
+			i += 2;			/* quoted-pair */
+			continue;
+		}
+		if (c == '"')
+			quoted = !quoted;
+		else if (!quoted && c == '(')
+			depth++;
+		else if (!quoted && c == ')' && depth > 0)
+			depth--;
+		i++;
+	}
+	return GRAMMAR_TEXT_OK;
 }

@@ -45,4 +45,20 @@ int grammar_sip_uri(const char *p, size_t n, int noheaders);
 int grammar_uint(const char *p, size_t n, int maxdigits, unsigned long long maxval,
     unsigned long long *out);
 
+/* grammar_text: what is wrong with a piece of text. */
+enum grammar_text {
+	GRAMMAR_TEXT_OK,
+	GRAMMAR_TEXT_NUL,	/* a NUL byte that is not a quoted-pair */
+	GRAMMAR_TEXT_UTF8	/* bytes that are not UTF-8 */
+};
+/* 1 when p[0..n) holds neither a NUL nor a byte >= 0x80 (the fast path before grammar_text). */
+int grammar_plain(const char *p, size_t n);
+/* Length of the UTF-8 character starting at p[0] (1 for ASCII), or 0 when the bytes are not
+ * UTF-8 as RFC 3629 4 defines it: no overlong form, no surrogate, nothing above U+10FFFF. */
+size_t grammar_utf8_char(const char *p, size_t n);
+/* A header value or reason phrase (RFC 3261 25.1: TEXT-UTF8char, quoted-string, comment):
+ * GRAMMAR_TEXT_NUL for a NUL other than a quoted-pair, GRAMMAR_TEXT_UTF8 for bytes that are
+ * not UTF-8, else GRAMMAR_TEXT_OK. */
+enum grammar_text grammar_text(const char *p, size_t n);
+
 #endif

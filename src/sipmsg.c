@@ -1,6 +1,7 @@
 /* sipmsg.c - index a SIP message's raw bytes and validate what libosip2 does not
  * (RFC 3261 7, 8.2.2, 18.3; RFC 4475).  No I/O: bytes in, message or SIP error out. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -464,6 +465,51 @@ check_fields(struct sipmsg *m, struct sip_err *err)
 		set_err(err, 400, "Bad Record-Route header");
 }
 
+/* The canonical name of h (its compact form spelt out), into *len. */
+static const char *
+hdr_name(const struct sipmsg *m, const struct sip_hdr *h, int *len)
+{
+	for (size_t i = 0; h->id != HDR_OTHER && i < sizeof(hdr_names) / sizeof(hdr_names[0]); i++)
+		if (hdr_names[i].id == h->id) {
+			*len = (int)strlen(hdr_names[i].name);
+			return hdr_names[i].name;
+		}
+	*len = h->name_len > 40 ? 40 : (int)h->name_len;
+	return m->raw + h->off;
+}
+
+/* RFC 3261 25.1: header values and the reason phrase are UTF-8 text, with a NUL only as a
+ * quoted-pair.  One word-at-a-time pass over the head for the usual ASCII message; the field
+ * at fault is looked for only when that pass finds a NUL or an 8-bit byte.  The reason names
+ * the header and lives until the next call. */
+static void
+check_text(const struct sipmsg *m, struct sip_err *err)
+{
+	static char reason[80];
+	enum grammar_text bad = GRAMMAR_TEXT_OK;
+	const struct sip_hdr *h = NULL;
+	const char *name;
+	int len;
+
+	if (grammar_plain(m->raw, m->body_off))
+		return;
+	if (!m->is_request && m->sline_len > 12 &&
+	    grammar_text(m->raw + 12, m->sline_len - 12) != GRAMMAR_TEXT_OK) {
+		set_err(err, -1, "Bad reason phrase");
+		return;
+	}
+	for (int i = 0; i < m->nhdrs && bad == GRAMMAR_TEXT_OK; i++) {
+		h = &m->hdrs[i];
+		bad = grammar_text(m->raw + h->voff, h->vlen);
+	}
+	if (bad == GRAMMAR_TEXT_OK)
+		return;
+	name = hdr_name(m, h, &len);
+	snprintf(reason, sizeof(reason), "Bad %.*s header: %s", len, name,
+	    bad == GRAMMAR_TEXT_NUL ? "NUL byte" : "invalid UTF-8");
+	set_err(err, 400, reason);
+}
+
 /* Request-only checks that come after syntax: URI scheme (8.2.2.1), CSeq method (8.1.1.5). */
 static void
 check_request(struct sipmsg *m, struct sip_err *err)
@@ -521,6 +567,7 @@ sipmsg_parse(const char *buf, size_t len, int datagram, const struct sipmsg_limi
 	frame_body(m, datagram, err);
 	check_presence(m, err);
 	check_fields(m, err);
+	check_text(m, err);
 	if (m->is_request && m->method_name != NULL)
 		check_request(m, err);
 	if (!m->is_request) {

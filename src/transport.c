@@ -12,6 +12,14 @@
 #include "transport.h"
 #include "transport_int.h"
 
+transport_recv_fn	 transport_recv;
+
+void
+transport_set_receive_hook(transport_recv_fn recv)
+{
+	transport_recv = recv;
+}
+
 int
 transport_socket(const struct listen_addr *la, int type)
 {

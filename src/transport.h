@@ -32,6 +32,12 @@ int transport_local(enum sip_proto, int family, char *host, size_t hostlen, int 
 int transport_conn_alive(uint64_t conn);
 /* Live stream connections. */
 size_t transport_conn_count(void);
+/* The receive pipeline, set once at start-up (daemon.c: dispatch_message): every message a
+ * listener reads is handed to recv; datagram says buf is a whole UDP datagram.  The transports
+ * call upward only through this hook, never into dispatch directly. */
+typedef void (*transport_recv_fn)(const char *buf, size_t len, int datagram,
+    const struct sip_peer *src);
+void transport_set_receive_hook(transport_recv_fn recv);
 /* in_use(conn) says whether a registration uses a stream connection: such a flow is kept past
  * limits.tcp_idle_timeout (RFC 5626 flows live as long as their binding). */
 void transport_set_flow_hook(int (*in_use)(uint64_t conn));

@@ -6,6 +6,7 @@
 #include <event2/event.h>
 
 #include "sipd.h"
+#include "transport.h"
 
 int transport_udp_open(struct event_base *, const struct listen_addr *);
 int transport_udp_send(const struct sip_peer *, const char *, size_t);
@@ -44,6 +45,8 @@ struct bufferevent *transport_tls_connect(struct event_base *, int fd, const str
 /* Why a stream bufferevent failed (the OpenSSL error when there is one) into buf. */
 const char *transport_tls_error(struct bufferevent *, char *buf, size_t len);
 
+/* Shared: the receive hook daemon.c installed (transport_set_receive_hook). */
+extern transport_recv_fn transport_recv;
 /* Shared: make a bound, non-blocking socket for a listener (SO_REUSEADDR, v6only). */
 int transport_socket(const struct listen_addr *, int type);
 /* 1 when two configured listener addresses are the same (family, address, port). */

@@ -15,7 +15,6 @@
 #include <time.h>
 
 #include "config.h"
-#include "dispatch.h"
 #include "framing.h"
 #include "htab.h"
 #include "log.h"
@@ -203,7 +202,7 @@ conn_close(struct tcp_conn *c)
 	free(c);
 }
 
-/* Pull whole messages out of the input buffer and dispatch them. */
+/* Pull whole messages out of the input buffer and hand each to the receive hook. */
 static void
 tcp_read(struct bufferevent *bev, void *arg)
 {
@@ -234,7 +233,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 			break;
 		}
 		if (r == FRAME_MESSAGE) {
-			dispatch_message(p + skip, msglen, 0, &c->peer);
+			transport_recv(p + skip, msglen, 0, &c->peer);
 			skip += msglen;
 		}
 		evbuffer_drain(in, skip);

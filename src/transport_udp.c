@@ -4,7 +4,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dispatch.h"
 #include "log.h"
 #include "stun.h"
 #include "ratelimit.h"
@@ -76,7 +75,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 			continue;
 		if (udp_stun(fd, (size_t)n, &src))
 			continue;
-		dispatch_message(rxbuf, (size_t)n, 1, &src);
+		transport_recv(rxbuf, (size_t)n, 1, &src);
 	}
 }
 

@@ -5,8 +5,8 @@
 set -u
 count=${1:-100000} rate=${2:-5000}
 here=$(cd "$(dirname "$0")" && pwd)
-bench=${SHARED_BENCH:-$here/../../../shared/bench}
-[ -d "$bench" ] || bench=/work/shared/bench
+bench=${SHARED_BENCH:-${SIPD_SHARED:-$here/../../../shared}/bench}
+[ -d "$bench" ] || { echo "$0: no bench references at $bench: set SIPD_SHARED (or SHARED_BENCH)" >&2; exit 1; }
 dir=/tmp/sipd-bench-bind
 rm -rf "$dir"; mkdir -p "$dir"
 pid=$("$here/sipd.sh" start "$dir" 17060 'auth: { register = 0; };')

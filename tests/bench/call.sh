@@ -6,8 +6,8 @@
 set -u
 rate=$1 count=$2 who=${3:-sipd}
 here=$(cd "$(dirname "$0")" && pwd)
-bench=${SHARED_BENCH:-$here/../../../shared/bench}
-[ -d "$bench" ] || bench=/work/shared/bench
+bench=${SHARED_BENCH:-${SIPD_SHARED:-$here/../../../shared}/bench}
+[ -d "$bench" ] || { echo "$0: no bench references at $bench: set SIPD_SHARED (or SHARED_BENCH)" >&2; exit 1; }
 dir=/tmp/sipd-bench-call
 if [ "$who" = sipd ]; then
 	rm -rf "$dir"; mkdir -p "$dir"

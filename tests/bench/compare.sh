@@ -6,8 +6,8 @@
 set -u
 ref=$1 new=$2 rounds=${3:-3} count=${4:-20000} rate=${5:-4000}
 here=$(cd "$(dirname "$0")" && pwd)
-bench=${SHARED_BENCH:-$here/../../../shared/bench}
-[ -d "$bench" ] || bench=/work/shared/bench
+bench=${SHARED_BENCH:-${SIPD_SHARED:-$here/../../../shared}/bench}
+[ -d "$bench" ] || { echo "$0: no bench references at $bench: set SIPD_SHARED (or SHARED_BENCH)" >&2; exit 1; }
 port=17860
 run() {	# run BINARY SCENARIO -> cpu us per message
 	dir=$(mktemp -d /tmp/sipd-bench-cmp.XXXXXX)

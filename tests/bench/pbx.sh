@@ -13,8 +13,8 @@ set -u
 rate=$1 count=$2
 here=$(cd "$(dirname "$0")" && pwd)
 sipd=${3:-$here/../../sipd}
-bench=${SHARED_BENCH:-$here/../../../shared/bench}
-[ -d "$bench" ] || bench=/work/shared/bench
+bench=${SHARED_BENCH:-${SIPD_SHARED:-$here/../../../shared}/bench}
+[ -d "$bench" ] || { echo "$0: no bench references at $bench: set SIPD_SHARED (or SHARED_BENCH)" >&2; exit 1; }
 dir=$(mktemp -d /tmp/sipd-bench-pbx.XXXXXX)
 port=17160
 pids=

@@ -9,8 +9,8 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-bench=${SHARED_BENCH:-$top/../shared/bench}
-[ -d "$bench/rtp" ] || bench=/work/shared/bench
+bench=${SHARED_BENCH:-${SIPD_SHARED:-$top/../shared}/bench}
+[ -d "$bench/rtp" ] || { echo "$0: no bench references at $bench: set SIPD_SHARED (or SHARED_BENCH)" >&2; exit 1; }
 secs=${1:-30}; shift || true
 [ $# -gt 0 ] || set -- 1000 1500
 work=${WORK:-/tmp/rtpb}; out=${OUT:-$work/sipd.jsonl}

@@ -1,6 +1,7 @@
 #!/bin/bash
 # demo.sh -- end-to-end demonstration of the scripted SIP clients against a stand-in registrar/proxy
-# (a private Kamailio built from /work/shared/bench/kamailio/kamailio.cfg with WITH_AUTH).
+# (a private Kamailio built from shared/bench/kamailio/kamailio.cfg, beside the checkout or in
+# $SIPD_SHARED, with WITH_AUTH).
 #
 #   baresip (u000001) and linphonec (u000002) REGISTER with digest auth, exchange SIP MESSAGEs,
 #   baresip calls linphonec (auto-answer), a 1 kHz tone flows baresip -> linphonec and a 440 Hz
@@ -11,8 +12,8 @@
 # Exit: 0 all steps passed, 1 a step failed, 2 missing tools.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-kamref=${KAM_REF_DIR:-$here/../../../shared/bench/kamailio}
-[ -f "$kamref/kamailio.cfg" ] || kamref=/work/shared/bench/kamailio
+kamref=${KAM_REF_DIR:-${SIPD_SHARED:-$here/../../../shared}/bench/kamailio}
+[ -f "$kamref/kamailio.cfg" ] || { echo "no kamailio.cfg in $kamref: set SIPD_SHARED (or KAM_REF_DIR)" >&2; exit 2; }
 PORT=${DEMO_PORT:-5370}
 
 missing=""

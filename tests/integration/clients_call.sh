@@ -17,7 +17,7 @@ check "the call is established at bob" bs_wait_established bob 10
 check "the call is established at carol" lp_wait_established carol 10
 n=$(grep -c 'method=INVITE .*status=407' "$TMP/sipd.log")
 check "bob's INVITE was challenged (407) first ($n)" test "$n" -ge 1
-sleep 1
+sleep 1		# pacing, not a wait: the call stays up a moment before bob hangs up
 bs_hangup bob
 check "carol sees the call end" lp_wait_closed carol 10
 check "bob sees the call end" bs_wait_closed bob 10

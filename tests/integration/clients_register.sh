@@ -11,7 +11,6 @@ lp_start carol carol secret-carol 127.0.0.1 "$PORT" "$lpp"
 check "baresip reports bob registered" bs_wait_registered bob 10
 check "linphonec reports carol registered" lp_wait_registered carol 10
 
-db() { sqlite3 -readonly "$TMP/sipd.db" "$1"; }
 check "registrations view lists bob with baresip's User-Agent" \
     sh -c "sqlite3 -readonly '$TMP/sipd.db' \"SELECT user_agent FROM registrations WHERE aor LIKE 'sip:bob@%'\" | grep -qi baresip"
 check "registrations view lists carol with linphone's User-Agent" \

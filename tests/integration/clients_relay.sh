@@ -30,7 +30,7 @@ bs_dial bob "sip:carol@127.0.0.1:$PORT"
 check "carol's linphonec sees the incoming call" lp_wait_incoming carol 10
 check "the call is established at bob" bs_wait_established bob 10
 check "the call is established at carol" lp_wait_established carol 10
-sleep 4
+sleep 4		# the test: four seconds of tones both ways are recorded and analysed below
 bs_hangup bob
 check "carol sees the call end" lp_wait_closed carol 10
 check "bob sees the call end" bs_wait_closed bob 10

@@ -32,7 +32,7 @@ check "the call is established at bob" bs_wait_established bob 10
 check "the call is established at carol" lp_wait_established carol 10
 check "sipd sent the INVITE to bob over TLS" \
 	grep -q "method=INVITE from=sip:carol@.*status=200" "$TMP/sipd.log"
-sleep 1
+sleep 1		# pacing, not a wait: the call stays up a moment before bob hangs up
 bs_hangup bob
 check "carol sees the call end" lp_wait_closed carol 10
 check "bob sees the call end" bs_wait_closed bob 10

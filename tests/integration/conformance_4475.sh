@@ -6,9 +6,9 @@
 SIPD_TEST_NETNS=1
 . "$(dirname "$0")/lib.sh"
 
-CORPUS=${SIPD_SHARED:-$SRCDIR/../shared}/conformance
-[ -d "$CORPUS/rfc4475" ] || CORPUS=/work/shared/conformance
-[ -f "$CORPUS/rfc4475/EXPECTED.tsv" ] || skip "no shared/conformance corpus beside the source tree"
+# a missing corpus is a failure, not a skip: the test would otherwise pass having checked nothing
+CORPUS=$(shared_dir)/conformance || fail "no shared/ beside the source tree: set SIPD_SHARED"
+[ -f "$CORPUS/rfc4475/EXPECTED.tsv" ] || fail "no RFC 4475 corpus in $CORPUS"
 
 SIPD_DOMAINS='"example.com", "example.net", "example.org", "company.com", "chair-dnrc.example.com",
 	"registrar.example.com", "host.example.net", "biloxi.example.com"'

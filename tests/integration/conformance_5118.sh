@@ -8,9 +8,9 @@
 SIPD_TEST_NETNS=1
 . "$(dirname "$0")/lib.sh"
 
-CORPUS=${SIPD_SHARED:-$SRCDIR/../shared}/conformance
-[ -d "$CORPUS/rfc5118" ] || CORPUS=/work/shared/conformance
-[ -f "$CORPUS/rfc5118/EXPECTED.tsv" ] || skip "no shared/conformance corpus beside the source tree"
+# a missing corpus is a failure, not a skip: the test would otherwise pass having checked nothing
+CORPUS=$(shared_dir)/conformance || fail "no shared/ beside the source tree: set SIPD_SHARED"
+[ -f "$CORPUS/rfc5118/EXPECTED.tsv" ] || fail "no RFC 5118 corpus in $CORPUS"
 
 for a in 2001:db8::10 2001:db8::192.0.2.1 2001:db8::9:255; do
 	"$IP" -6 addr add "$a/128" dev lo nodad 2>/dev/null || skip "cannot add $a to lo (no IPv6?)"

@@ -19,10 +19,8 @@ $LOAD load --port "$PORT" --count $N --rate 400 --contact-port "$SINK" --out "$T
     >"$TMP/load.out" 2>&1 &
 LOADPID=$!
 BG_PIDS="$BG_PIDS $LOADPID"
-_w=0
-while [ "$(wc -l <"$TMP/acked" 2>/dev/null || echo 0)" -lt 600 ] && [ $_w -lt 200 ]; do
-	sleep 0.05; _w=$((_w + 1))
-done
+acked_600() { [ "$(wc -l <"$TMP/acked" 2>/dev/null || echo 0)" -ge 600 ]; }
+wait_until 10 acked_600
 kill -KILL "$SIPD_PID"
 wait "$SIPD_PID" 2>/dev/null
 SIPD_PID=

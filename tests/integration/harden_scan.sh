@@ -23,11 +23,7 @@ for u in 1001 1050 1099; do
 done
 spawn $PHONE uas --server-port "$PORT" --bind 127.0.0.4 --user 1099 --password pw-1099 \
     --domain example.test --time 120 --ready "$TMP/1099.ready"
-_w=0
-while [ ! -e "$TMP/1099.ready" ]; do
-	[ $_w -ge 100 ] && fail "1099 did not register"
-	sleep 0.1; _w=$((_w + 1))
-done
+wait_until 10 test -e "$TMP/1099.ready" || fail "1099 did not register"
 ok "1099 registered from 127.0.0.4"
 
 for m in REGISTER INVITE OPTIONS; do

@@ -146,6 +146,15 @@ check() {	# check DESCRIPTION COMMAND...: ok when COMMAND succeeds
 	_d=$1; shift
 	if "$@"; then ok "$_d"; else not_ok "$_d"; fi
 }
+# need WHAT VALUE...: true when every VALUE is non-empty; else one failed check "WHAT missing".
+# Guards a check on a message that may be absent: a missing message fails, it never passes.
+need() {
+	_nw=$1; shift
+	for _nv in "$@"; do
+		[ -n "$_nv" ] || { not_ok "$_nw missing"; return 1; }
+	done
+	return 0
+}
 finish() {
 	if [ "$FAILS" -eq 0 ]; then pass "all checks passed"; fi
 	fail "$FAILS check(s) failed"
@@ -291,16 +300,60 @@ log_count() {
 	grep -cF -- "$1" "$TMP/sipd.log"
 }
 
+# wait_until SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds, for at most SECONDS
+# (decimals allowed); returns 1 on timeout.  Tests wait on the condition itself with this (a log
+# line, a DB row, a file, a port, a process state), never on a fixed sleep.
+wait_until() {
+	_wu_n=$(awk -v s="$1" 'BEGIN { printf "%d", s * 10 }')
+	shift
+	_wu_i=0
+	until "$@"; do
+		[ "$_wu_i" -ge "$_wu_n" ] && return 1
+		sleep 0.1
+		_wu_i=$((_wu_i + 1))
+	done
+	return 0
+}
+
+# log_has STRING [N]: the sipd log holds at least N (1) lines containing the fixed string STRING.
+log_has() {
+	[ "$(log_count "$1")" -ge "${2:-1}" ]
+}
+
 # wait_log STRING [N] [SECONDS]: wait until the sipd log holds at least N (1) lines containing
 # the fixed string STRING, for at most SECONDS (5); fails (returns 1) on timeout.
 wait_log() {
-	_w=0
-	while [ "$(log_count "$1")" -lt "${2:-1}" ]; do
-		[ $_w -ge $((${3:-5} * 10)) ] && return 1
-		sleep 0.1
-		_w=$((_w + 1))
+	wait_until "${3:-5}" log_has "$1" "${2:-1}"
+}
+
+# gone PID: the process PID has exited (for wait_until).
+gone() {
+	! kill -0 "$1" 2>/dev/null
+}
+
+# same GOT WANT DESCRIPTION: one check that the strings GOT and WANT are equal.
+same() {
+	if [ "$1" = "$2" ]; then ok "$3 ($1)"; else not_ok "$3: got '$1', want '$2'"; fi
+}
+
+# between X LO HI: LO <= X <= HI, as decimal numbers; false when X is empty.
+between() {
+	awk -v x="$1" -v l="$2" -v h="$3" 'BEGIN { exit !(x != "" && x + 0 >= l + 0 && x + 0 <= h + 0) }'
+}
+
+# db SQL: run SQL on the test's database ($TMP/sipd.db) read-only; fields '|' separated.
+db() {
+	sqlite3 -readonly -batch "$TMP/sipd.db" "$1"
+}
+
+# shared_dir: the directory of data shared beside the source tree (the conformance corpus,
+# the bench references): $SIPD_SHARED, else ../shared next to the checkout, else ../../shared
+# (a worktree one level further down).  Prints nothing (and returns 1) when there is none.
+shared_dir() {
+	for _sd in "${SIPD_SHARED:-}" "$SRCDIR/../shared" "$SRCDIR/../../shared"; do
+		[ -n "$_sd" ] && [ -d "$_sd" ] && { (cd "$_sd" && pwd); return 0; }
 	done
-	return 0
+	return 1
 }
 
 # restart_sipd: start sipd again with the existing $TMP/sipd.conf (same ports, same database),

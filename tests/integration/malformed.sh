@@ -2,7 +2,8 @@
 # Hostile input over UDP and TCP: the daemon survives each message and keeps answering an
 # OPTIONS probe; oversized things over the configured limits are not accepted; a TCP stream whose
 # framing cannot be recovered (bad Content-Length) is closed; a stalled TCP connection neither
-# blocks others nor lives past limits.tcp_idle_timeout.
+# blocks others nor lives past limits.tcp_idle_timeout.  Header text that is not UTF-8, or holds
+# a NUL that is not a quoted-pair (RFC 3261 25.1), gets a 400 naming the header.
 . "$(dirname "$0")/lib.sh"
 
 start_sipd 'limits: { tcp_idle_timeout = 5; tcp_max_connections = 4; };'
@@ -44,6 +45,11 @@ w("clhuge.tcp", req(cl=b"99999999999", transport=b"TCP"))
 w("clbig.tcp", req(cl=b"2000000", transport=b"TCP") + b"x" * 1000)
 w("cljunk.tcp", req(cl=b"12abc", transport=b"TCP") + b"x" * 12)
 w("half.tcp", req(transport=b"TCP")[:100])
+w("latin1", req(b"Subject: caf\xe9\r\n"))
+w("overlong", req(b"X-Note: \"\xc0\xaf\"\r\n"))
+w("nulvalue", req(b"Subject: a\x00b\r\n"))
+w("utf8", req(b"Subject: caf\xc3\xa9 \xe2\x82\xac\r\n"))
+w("nulquoted", req(b'X-Note: "a\\\x00b"\r\n'))
 EOF2
 
 # alive WHAT: the server still answers OPTIONS over UDP and TCP after WHAT
@@ -89,6 +95,17 @@ udp empty none
 udp crlf none
 udp cutheaders notok
 
+# answer NAME: the status line sipd answers m.NAME with
+answer() {
+	$SIPSEND -p "$PORT" --via -w 1 -n 1 "$TMP/m.$1" 2>/dev/null | grep -m 1 '^SIP/2.0 ' | tr -d '\r'
+}
+same "$(answer latin1)" "SIP/2.0 400 Bad Subject header: invalid UTF-8" "a Latin-1 Subject: 400 naming it"
+same "$(answer overlong)" "SIP/2.0 400 Bad X-Note header: invalid UTF-8" "an overlong UTF-8 form: 400"
+same "$(answer nulvalue)" "SIP/2.0 400 Bad Subject header: NUL byte" "a NUL in a Subject: 400 naming it"
+same "$(answer utf8)" "SIP/2.0 200 OK" "a UTF-8 Subject is accepted"
+same "$(answer nulquoted)" "SIP/2.0 200 OK" "a NUL as a quoted-pair (RFC 4475 3.1.1.2) is accepted"
+alive "header text that is not UTF-8"
+
 tcp garbage.tcp closed
 tcp junk70k closed
 tcp longline.tcp notok
@@ -98,24 +115,25 @@ tcp clhuge.tcp closed
 tcp clbig.tcp closed
 tcp cljunk.tcp closed
 
+# tcp_clients N: at least N TCP connections to sipd's port are established
+tcp_clients() { [ "$(ss -Htn state established "( dport = :$PORT )" | wc -l)" -ge "$1" ]; }
 # A stalled half message: others are served meanwhile, and the idle timeout (5 s) closes it.
 spawn $SIPSEND -p "$PORT" -t tcp -w 9 "$TMP/m.half.tcp" >"$TMP/out.half" 2>&1
 stalled=$BG_PID
-sleep 0.5
+wait_until 5 tcp_clients 1 || not_ok "the stalled connection was not established"
 alive "a stalled half message (while it stalls)"
 # Three more stalled connections reach limits.tcp_max_connections (4): a fifth is refused, UDP
 # goes on, and once the idle timeout has closed them TCP is served again.
 for i in 1 2 3; do
 	spawn $SIPSEND -p "$PORT" -t tcp -w 9 "$TMP/m.half.tcp" >"$TMP/out.half.$i" 2>&1
 done
-sleep 0.5
+wait_until 5 tcp_clients 4 || not_ok "the four stalled connections were not established"
 probe tcp 1 >"$TMP/out.fifth" 2>&1
 say "fifth TCP connection while 4 stall -> $(tr '\n' ' ' <"$TMP/out.fifth")"
 check "fifth TCP connection over tcp_max_connections = 4 refused" \
 	sh -c "! grep -q '^SIP/2.0' '$TMP/out.fifth'"
 check "UDP served while TCP is at its connection limit" probe_ok udp
-i=0
-while kill -0 "$stalled" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+wait_until 10 gone "$stalled"
 say "tcp half message, stalled -> $(tr '\n' ' ' <"$TMP/out.half")"
 check "stalled connection closed by the server (tcp_idle_timeout = 5 s)" \
 	grep -qE '^(CLOSED|RESET)' "$TMP/out.half"

@@ -66,7 +66,7 @@ scrape s3
 for i in 1 2 3; do
 	dial "alice$i" --to "$BOB" --bye || not_ok "call $i did not complete"
 done
-sleep 0.3
+wait_log 'call end call-id=' 3 5 || not_ok "the three calls did not end"
 scrape s4
 # What the phones' transcripts show went over the wire (retransmissions included, should the
 # machine be slow): sipd's counters must equal them exactly.
@@ -163,7 +163,7 @@ send(b"\x00\xff garbage \r\n\r\n" * 100)
 send(b"GET /metrics HTTP/1.1\r\nX: " + b"a" * 100000 + b"\r\n\r\n")
 send(b"GET /metrics HTTP/1.1\r\n" + b"H: v\r\n" * 5000 + b"\r\n")
 idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(50)]
-time.sleep(0.2)
+time.sleep(0.2)   # part of the test, not a wait: the idle connections are held a moment
 for c in idle:
     c.close()
 PY

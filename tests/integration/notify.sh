@@ -6,24 +6,14 @@
 . "$(dirname "$0")/lib.sh"
 
 # state LINE [N]: the notification log holds at least N (1) lines equal to LINE, within 5 s
-state() {
-	_w=0
-	while [ "$(grep -cx -- "$1" "$TMP/notify.log" 2>/dev/null)" -lt "${2:-1}" ]; do
-		[ $_w -ge 50 ] && return 1
-		sleep 0.1
-		_w=$((_w + 1))
-	done
-}
+state() { wait_until 5 noted "$1" "${2:-1}"; }
+noted() { [ "$(grep -cx -- "$1" "$TMP/notify.log" 2>/dev/null)" -ge "$2" ]; }
 
 run() {	# run SOCKETNAME
 	rm -f "$TMP/notify.log" "$TMP/notify.ready"
 	spawn "$PYTHON" "$TESTDIR/notifysock.py" "$1" "$TMP/notify.ready" "$TMP/notify.log" --seconds 60
 	NPID=$BG_PID
-	_w=0
-	while [ ! -s "$TMP/notify.ready" ]; do
-		[ $_w -ge 50 ] && fail "the notification socket $1 was not bound"
-		sleep 0.1; _w=$((_w + 1))
-	done
+	wait_until 5 test -s "$TMP/notify.ready" || fail "the notification socket $1 was not bound"
 	NOTIFY_SOCKET=$1 WATCHDOG_USEC=400000
 	export NOTIFY_SOCKET WATCHDOG_USEC
 	start_sipd
@@ -32,6 +22,7 @@ run() {	# run SOCKETNAME
 	check "$1: a STATUS= line with it" grep -q '^STATUS=serving 2 listener' "$TMP/notify.log"
 	check "$1: nothing before READY=1 but WATCHDOG=1 (READY comes after binding)" \
 		test "$(grep -v -e '^--$' -e '^WATCHDOG=1$' "$TMP/notify.log" | head -n 1)" = READY=1
+	# the 2 s are the test (a rate), not a wait for something
 	check "$1: WATCHDOG=1 at least 4 times within 2 s (WATCHDOG_USEC=400000: every 200 ms)" \
 		sh -c "sleep 2; test \$(grep -cx WATCHDOG=1 '$TMP/notify.log') -ge 4"
 	kill -HUP "$SIPD_PID"

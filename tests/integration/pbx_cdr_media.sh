@@ -13,7 +13,6 @@
 RLO=$(( ($(free_port) % 1000) * 20 + 20000 ))
 RHI=$((RLO + 199))
 start_sipd "$PROXY_NOAUTH" "relay: { mode = \"always\"; port_min = $RLO; port_max = $RHI; };"
-db() { sqlite3 -readonly -batch "$TMP/sipd.db" "$1"; }
 
 timeout 60 $PYTHON "$TESTDIR/relay_ua.py" call --server-port "$PORT" --sipd-pid "$SIPD_PID" \
     --range "$RLO-$RHI" >"$TMP/ua.out" 2>&1
@@ -24,8 +23,9 @@ ab=$(printf '%s\n' "$line" | sed -n 's/.* a->b pkts=\([0-9]*\) .*/\1/p')
 ba=$(printf '%s\n' "$line" | sed -n 's/.* b->a pkts=\([0-9]*\) .*/\1/p')
 [ -n "$cid" ] && [ -n "$ab" ] && [ -n "$ba" ] || fail "no relay end line in the log"
 say "the relay counted a->b $ab and b->a $ba packets for $cid"
-_w=0	# the row is handed to the database writer within a second of the call's end
-while [ "$(db "SELECT count(*) FROM cdr WHERE call_id = '$cid'")" = 0 ] && [ $_w -lt 50 ]; do sleep 0.1; _w=$((_w + 1)); done
+# the row is handed to the database writer within a second of the call's end
+hasrow() { [ "$(db "SELECT count(*) FROM cdr WHERE call_id = '$cid'")" != 0 ]; }
+wait_until 5 hasrow
 same "$(db "SELECT count(*) FROM cdr WHERE call_id = '$cid'")" 1 "one cdr row for the relayed call"
 same "$(db "SELECT status || ' ' || reason FROM cdr WHERE call_id = '$cid'")" "200 caller hangup" "... answered, the caller hung up"
 same "$(db "SELECT packets_from_caller || ' ' || packets_from_callee FROM cdr WHERE call_id = '$cid'")" \

@@ -6,8 +6,6 @@
 SIPD_DOMAINS='"example.test"'
 D=example.test
 SIPCTL=$(dirname "$SIPD")/sipctl
-same() { if [ "$1" = "$2" ]; then ok "$3 ($1)"; else not_ok "$3: got '$1', want '$2'"; fi; }
-db() { sqlite3 -readonly -batch "$TMP/sipd.db" "$1"; }
 # run NAME ARGS...: sipctl ARGS; stdout/stderr in $TMP/NAME.out/.err, status in $TMP/NAME.rc
 run() { _n=$1; shift; "$SIPCTL" -c "$TMP/sipd.conf" "$@" >"$TMP/$_n.out" 2>"$TMP/$_n.err" </dev/null; echo $? >"$TMP/$_n.rc"; }
 rc() { cat "$TMP/$1.rc"; }

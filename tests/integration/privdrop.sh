@@ -98,8 +98,7 @@ stop_sipd
 sed -i -e 's/user = "nobody"; };/user = ""; allow_root = 0; };/' "$TMP/sipd.conf"
 "$SIPD" -f -c "$TMP/sipd.conf" >"$TMP/root.log" 2>&1 &
 p=$!
-w=0; while kill -0 $p 2>/dev/null && [ $w -lt 50 ]; do sleep 0.1; w=$((w + 1)); done
-kill -0 $p 2>/dev/null && { stop_pid $p; not_ok "sipd kept running as root with allow_root = 0"; }
+wait_until 5 gone $p || { stop_pid $p; not_ok "sipd kept running as root with allow_root = 0"; }
 check "allow_root = 0 as root without server.user: refused, says what to do" \
 	grep -q "server.allow_root = 0 and started as root: set server.user" "$TMP/root.log"
 sed -i -e 's/user = ""; allow_root = 0; };/user = "nobody"; allow_root = 0; };/' "$TMP/sipd.conf"
@@ -111,7 +110,6 @@ stop_sipd
 sed -i 's/user = "nobody"/user = "no-such-user-sipd"/' "$TMP/sipd.conf"
 "$SIPD" -f -c "$TMP/sipd.conf" >"$TMP/nouser.log" 2>&1 &
 p=$!
-w=0; while kill -0 $p 2>/dev/null && [ $w -lt 50 ]; do sleep 0.1; w=$((w + 1)); done
-kill -0 $p 2>/dev/null && { stop_pid $p; not_ok "sipd kept running with an unknown user"; }
+wait_until 5 gone $p || { stop_pid $p; not_ok "sipd kept running with an unknown user"; }
 check "unknown user: refused, says how to fix it" grep -q "no user 'no-such-user-sipd' on this system: create it" "$TMP/nouser.log"
 finish

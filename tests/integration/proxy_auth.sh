@@ -95,7 +95,7 @@ if user and status_of(final) == 407:
     msg, br = req(2, auth)
     codes, final = transact(msg, br, 2)
     print("answer " + " ".join(codes))
-time.sleep(0.3)
+time.sleep(0.3)   # linger: answers retransmitted to us are absorbed, not sent back ICMP
 PY
 # pinv NAME RURI FROM [USER PASSWORD ALGO]
 pinv() { _n=$1; shift; timeout -k 2 30 "$PYTHON" "$TMP/pinvite.py" "$PORT" "$@" >"$TMP/$_n.out" 2>&1; }

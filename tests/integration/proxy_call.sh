@@ -38,9 +38,7 @@ calls() {
 	else
 		not_ok "$T caller: $CALLS calls INVITE/100/180/200/ACK/BYE/200 through sipd"
 	fi
-	_w=0
-	while kill -0 "$UAS_PID" 2>/dev/null && [ $_w -lt 150 ]; do sleep 0.1; _w=$((_w + 1)); done
-	if kill -0 "$UAS_PID" 2>/dev/null; then
+	if ! wait_until 15 gone "$UAS_PID"; then
 		not_ok "$T callee: sipp still running 15 s after the caller finished (calls not completed)"
 		stop_pid "$UAS_PID"
 	else

@@ -36,16 +36,16 @@ after_first() {
 BOB=sip:bob@127.0.0.1:$PORT
 callee bob "$BOB" --invite 180
 dial alice --to "$BOB" --cancel-after 0.5
-sleep 0.3
+wait_msgs bob in ACK	# sipd's ACK for the callee's 487 may trail the caller
 same "$(codes alice in INVITE)" "100 180 487" "1: the caller got 100, 180, then the 487 once (its ACK stopped retransmissions)"
 same "$(codes alice in CANCEL)" 200 "1: the caller's CANCEL got 200"
 same "$(nmsgs bob in CANCEL)" 1 "1: the callee got one CANCEL"
 c=$(msgs bob in CANCEL | head -n 1) i=$(msgs bob in INVITE | head -n 1)
-[ -n "$c" ] && [ -n "$i" ] && cancel_matches "1" "$c" "$i"
+need "1: the callee's CANCEL and INVITE" "$c" "$i" && cancel_matches "1" "$c" "$i"
 same "$(codes bob out CANCEL) $(codes bob out INVITE)" "200 180 487" "1: the callee answered 200 to the CANCEL, 487 to the INVITE"
 same "$(nmsgs bob in ACK)" 1 "1: the callee got one ACK for its 487"
 a=$(msgs bob in ACK | head -n 1)
-[ -n "$a" ] && [ -n "$i" ] && same "$(top_branch "$a")" "$(top_branch "$i")" "1: ... sipd's, with the INVITE's branch (17.1.1.3)"
+need "1: the callee's ACK and INVITE" "$a" "$i" && same "$(top_branch "$a")" "$(top_branch "$i")" "1: ... sipd's, with the INVITE's branch (17.1.1.3)"
 bad=0
 for f in $(msgs alice in 487/INVITE) $(msgs alice in 200/CANCEL); do
 	[ "$(hdr "$f" Via | grep -c .)" = 1 ] || { bad=$((bad + 1)); say "  $f: Vias $(hdr "$f" Via | tr '\n' ' ')"; }
@@ -56,7 +56,7 @@ same "$bad" 0 "1: responses to the caller with a Via other than its own"
 CAROL=sip:carol@127.0.0.1:$PORT
 callee carol "$CAROL" --invite 180@1.2
 dial alice2 --to "$CAROL" --cancel-after 0.1
-sleep 0.3
+wait_msgs carol in ACK	# sipd's ACK for the callee's 487 may trail the caller
 same "$(codes alice2 in CANCEL)" 200 "2: the caller's CANCEL got 200"
 finals=$(codes alice2 in INVITE | tr ' ' '\n' | grep -v '^1' | tr '\n' ' ' | sed 's/ $//')
 same "$finals" 487 "2: the caller got the 487"
@@ -64,7 +64,7 @@ same "$(nmsgs carol in CANCEL)" 1 "2: the callee got one CANCEL"
 check "2: ... only after it had sent its 180 (9.1: no CANCEL before a provisional response)" \
     after_first carol out 180/INVITE in CANCEL
 c=$(msgs carol in CANCEL | head -n 1) i=$(msgs carol in INVITE | head -n 1)
-[ -n "$c" ] && [ -n "$i" ] && cancel_matches "2" "$c" "$i"
+need "2: the callee's CANCEL and INVITE" "$c" "$i" && cancel_matches "2" "$c" "$i"
 same "$(nmsgs carol in ACK)" 1 "2: the callee got one ACK for its 487"
 
 # ---- 3: a CANCEL for nothing -----------------------------------------------------------------------

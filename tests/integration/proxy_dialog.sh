@@ -28,7 +28,7 @@ inv=$(msgs alice out INVITE | head -n 1)
 acontact=$(hdr "$inv" Contact | sed 's/^<\([^>]*\)>.*/\1/')
 same "$(nmsgs alice in BYE)" 1 "2: the callee's BYE reached the caller"
 b=$(msgs alice in BYE | head -n 1) bb=$(msgs bob out BYE | head -n 1)
-if [ -n "$b" ] && [ -n "$bb" ]; then
+if need "2: the BYE the callee sent and the caller received" "$b" "$bb"; then
 	same "$(startline "$b")" "BYE $acontact SIP/2.0" "2: ... Request-URI: the caller's Contact"
 	same "$(hdr "$b" Route)" "" "2: ... no Route left (sipd's own entry removed)"
 	same "$(hdr "$bb" Route)" "<sip:127.0.0.1:$PORT;lr>" "2: (the callee sent it with Route: sipd's Record-Route)"
@@ -38,7 +38,7 @@ if [ -n "$b" ] && [ -n "$bb" ]; then
 fi
 same "$(codes bob in BYE)" 200 "2: the callee got the 200 for its BYE"
 f=$(msgs bob in 200/BYE | head -n 1)
-[ -n "$f" ] && same "$(hdr "$f" Via | grep -c .)" 1 "2: ... with its own Via only"
+need "2: the callee's 200 for its BYE" "$f" && same "$(hdr "$f" Via | grep -c .)" 1 "2: ... with its own Via only"
 
 # ---- 3: sipd, then another hop ----------------------------------------------------------------------
 callee hop - --port "$(free_port)"
@@ -60,7 +60,7 @@ same "$(sed -n 's/^SIP\/2\.0 \([0-9][0-9][0-9]\) .*/\1/p' "$TMP/route.resp" | tr
     "3: BYE with Route: sipd, hop: the hop's 200 came back"
 same "$(nmsgs hop in BYE)" 1 "3: the next hop (the second Route) got the BYE"
 f=$(msgs hop in BYE | head -n 1)
-if [ -n "$f" ]; then
+if need "3: the hop's BYE" "$f"; then
 	same "$(startline "$f")" "BYE sip:carol@127.0.0.1:$NOWHERE SIP/2.0" "3: ... Request-URI untouched"
 	same "$(hdr "$f" Route | "$PYTHON" -c 'import sys; print(", ".join(v.strip() for l in sys.stdin for v in l.split(",") if v.strip()))')" \
 	    "<sip:127.0.0.1:$HOP;lr;x-hop=1>" "3: ... Route: only the hop's value left"

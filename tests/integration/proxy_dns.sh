@@ -113,17 +113,14 @@ PY
 PHONE_LIB=$TMP
 export PHONE_LIB TMP
 
+# phone_ready NAME: phone NAME is listening, or it has exited
+phone_ready() { [ -e "$TMP/$1/ready" ] || gone "$BG_PID"; }
 # phone NAME PLAN: start a phone on a free port (in $PHONE_PORT); returns once it listens
 phone() {
 	PHONE_PORT=$(free_port) || fail "no free port for phone $1"
 	spawn "$PYTHON" "$TMP/dnsphone.py" "$PHONE_PORT" "$1" "$2"
-	_w=0
-	while [ ! -e "$TMP/$1/ready" ]; do
-		kill -0 "$BG_PID" 2>/dev/null || fail "phone $1 did not start"
-		[ $_w -ge 100 ] && fail "phone $1 did not start within 10 s"
-		sleep 0.1
-		_w=$((_w + 1))
-	done
+	wait_until 10 phone_ready "$1" || fail "phone $1 did not start within 10 s"
+	[ -e "$TMP/$1/ready" ] || fail "phone $1 did not start"
 	say "phone $1 listens on 127.0.0.1:$PHONE_PORT"
 }
 
@@ -170,15 +167,12 @@ except OSError:
 print(struct.unpack(">H", d[2:4])[0] & 15, struct.unpack(">H", d[6:8])[0])
 EOF
 }
+# dnsmasq_up: it answers the SRV query (or it has exited)
+dnsmasq_up() { [ "$(dnsq _sip._udp.remote.test 33)" = "0 2" ] || gone "$DNSMASQ_PID"; }
 _try=0
 while :; do
 	start_dnsmasq
-	_w=0
-	while [ $_w -lt 30 ] && kill -0 "$DNSMASQ_PID" 2>/dev/null; do
-		[ "$(dnsq _sip._udp.remote.test 33)" = "0 2" ] && break
-		sleep 0.1
-		_w=$((_w + 1))
-	done
+	wait_until 3 dnsmasq_up
 	[ "$(dnsq _sip._udp.remote.test 33)" = "0 2" ] && break
 	stop_pid "$DNSMASQ_PID"
 	_try=$((_try + 1))
@@ -190,8 +184,7 @@ check "dnsmasq: only.test has its A record" test "$(dnsq only.test 1)" = "0 1"
 check "dnsmasq: nowhere.test is NXDOMAIN" test "$(dnsq nowhere.test 1)" = "3 0"
 
 # The queries above are the test's own: only what dnsmasq logs after them counts from here on.
-_w=0
-while ! grep -q 'query\[A\] nowhere\.test from' "$DNSLOG" && [ $_w -lt 30 ]; do sleep 0.1; _w=$((_w + 1)); done
+wait_until 3 grep -q 'query\[A\] nowhere\.test from' "$DNSLOG"
 DNSBASE=$(wc -l <"$DNSLOG")
 # dnslog: dnsmasq's log since then (the queries sipd made)
 dnslog() { tail -n +$((DNSBASE + 1)) "$DNSLOG"; }
@@ -199,10 +192,8 @@ dnslog() { tail -n +$((DNSBASE + 1)) "$DNSLOG"; }
 # REGEX (ERE)
 dnscount() { dnslog | grep -cE "query\[[A-Z0-9]+\] ($1) from "; }
 # dnswait REGEX MIN: wait (up to 3 s) until dnscount REGEX >= MIN
-dnswait() {
-	_w=0
-	while [ "$(dnscount "$1")" -lt "$2" ] && [ $_w -lt 30 ]; do sleep 0.1; _w=$((_w + 1)); done
-}
+dnsatleast() { [ "$(dnscount "$1")" -ge "$2" ]; }
+dnswait() { wait_until 3 dnsatleast "$1" "$2"; }
 
 # ---- sipd ----------------------------------------------------------------------------------
 start_sipd "dns: { servers = [ \"127.0.0.1:$DNSPORT\" ]; };" 'auth: { register = 0; };' \
@@ -308,14 +299,15 @@ ngot() { got "$@" | grep -c .; }
 # branches PHONE METHOD USER: the distinct top Via branches of those requests
 branches() { for _f in $(got "$@"); do hdr "$_f" via | head -n 1 | sed -n 's/.*;branch=\([^;, ]*\).*/\1/p'; done | sort -u; }
 nbranches() { branches "$@" | grep -c .; }
-# ge A B / between X LO HI: decimal comparisons
+# ge A B: A >= B, decimal
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
-between() { awk -v x="$1" -v l="$2" -v h="$3" 'BEGIN { exit !(x != "" && x + 0 >= l + 0 && x + 0 <= h + 0) }'; }
 
 # ---- 6: outside to outside (first: no lookup of remote.test has been made yet) ---------------
 ua eve MESSAGE sip:bob@remote.test sip:eve@example.org
 same "$(finalc eve challenge)" 403 "6: From sip:eve@example.org to sip:bob@remote.test: 403"
-sleep 1	# a lookup started anyway would be in dnsmasq's log by now
+# An absence has no event to wait for: this sleep is the window in which a lookup started
+# anyway would have reached dnsmasq's log.
+sleep 1
 same "$(dnscount '[^ ]*remote\.test')" 0 "6: dnsmasq saw no query about remote.test"
 same "$(ngot A MESSAGE bob)$(ngot B MESSAGE bob)" 00 "6: phones A and B got nothing"
 
@@ -325,7 +317,7 @@ same "$(finalc m1 challenge)" 407 "1: alice's MESSAGE to sip:bob@remote.test wit
 same "$(finalc m1 answer)" 200 "1: with credentials: phone A's 200 reaches alice"
 same "$(nbranches A MESSAGE bob)" 1 "1: phone A (SRV priority 10) got the MESSAGE"
 f=$(got A MESSAGE bob | head -n 1)
-[ -n "$f" ] && same "$(startline "$f")" "MESSAGE sip:bob@remote.test SIP/2.0" "1: ... its Request-URI unchanged"
+same "$(startline "$f")" "MESSAGE sip:bob@remote.test SIP/2.0" "1: ... its Request-URI unchanged"
 same "$(ngot B MESSAGE bob)" 0 "1: phone B (priority 20) got nothing"
 dnswait 'remote\.test' 1
 check "1: sipd asked dnsmasq for the NAPTR of remote.test" test "$(dnscount 'remote\.test')" -ge 1
@@ -341,7 +333,7 @@ same "$(codes A out MESSAGE | tr ' ' '\n' | grep -c 503)" 1 "2: phone A answered
 same "$(nbranches B MESSAGE busy)" 1 "2: phone B (priority 20) got the MESSAGE"
 fa=$(got A MESSAGE busy | head -n 1)
 fb=$(got B MESSAGE busy | head -n 1)
-if [ -n "$fa" ] && [ -n "$fb" ]; then
+if need "2: the MESSAGEs phones A and B got" "$fa" "$fb"; then
 	check "2: ... after A's 503" ge "$(mtime "$fb")" "$(mtime "$fa")"
 	same "$(startline "$fb")" "MESSAGE sip:busy@remote.test SIP/2.0" "2: ... its Request-URI unchanged"
 	check "2: ... in a new client transaction (another branch than A's)" \
@@ -355,7 +347,7 @@ same "$(nbranches A MESSAGE mute)" 1 "3: phone A got the MESSAGE (one transactio
 same "$(nbranches B MESSAGE mute)" 1 "3: phone B got it too"
 fa=$(got A MESSAGE mute | head -n 1)
 fb=$(got B MESSAGE mute | head -n 1)
-if [ -n "$fa" ] && [ -n "$fb" ]; then
+if need "3: the MESSAGEs phones A and B got" "$fa" "$fb"; then
 	dt=$(awk -v a="$(mtime "$fa")" -v b="$(mtime "$fb")" 'BEGIN { printf "%.2f", b - a }')
 	check "3: ... B about Timer F (64*T1 = 3.2 s) after A (${dt} s)" between "$dt" 3.0 6.0
 fi
@@ -368,8 +360,8 @@ same "$(finalc i4 challenge)" 407 "4: alice's INVITE to sip:carol@only.test:$POR
 same "$(finalc i4 answer)" 486 "4: with credentials: phone C's 486 reaches alice"
 same "$(nbranches C INVITE carol)" 1 "4: phone C got the INVITE"
 f=$(got C INVITE carol | head -n 1)
-[ -n "$f" ] && same "$(startline "$f")" "INVITE sip:carol@only.test:$PORTC SIP/2.0" "4: ... its Request-URI unchanged"
-_w=0; while [ "$(nmsgs C in ACK)" -lt 1 ] && [ $_w -lt 20 ]; do sleep 0.1; _w=$((_w + 1)); done
+same "$(startline "$f")" "INVITE sip:carol@only.test:$PORTC SIP/2.0" "4: ... its Request-URI unchanged"
+wait_msgs C in ACK 1 2
 check "4: sipd ACKed phone C's 486 (17.1.1.3)" test "$(nmsgs C in ACK)" -ge 1
 same "$(ngot A INVITE carol)$(ngot B INVITE carol)" 00 "4: phones A and B got nothing"
 dnswait 'only\.test' $((nq + 1))

@@ -41,6 +41,8 @@ expect_err() {
 	if grep -q "^SIP/2.0 $2 " "$TMP/$1.resp"; then
 		_to=$(awk -v c="$2" '$0 ~ "^SIP/2.0 " c " " {k=1} k && tolower($0) ~ /^to *:/ {print; exit}' "$TMP/$1.resp")
 		check "$3: the $2 has a To tag (8.2.6.2): $_to" sh -c "printf '%s' '$_to' | grep -q ';tag='"
+	else
+		not_ok "$3: no $2 whose To tag could be checked"
 	fi
 	check "$3: sipsend ACKed the $2" grep -qx ACK "$TMP/$1.resp"
 	[ "$_got" = "100 $2" ] || [ "$_got" = "$2" ] || sed 's/^/    | /' "$TMP/$1.resp"

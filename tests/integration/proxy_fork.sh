@@ -38,11 +38,11 @@ BOB=sip:bob@127.0.0.1:$PORT
 callee b1 "$BOB" --invite 180,200@1
 callee b2 "$BOB" --invite 180
 dial alice --to "$BOB" --bye
-sleep 0.5	# the CANCEL to b2, its 487 and sipd's ACK may trail the caller's BYE
+wait_msgs b2 in ACK	# the CANCEL to b2, its 487 and sipd's ACK may trail the caller's BYE
 
 same "$(nmsgs b1 in INVITE) $(nmsgs b2 in INVITE)" "1 1" "1: each contact received the INVITE once"
 i1=$(msgs b1 in INVITE | head -n 1) i2=$(msgs b2 in INVITE | head -n 1)
-if [ -n "$i1" ] && [ -n "$i2" ]; then
+if need "1: the INVITEs b1 and b2 got" "$i1" "$i2"; then
 	check "1: the two branches have different sipd branch parameters" \
 	    test "$(top_branch "$i1")" != "$(top_branch "$i2")"
 fi
@@ -54,11 +54,11 @@ same "$(nmsgs b1 in ACK) $(nmsgs b1 in BYE) $(nmsgs b1 in CANCEL)" "1 1 0" \
     "1: b1 got the ACK and the BYE, no CANCEL"
 same "$(nmsgs b2 in CANCEL)" 1 "1: b2 got one CANCEL"
 c2=$(msgs b2 in CANCEL | head -n 1)
-[ -n "$c2" ] && [ -n "$i2" ] && same_as_invite "1: b2" "$c2" "$i2"
+need "1: b2's CANCEL and INVITE" "$c2" "$i2" && same_as_invite "1: b2" "$c2" "$i2"
 same "$(codes b2 out CANCEL) $(codes b2 out INVITE)" "200 180 487" "1: b2 answered 200 to the CANCEL and 487 to the INVITE"
 a2=$(msgs b2 in ACK | head -n 1)
 same "$(nmsgs b2 in ACK)" 1 "1: b2 got one ACK (for its 487)"
-[ -n "$a2" ] && [ -n "$i2" ] && same "$(top_branch "$a2")" "$(top_branch "$i2")" \
+need "1: b2's ACK and INVITE" "$a2" "$i2" && same "$(top_branch "$a2")" "$(top_branch "$i2")" \
     "1: ... sipd's, with the INVITE's branch (17.1.1.3)"
 same "$(nmsgs b2 in BYE)" 0 "1: b2 got no BYE"
 
@@ -81,7 +81,7 @@ finals=$(codes alice3 in INVITE | tr ' ' '\n' | grep -v '^1' | tr '\n' ' ' | sed
 same "$finals" 603 "3: 603 from d2 while d1 rings: the caller gets only the 603"
 same "$(nmsgs d1 in CANCEL)" 1 "3: d1 got a CANCEL (16.7 step 5: a 6xx cancels the pending branches)"
 c1=$(msgs d1 in CANCEL | head -n 1) i1=$(msgs d1 in INVITE | head -n 1)
-[ -n "$c1" ] && [ -n "$i1" ] && same_as_invite "3: d1" "$c1" "$i1"
+need "3: d1's CANCEL and INVITE" "$c1" "$i1" && same_as_invite "3: d1" "$c1" "$i1"
 same "$(nmsgs d1 in ACK) $(nmsgs d2 in ACK)" "1 1" "3: sipd ACKed d1's 487 and d2's 603"
 
 # ---- 4: a 200 from each branch (the second crossed sipd's CANCEL) ------------------------------------

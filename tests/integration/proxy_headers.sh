@@ -169,7 +169,7 @@ check_pair "INVITE 2: the 486 reaches the caller byte for byte less sipd's Via" 
 # the 486 is ACKed hop by hop: sipd ACKs it towards the callee, and takes the caller's ACK itself
 same "$(nmsgs bob486 in ACK)" 1 "INVITE 2: the callee got one ACK for its 486"
 a=$(one bob486 in ACK) i=$(one bob486 in INVITE)
-if [ -n "$a" ] && [ -n "$i" ]; then
+if need "INVITE 2: the callee's ACK and INVITE" "$a" "$i"; then
 	same "$(hdr "$a" Via | sed -n 1p)" "$(hdr "$i" Via | sed -n 1p)" \
 	    "INVITE 2: that ACK is sipd's own, with the INVITE's Via (17.1.1.3)"
 fi

@@ -21,10 +21,14 @@
 #   msgs NAME in|out WHAT                      paths of NAME's messages: WHAT is a method
 #                                              (INVITE) or CODE/METHOD (487/INVITE, 1xx/INVITE)
 #   nmsgs NAME in|out WHAT                     how many of them
+#   wait_msgs NAME in|out WHAT [N] [SECONDS]   wait (5 s) until NAME has at least N (1) of them
+#   settle                                     wait until sipd has acted on sipctl's changes
 #   codes NAME in|out METHOD                   the status codes of NAME's responses to METHOD
 #                                              received (in) or sent (out), space-separated
 #   hdr FILE HEADER                            every value of HEADER in FILE (compact forms too)
-#   startline FILE                             its first line
+#   startline FILE                             its first line (nothing when FILE is empty)
+#   gap A B                                    seconds from message file A to B (nothing when
+#                                              one is missing, so a check on it fails)
 #   body FILE                                  its body, as is
 #   respcmp SENT RECEIVED                      RECEIVED is SENT less its first Via field, byte for
 #                                              byte (a response through sipd); else prints a diff
@@ -32,7 +36,6 @@
 #   sipp_split FILE NAME                       a SIPp -trace_msg file as $TMP/NAME/in.NNN, out.NNN
 #                                              and log, the way peer.py records (msgs works on it)
 #   peer ARGS...                               peer.py itself
-#   same A B DESCRIPTION                       one check that A and B are equal strings
 #
 # peer.py uas: registers (REGISTER from its own port, To/From AOR, Contact --contact), then
 # answers: INVITE with the --invite plan (comma-separated CODE[@SECONDS], e.g. "180,200@1":
@@ -57,27 +60,29 @@ PROXY_NOAUTH='auth: { register = 0; calls = 0; };'
 peer() { $PEER "$@"; }
 
 # sipctl on this test's sipd: ctl ARGS... (output in $TMP/sipctl.out, failure ends the test);
-# settle: sipd picks up sipctl's group/forward changes within a second (admin queue)
+# ctl ARGS...: sipctl on the test's config (fails the test when it fails).
+# settle: wait until sipd has taken in sipctl's changes: it polls the admin queue once a second
+# and deletes the notes it has acted on (so an empty queue means ring groups and forwards are
+# reloaded by the next call).
 SIPCTL=$(dirname "$SIPD")/sipctl
 ctl() { "$SIPCTL" -c "$TMP/sipd.conf" "$@" >>"$TMP/sipctl.out" 2>&1 || fail "sipctl $*"; }
-settle() { sleep 1.5; }
+admin_done() { [ "$(db 'SELECT count(*) FROM admin_queue')" = 0 ]; }
+settle() { wait_until 5 admin_done || fail "sipd did not act on sipctl's changes within 5 s"; }
 
-# sipp_listening SOCKTYPE PORT PID OUT: wait (5 s at most) until the SIPp callee PID holds
-# 127.0.0.1:PORT (SOCKTYPE SOCK_DGRAM or SOCK_STREAM); fails the test, showing OUT, if it exits
+# sipp_listening SOCKTYPE PORT PID OUT [HOST]: wait (5 s at most) until the SIPp callee PID holds
+# HOST:PORT (127.0.0.1; SOCKTYPE SOCK_DGRAM or SOCK_STREAM); fails the test, showing OUT, if it exits
 sipp_listening() {
-	_w=0
-	while "$PYTHON" -c 'import socket, sys; socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])).bind(("127.0.0.1", int(sys.argv[2])))' \
-	    "$1" "$2" 2>/dev/null; do
-		[ $_w -ge 50 ] && fail "the callee's sipp does not listen on $2"
-		kill -0 "$3" 2>/dev/null || { cat "$4"; fail "the callee's sipp exited"; }
-		sleep 0.1
-		_w=$((_w + 1))
-	done
+	wait_until 5 port_held "$1" "$2" "${5:-127.0.0.1}" "$3" || fail "the callee's sipp does not listen on $2"
+	kill -0 "$3" 2>/dev/null || { cat "$4"; fail "the callee's sipp exited"; }
+}
+# port_held SOCKTYPE PORT HOST PID: HOST:PORT cannot be bound (someone holds it), or PID exited
+port_held() {
+	! "$PYTHON" -c 'import socket, sys; socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])).bind((sys.argv[3], int(sys.argv[2])))' \
+	    "$1" "$2" "$3" 2>/dev/null || gone "$4"
 }
 
-same() {
-	if [ "$1" = "$2" ]; then ok "$3 ($1)"; else not_ok "$3: got '$1', want '$2'"; fi
-}
+# callee_up NAME PID: callee NAME has registered, or its process PID has exited
+callee_up() { [ -e "$TMP/$1/ready" ] || gone "$2"; }
 
 # callee NAME AOR [uas options...]
 callee() {
@@ -89,16 +94,11 @@ callee() {
 	esac
 	mkdir -p "$TMP/$_cn"
 	spawn $PEER uas --server-port "$PORT" --name "$_cn" --aor "$_caor" --dir "$TMP/$_cn" "$@"
-	_w=0
-	while [ ! -e "$TMP/$_cn/ready" ]; do
-		if ! kill -0 "$BG_PID" 2>/dev/null; then
-			sed 's/^/    | /' "$TMP/$_cn/log" 2>/dev/null
-			fail "callee $_cn did not register (see above)"
-		fi
-		[ $_w -ge 100 ] && fail "callee $_cn did not register within 10 s"
-		sleep 0.1
-		_w=$((_w + 1))
-	done
+	wait_until 10 callee_up "$_cn" "$BG_PID" || fail "callee $_cn did not register within 10 s"
+	if [ ! -e "$TMP/$_cn/ready" ]; then
+		sed 's/^/    | /' "$TMP/$_cn/log" 2>/dev/null
+		fail "callee $_cn did not register (see above)"
+	fi
 	if [ "$_caor" = - ]; then say "phone $_cn listens on port $CALLEE_PORT"; else
 		say "callee $_cn on 127.0.0.1:$CALLEE_PORT registered as $_caor"
 	fi
@@ -141,10 +141,17 @@ codes() {
 	    if (c[2] == m) printf "%s%s", (n++ ? " " : ""), $5 } END { print "" }' "$TMP/$1/log"
 }
 nmsgs() { msgs "$@" | grep -c .; }
+# has_msgs NAME in|out WHAT [N]: NAME has at least N (1) such messages
+has_msgs() { [ "$(nmsgs "$1" "$2" "$3")" -ge "${4:-1}" ]; }
+# wait_msgs NAME in|out WHAT [N] [SECONDS]: wait (5 s at most) until NAME has at least N (1)
+# such messages; returns 1 on timeout (the checks that follow then report what is missing)
+wait_msgs() { wait_until "${5:-5}" has_msgs "$1" "$2" "$3" "${4:-1}"; }
 sipp_split() { $PEER sipptrace "$1" "$TMP/$2"; }
 hdr() { $PEER hdr "$1" "$2"; }
 mtime() { "$PYTHON" -c 'import os, sys; print("%.6f" % os.path.getmtime(sys.argv[1]))' "$1"; }
-startline() { head -n 1 "$1" | tr -d '\r'; }
+startline() { [ -n "$1" ] && head -n 1 "$1" | tr -d '\r'; }
+# gap A B: seconds from recorded message A to B (files), one decimal; nothing when one is missing
+gap() { [ -n "$1" ] && [ -n "$2" ] && "$PYTHON" -c 'import sys; print("%.1f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$(mtime "$1")" "$(mtime "$2")"; }
 body() { $PEER body "$1"; }
 respcmp() { $PEER respcmp "$1" "$2"; }
 show() {

@@ -88,7 +88,7 @@ run_case() {
 	same "$(register "$1reg" "$RP" "$BOB" "sip:bob@127.0.0.1:$LP")" 200 "$1: P registers as bob"
 	$SIPSEND -p "$PORT" -m INVITE -u "$BOB" --body 'v=0' --ack -n 1 -w 10 --linger 1 -v \
 	    >"$TMP/$1.caller" 2>&1
-	sleep 0.5
+	wait_until 5 grep -q '^in .* SIP/2.0 [2-6]' "$TMP/$1/log"	# P has its final response
 	# unregister so that the next case's P is bob's only contact
 	register "$1unreg" "$RP" "$BOB" "sip:bob@127.0.0.1:$LP" 0 >/dev/null
 }
@@ -99,10 +99,10 @@ pcodes() { grep '^in .* SIP/2.0 ' "$TMP/$1/log" | awk '{print $4}' | tr '\n' ' '
 run_case loop "$BOB"
 same "$(grep -c '^in .* INVITE ' "$TMP/loop/log")" 1 "1: P received the INVITE once (the looped copy was not forwarded)"
 f=$(ls "$TMP"/loop/out.* 2>/dev/null | head -n 1)
-[ -n "$f" ] && same "$(startline "$f")" "INVITE $BOB SIP/2.0" "1: P sent it back with the caller's Request-URI"
+same "$(startline "$f")" "INVITE $BOB SIP/2.0" "1: P sent it back with the caller's Request-URI"
 same "$(pcodes loop)" "482" "1: sipd answered the looped request 482 Loop Detected (16.3 step 4)"
 r=$(grep -l '^SIP/2.0 482' "$TMP"/loop/in.* 2>/dev/null | head -n 1)
-[ -n "$r" ] && same "$(hdr "$r" Via | head -n 1 | sed 's/;.*//')" "SIP/2.0/UDP 127.0.0.1:$LP" \
+need "1: P's 482" "$r" && same "$(hdr "$r" Via | head -n 1 | sed 's/;.*//')" "SIP/2.0/UDP 127.0.0.1:$LP" \
     "1: ... along P's Via"
 same "$(sed -n 's/^SIP\/2\.0 \([0-9][0-9][0-9]\) .*/\1/p' "$TMP/loop.caller" | tr '\n' ' ' | sed 's/ $//')" \
     "100 480" "1: the caller got 100 and P's 480"
@@ -111,9 +111,9 @@ same "$(sed -n 's/^SIP\/2\.0 \([0-9][0-9][0-9]\) .*/\1/p' "$TMP/loop.caller" | t
 run_case spiral "$CAROL"
 same "$(nmsgs carol in INVITE)" 1 "2: the spiralled request (Request-URI carol) reached carol (no 482)"
 i=$(msgs carol in INVITE | head -n 1)
-[ -n "$i" ] && same "$(startline "$i" | cut -d' ' -f2 | sed 's/@.*//')" sip:carol \
+same "$(startline "$i" | cut -d' ' -f2 | sed 's/@.*//')" sip:carol \
     "2: ... with carol's contact as Request-URI"
-[ -n "$i" ] && same "$(hdr "$i" Via | grep -c 'branch=z9hG4bK-sd')" 2 \
+need "2: carol's INVITE" "$i" && same "$(hdr "$i" Via | grep -c 'branch=z9hG4bK-sd')" 2 \
     "2: ... carrying two Vias of sipd's (the spiral passed through it twice)"
 same "$(pcodes spiral)" "100 180 486" "2: P got 100, carol's 180 and 486 for its spiralled INVITE"
 same "$(sed -n 's/^SIP\/2\.0 \([0-9][0-9][0-9]\) .*/\1/p' "$TMP/spiral.caller" | tr '\n' ' ' | sed 's/ $//')" \

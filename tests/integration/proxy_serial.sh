@@ -19,8 +19,9 @@ qcallee() {
 peers_of() {	# peers_of NAME WHAT: the X-Peer values of NAME's received WHAT responses, in order
 	for f in $(msgs "$1" in "$2"); do hdr "$f" X-Peer; done | tr '\n' ' ' | sed 's/ $//'
 }
-# gap A B: |mtime(A) - mtime(B)| < 0.3 s -> "together", else "apart"
-gap() {
+# timing A B: |mtime(A) - mtime(B)| < 0.3 s -> "together", else "apart" (nothing when one is missing)
+timing() {
+	[ -n "$1" ] && [ -n "$2" ] &&
 	"$PYTHON" -c 'import sys; print("together" if abs(float(sys.argv[1]) - float(sys.argv[2])) < 0.3 else "apart")' \
 	    "$(mtime "$1")" "$(mtime "$2")"
 }
@@ -32,10 +33,10 @@ ALICE=sip:alice@127.0.0.1:$PORT
 qcallee a1 "$ALICE" 1.0 --invite 180,486@1
 qcallee a2 "$ALICE" 0.5 --invite 180,200@0.3
 dial caller1 --to "$ALICE" --bye
-sleep 0.3
+wait_msgs a1 in ACK	# sipd's ACK for a1's 486 may trail the caller
 same "$(nmsgs a1 in INVITE) $(nmsgs a2 in INVITE)" "1 1" "1: each contact got the INVITE once"
 i2=$(msgs a2 in INVITE | head -n 1) r1=$(msgs a1 out 486/INVITE | head -n 1)
-if [ -n "$i2" ] && [ -n "$r1" ]; then
+if need "1: a2's INVITE and a1's 486" "$i2" "$r1"; then
 	check "1: a2 (q=0.5) got its INVITE only after a1 (q=1.0) answered 486" \
 	    "$PYTHON" -c 'import sys; sys.exit(not float(sys.argv[1]) >= float(sys.argv[2]))' \
 	    "$(mtime "$i2")" "$(mtime "$r1")"
@@ -52,10 +53,10 @@ BOB=sip:bob@127.0.0.1:$PORT
 qcallee b1 "$BOB" 1.0 --invite 180,200@1
 qcallee b2 "$BOB" 1.0 --invite 180
 dial caller2 --to "$BOB" --bye
-sleep 0.3
+wait_msgs b2 in CANCEL	# sipd's CANCEL to b2 may trail the caller
 same "$(nmsgs b1 in INVITE) $(nmsgs b2 in INVITE)" "1 1" "2: equal q: both contacts got the INVITE"
 j1=$(msgs b1 in INVITE | head -n 1) j2=$(msgs b2 in INVITE | head -n 1)
-[ -n "$j1" ] && [ -n "$j2" ] && same "$(gap "$j1" "$j2")" together "2: ... at once"
+same "$(timing "$j1" "$j2")" together "2: ... at once"
 same "$(peers_of caller2 200/INVITE)" "b1" "2: the caller got b1's 200"
 same "$(nmsgs b2 in CANCEL)" 1 "2: b2 was cancelled"
 
@@ -66,10 +67,10 @@ CAROL=sip:carol@127.0.0.1:$PORT
 qcallee c1 "$CAROL" 1.0 --invite 180,486@1
 qcallee c2 "$CAROL" 0.5 --invite 180,200@0.3
 dial caller3 --to "$CAROL" --bye
-sleep 0.3
+wait_msgs c1 in CANCEL	# sipd's CANCEL to c1 may trail the caller
 same "$(nmsgs c1 in INVITE) $(nmsgs c2 in INVITE)" "1 1" "3: serial_forking = 0: both contacts got the INVITE"
 k1=$(msgs c1 in INVITE | head -n 1) k2=$(msgs c2 in INVITE | head -n 1)
-[ -n "$k1" ] && [ -n "$k2" ] && same "$(gap "$k1" "$k2")" together "3: ... at once, whatever their q"
+same "$(timing "$k1" "$k2")" together "3: ... at once, whatever their q"
 same "$(peers_of caller3 200/INVITE)" "c2" "3: the caller got c2's 200"
 same "$(nmsgs c1 in CANCEL)" 1 "3: c1 (still ringing) was cancelled"
 

@@ -40,9 +40,6 @@ sink() {
 statuses() { sed -n 's/^[0-9.]* *SIP\/2\.0 \([0-9][0-9][0-9]\) .*/\1/p' "$1" | tr '\n' ' ' | sed 's/ $//'; }
 # at CODE FILE: the time (sipsend -T) at which CODE arrived
 at() { sed -n "s/^\\([0-9.]*\\) *SIP\\/2\\.0 $1 .*/\\1/p" "$2" | head -n 1; }
-between() {	# between X LO HI
-	"$PYTHON" -c 'import sys; x = sys.argv[1]; sys.exit(not (x and float(sys.argv[2]) <= float(x) <= float(sys.argv[3])))' "$@"
-}
 
 # ---- 1: Timer B ----------------------------------------------------------------------------
 BOB=sip:bob@127.0.0.1:$PORT
@@ -71,8 +68,8 @@ callee dave "$DAVE" --invite 180
 dial caller3 --to "$DAVE" --time 25
 i=$(msgs dave in INVITE | head -n 1) c=$(msgs dave in CANCEL | head -n 1)
 same "$(nmsgs dave in CANCEL)" 1 "3: Timer C: the ringing callee got one CANCEL"
-if [ -n "$i" ] && [ -n "$c" ]; then
-	d=$("$PYTHON" -c 'import sys; print("%.1f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$(mtime "$i")" "$(mtime "$c")")
+if need "3: the callee's INVITE and CANCEL" "$i" "$c"; then
+	d=$(gap "$i" "$c")
 	check "3: ... about timer_c = 10 s after the INVITE/180 (got $d s)" between "$d" 9.5 12
 fi
 same "$(codes dave out CANCEL) $(codes dave out INVITE)" "200 180 487" "3: the callee answered 200 to the CANCEL, 487 to the INVITE"
@@ -80,7 +77,7 @@ same "$(nmsgs dave in ACK)" 1 "3: sipd ACKed the 487"
 same "$(codes caller3 in INVITE)" "100 180 487" \
     "3: the caller got 100, 180, then the callee's 487 (16.6 step 11: CANCEL, not 408, after a provisional)"
 f=$(msgs caller3 in 4xx/INVITE | head -n 1) r=$(msgs dave out 487/INVITE | head -n 1)
-if [ -n "$f" ] && [ -n "$r" ]; then
+if need "3: the caller's final response and the callee's 487" "$f" "$r"; then
 	check "3: the caller's final response came after the callee's 487" \
 	    "$PYTHON" -c 'import sys; sys.exit(not float(sys.argv[1]) >= float(sys.argv[2]))' "$(mtime "$f")" "$(mtime "$r")"
 fi

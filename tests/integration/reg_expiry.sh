@@ -25,7 +25,7 @@ same "$(db "SELECT expires - updated FROM location WHERE aor = '$A'")" 2 "2 s li
 reg one "$A" a-2 1 "Contact: <sip:alice@127.0.0.1:5062>;expires=1"
 expect one 200 "alice registers a second contact with ;expires=1, the minimum"
 
-sleep 3
+sleep 3		# the test: both bindings (2 s and 1 s) have expired by now
 reg query "$A" a-q 1
 expect query 200 "query after 3 s"
 same "$(ncontacts query)" 0 "the query lists no binding: both have expired"

@@ -19,11 +19,7 @@ spawn sh -c 'exec stdbuf -oL sqlite3 -readonly -batch "$1" <"$2" >"$3" 2>&1' sh 
 READER=$BG_PID
 exec 3>"$FIFO"
 printf 'BEGIN;\nSELECT count(*) FROM location;\n' >&3
-i=0
-# (the file may not exist yet: count 0 then, or the loop would end at once)
-while [ "$(cat "$TMP/reader.out" 2>/dev/null | grep -c .)" -lt 1 ] && [ $i -lt 100 ]; do
-	sleep 0.1; i=$((i + 1))
-done
+wait_until 10 test -s "$TMP/reader.out"
 same "$(cat "$TMP/reader.out")" 0 "the reader's transaction is open (it counted the empty table)"
 check "the reader is still running" kill -0 "$READER"
 
@@ -40,10 +36,7 @@ check "the reader is still running" kill -0 "$READER"
 # Still inside its transaction, the reader sees its snapshot; then it ends the transaction.
 printf 'SELECT count(*) FROM location;\nCOMMIT;\nSELECT count(*) FROM location;\n' >&3
 exec 3>&-
-i=0
-while kill -0 "$READER" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-gone() { ! kill -0 "$1" 2>/dev/null; }
-check "the reader exits once its input is closed" gone "$READER"
+check "the reader exits once its input is closed" wait_until 5 gone "$READER"
 same "$(tr '\n' ' ' <"$TMP/reader.out")" "0 0 $N " "the reader saw its snapshot (0), then all $N rows"
 same "$(db "SELECT count(*) FROM registrations WHERE aor LIKE 'sip:user%@$REG_DOMAIN'")" $N \
     "the registrations view shows $N bindings"

@@ -12,7 +12,6 @@
 #   hdrs NAME HEADER                       every value of HEADER in that answer, one a line
 #   contacts NAME                          its Contact values, one a line
 #   contact_expires NAME URI               the expires param of the Contact naming URI
-#   db SQL                                 run SQL on $TMP/sipd.db read-only, '|' separated
 #   sipctl ARGS...                         the sipctl next to $SIPD, with $TMP/sipd.conf
 
 REG_DOMAIN=example.test
@@ -80,10 +79,6 @@ contact_expires() {
 	contacts "$1" | grep -F "<$2>" | sed -n 's/.*;[ ]*expires=\([0-9]*\).*/\1/p' | head -n 1
 }
 
-db() {
-	sqlite3 -readonly -batch "$TMP/sipd.db" "$1"
-}
-
 sipctl() {
 	"$SIPCTL" -c "$TMP/sipd.conf" "$@"
 }
@@ -95,9 +90,4 @@ expect() {
 		not_ok "$3: want $2, got $_got"
 		sed 's/^/    | /' "$TMP/$1.resp"
 	fi
-}
-
-# same A B DESCRIPTION: one check that A and B are equal strings.
-same() {
-	if [ "$1" = "$2" ]; then ok "$3 ($1)"; else not_ok "$3: got '$1', want '$2'"; fi
 }

@@ -28,13 +28,12 @@ spawn timeout -k 5 40 "${SIPP:-sipp}" -sf "$SCENARIOS/proxy_uas.xml" -i 127.0.0.
     -mi 127.0.0.2 -mp "$MP_B" -rtp_echo -m 1 -timeout 30s -timeout_error -nostdin \
     -trace_msg -message_file "$TMP/uas.msg" >"$TMP/uas.out" 2>&1
 UAS_PID=$BG_PID
-sleep 0.5
+sipp_listening SOCK_DGRAM "$UASPORT" "$UAS_PID" "$TMP/uas.out" 127.0.0.2
 (cd "$TMP" && timeout -k 5 40 "${SIPP:-sipp}" -sf "$SCENARIOS/relay_uac.xml" -i 127.0.0.1 \
     -p "$(free_port)" -mi 127.0.0.1 -mp "$MP_A" -s bob -m 1 -timeout 30s -timeout_error -nostdin \
     -trace_msg -message_file "$TMP/uac.msg" "127.0.0.1:$PORT" >"$TMP/uac.out" 2>&1)
 check "SIPp caller completed the call with RTP" [ $? = 0 ]
-_w=0
-while kill -0 "$UAS_PID" 2>/dev/null && [ $_w -lt 100 ]; do sleep 0.1; _w=$((_w + 1)); done
+wait_until 10 gone "$UAS_PID"
 wait "$UAS_PID" 2>/dev/null
 check "SIPp callee completed the call" [ $? = 0 ]
 

@@ -39,11 +39,7 @@ same "$(answers "$P1" udp sip:reload.test)" 403 "before the reload: reload.test 
 mkdir -p "$TMP/alice"
 spawn timeout -k 2 30 $PEER uac --server-port "$P1" --name alice --dir "$TMP/alice" --to "$BOB" --linger 5
 ALICE=$BG_PID
-w=0
-while ! grep -q 'out .* ACK ' "$TMP/alice/log" 2>/dev/null; do
-	[ $w -ge 50 ] && { show alice; fail "the call was not answered"; }
-	sleep 0.1; w=$((w + 1))
-done
+wait_until 5 grep -q 'out .* ACK ' "$TMP/alice/log" 2>/dev/null || { show alice; fail "the call was not answered"; }
 ok "call 1 answered and ACKed; reloading while it is up"
 
 conf "$L1, $L2" '"example.test", "reload.test"' debug 'relay: { port_min = 31000; port_max = 31999; };'
@@ -82,7 +78,7 @@ P3=$(free_port) || fail "no free port"
 spawn "$PYTHON" -c 'import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1])))
 open(sys.argv[2], "w").close(); time.sleep(60)' "$P3" "$TMP/held"
-w=0; while [ ! -e "$TMP/held" ] && [ $w -lt 50 ]; do sleep 0.1; w=$((w + 1)); done
+wait_until 5 test -e "$TMP/held"
 conf "$L2, \"tcp:127.0.0.1:$P3\", \"udp:127.0.0.1:$P3\"" '"example.test"' info
 kill -HUP "$SIPD_PID"
 check "port in use: reload refused" wait_log "keeping the running configuration" 1 5

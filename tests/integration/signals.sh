@@ -58,9 +58,7 @@ check "the bad value is reported with file:line" grep -q "$TMP/sipd.conf:[0-9][0
 # 4. SIGTERM: exit status 0 within 3 s.
 pid=$SIPD_PID
 kill -TERM "$pid"
-i=0
-while kill -0 "$pid" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
-if kill -0 "$pid" 2>/dev/null; then
+if ! wait_until 3 gone "$pid"; then
 	not_ok "SIGTERM: sipd still running after 3 s"
 else
 	wait "$pid"; st=$?

@@ -28,19 +28,24 @@ phone() {
 	spawn $FLOWPHONE --port "${PHONE_PORT:-$PORT}" --name "$_pn" --aor "$_pa" --dir "$TMP/$_pn" \
 	    --time 120 "$@"
 	echo "$BG_PID" >"$TMP/$_pn/pid"
-	_w=0
-	while [ ! -e "$TMP/$_pn/ready" ]; do
-		if ! kill -0 "$BG_PID" 2>/dev/null; then
-			fail "phone $_pn did not register"
-		fi
-		[ $_w -ge 100 ] && fail "phone $_pn did not register within 10 s"
-		sleep 0.1
-		_w=$((_w + 1))
-	done
+	wait_until 10 phone_up "$_pn" || fail "phone $_pn did not register within 10 s"
+	[ -e "$TMP/$_pn/ready" ] || fail "phone $_pn did not register"
 	say "phone $_pn registered as $_pa ($*)"
 }
 
 phone_pid() { cat "$TMP/$1/pid"; }
+# phone_up NAME: phone NAME has registered, or it has exited
+phone_up() { [ -e "$TMP/$1/ready" ] || gone "$(phone_pid "$1")"; }
+# conns_closed: how many stream connections sipd has logged closed (debug level)
+conns_closed() { grep -cE '(tcp|tls) conn [0-9]+ closed' "$TMP/sipd.log"; }
+closed_more() { [ "$(conns_closed)" -gt "$1" ]; }
+# phone_dies NAME: kill phone NAME and wait (5 s at most) until sipd has closed a connection
+# since, its flow (a stream phone's)
+phone_dies() {
+	_pd=$(conns_closed)
+	kill "$(phone_pid "$1")"
+	wait_until 5 closed_more "$_pd" || not_ok "sipd did not see $1's connection close"
+}
 
 received() { grep -c "^in [0-9]* $2 " "$TMP/$1/log" 2>/dev/null || true; }
 
@@ -65,14 +70,12 @@ call() {
 }
 
 bindings() {
-	sqlite3 -readonly -batch "$TMP/sipd.db" \
-	    "SELECT contact, nat, received_proto || ':' || received_ip || ':' || received_port FROM location WHERE aor LIKE 'sip:$1@%' ORDER BY contact"
+	db "SELECT contact, nat, received_proto || ':' || received_ip || ':' || received_port FROM location WHERE aor LIKE 'sip:$1@%' ORDER BY contact"
 }
 
 tls_server() {	# tls_server NAME CERT: a TLS UAS on a free port, in $TMP/NAME; port in $SRV_PORT
 	SRV_PORT=$(free_port)
 	mkdir -p "$TMP/$1"
 	spawn "$PYTHON" "$TESTDIR/tlsuas.py" "$SRV_PORT" "$TMP/$2.pem" "$TMP/$2.key" "$TMP/$1"
-	_w=0
-	while [ ! -e "$TMP/$1/up" ] && [ $_w -lt 50 ]; do sleep 0.1; _w=$((_w + 1)); done
+	wait_until 5 test -e "$TMP/$1/up"
 }

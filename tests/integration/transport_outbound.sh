@@ -24,14 +24,12 @@ n1=$(received ob1 INVITE) n2=$(received ob2 INVITE)
 same "$((n1 + n2))" 1 "only one of the instance's flows got the INVITE (ob1 $n1, ob2 $n2)"
 if [ "$n1" = 1 ]; then first=ob1 second=ob2; else first=ob2 second=ob1; fi
 
-kill "$(phone_pid $first)"
-sleep 0.5
+phone_dies $first
 call "sip:alice@127.0.0.1:$PORT"; code=$CODE
 same "$code" 200 "after $first's flow died, the call is answered"
 same "$(received $second INVITE)" 1 "... down the other flow ($second)"
 
-kill "$(phone_pid $second)"
-sleep 0.5
+phone_dies $second
 call "sip:alice@127.0.0.1:$PORT"
 code=$CODE
 same "$code" 430 "with both flows gone: 430 Flow Failed"

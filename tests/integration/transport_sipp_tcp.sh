@@ -37,9 +37,7 @@ sipp_calls() {	# sipp_calls T: CALLS calls over transport T (t1 / l1) to a SIPp 
 		not_ok "$T caller: $CALLS calls through sipd"
 		tail -n 5 "$TMP/sipp-proxy_uac.err" 2>/dev/null | sed 's/^/    | /'
 	fi
-	_w=0
-	while kill -0 "$UAS_PID" 2>/dev/null && [ $_w -lt 150 ]; do sleep 0.1; _w=$((_w + 1)); done
-	if kill -0 "$UAS_PID" 2>/dev/null; then
+	if ! wait_until 15 gone "$UAS_PID"; then
 		not_ok "$T callee: sipp still running after the caller finished"
 		stop_pid "$UAS_PID"
 	else

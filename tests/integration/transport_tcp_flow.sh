@@ -42,8 +42,7 @@ same "$(received bob INVITE)" 2 "the second INVITE came down the same connection
 # bob's phone dies: its connection closes, the flow is unusable at once.  bob is not behind a
 # NAT (his Contact is on the address he registered from), so sipd tries his Contact afresh
 # (RFC 3261 18.1.1): refused, and the caller hears so at once, not after a transaction timeout.
-kill "$(phone_pid bob)"
-sleep 0.5
+phone_dies bob
 call "sip:bob@127.0.0.1:$PORT"
 case $CODE in 480|500) ok "INVITE to bob after his connection closed: $CODE" ;;
 *) not_ok "INVITE to bob after his connection closed: got '$CODE', want 480 or 500 (a 503 is never passed upstream, 16.7 step 6)" ;; esac
@@ -72,8 +71,7 @@ case $rr in
 *"<sip:"*@127.0.0.1:*) ok "sipd's Record-Route carries a flow token in its user part" ;;
 *) not_ok "no flow token in the Record-Route: $rr" ;;
 esac
-kill "$(phone_pid carol)"
-sleep 0.5
+phone_dies carol
 call "sip:carol@127.0.0.1:$PORT"
 same "$CODE" 480 "carol's connection gone, her Contact unreachable: 480"
 check "... at once ($SECS s)" test $SECS -le 5

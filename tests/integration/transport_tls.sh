@@ -110,8 +110,7 @@ check "a connection that never starts its handshake is dropped (handshake_timeou
 check "a TLS client stalling in mid-message is dropped (stream_read_timeout = 2 s)" \
 	grep -qE '^stalled closed after [1-4]\.' "$TMP/slow.out"
 check "an OPTIONS over TLS is answered" grep -q '^dirty: SIP/2.0 200' "$TMP/slow.out"
-sleep 0.5
-check "the log says the handshake timed out" grep -q "handshake not done in time" "$TMP/sipd.log"
+check "the log says the handshake timed out" wait_log "handshake not done in time" 1 2
 check "a close without close_notify is an ordinary EOF (no TLS error logged)" \
 	sh -c "! grep -q 'tls: .*unexpected eof' '$TMP/sipd.log'"
 check "sipd still answers over UDP" probe_ok udp
@@ -157,14 +156,12 @@ cp "$TMP/renewed.pem" "$TMP/server.pem"
 cp "$TMP/renewed.key" "$TMP/server.key"
 n=$(grep -c 'reloaded' "$TMP/sipd.log")
 kill -HUP "$SIPD_PID"
-i=0
-while [ "$(grep -c 'reloaded' "$TMP/sipd.log")" -le "$n" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_log reloaded $((n + 1)) 5
 same "$(peer_cn)" "subject=CN = renewed.test" "after SIGHUP: the renewed certificate"
 same "$(received bob OPTIONS)$(kill -0 "$(phone_pid bob)" 2>/dev/null && echo up)" "0up" "bob's TLS connection lived through the reload"
 sed -i "s|$TMP/server.pem|$TMP/missing.pem|" "$TMP/sipd.conf"
 kill -HUP "$SIPD_PID"
-sleep 1
-check "a reload naming a missing certificate is refused" grep -q "keeping the running" "$TMP/sipd.log"
+check "a reload naming a missing certificate is refused" wait_log "keeping the running" 1 5
 same "$(peer_cn)" "subject=CN = renewed.test" "... and TLS goes on with the certificate in force"
 sed -i "s|$TMP/missing.pem|$TMP/server.pem|" "$TMP/sipd.conf"
 

@@ -31,7 +31,9 @@ spawn "$DNSMASQ" --no-daemon --port="$DNSPORT" --listen-address=127.0.0.1 --bind
 	--srv-host=_sips._tcp.secure.test,s.secure.test,"$PORTG",10,10 \
 	--srv-host=_sips._tcp.wrong.test,s.secure.test,"$PORTB",10,10 \
 	--host-record=s.secure.test,127.0.0.1 2>>"$TMP/dnsmasq.log"
-sleep 0.5
+# dnsmasq says "started" once its sockets are bound
+dns_up() { grep -q 'started' "$TMP/dnsmasq.log" || gone "$BG_PID"; }
+wait_until 5 dns_up
 kill -0 "$BG_PID" 2>/dev/null || { cat "$TMP/dnsmasq.log"; fail "dnsmasq did not start"; }
 
 start_sipd "dns: { servers = [ \"127.0.0.1:$DNSPORT\" ]; };" \

@@ -365,11 +365,93 @@ START_TEST(test_sip_uri_short_or_other_scheme)
 }
 END_TEST
 
+/* ---- text: UTF-8 and NUL (RFC 3261 25.1, RFC 3629 4) ---- */
+
+START_TEST(test_utf8_char)
+{
+	static const struct {
+		const char	*in;
+		size_t		 len;		/* the expected result: 0 = not UTF-8 */
+	} t[] = {
+		{ "a", 1 }, { "\xc3\xa9", 2 }, { "\xe2\x82\xac", 3 }, { "\xf0\x9f\x98\x80", 4 },
+		{ "\xef\xbb\xbf", 3 },			/* BOM, U+FEFF (RFC 4475 3.1.1.2) */
+		{ "\xed\x9f\xbf", 3 },			/* U+D7FF, the last before the surrogates */
+		{ "\xf4\x8f\xbf\xbf", 4 },		/* U+10FFFF, the last code point */
+		{ "\x80", 0 }, { "\xbf", 0 },		/* a continuation byte alone */
+		{ "\xc0\xaf", 0 }, { "\xc1\xbf", 0 },	/* overlong 2-byte */
+		{ "\xe0\x80\xaf", 0 }, { "\xe0\x9f\xbf", 0 },	/* overlong 3-byte */
+		{ "\xf0\x80\x80\xaf", 0 }, { "\xf0\x8f\xbf\xbf", 0 },	/* overlong 4-byte */
+		{ "\xed\xa0\x80", 0 }, { "\xed\xbf\xbf", 0 },	/* surrogates U+D800, U+DFFF */
+		{ "\xf4\x90\x80\x80", 0 }, { "\xf5\x80\x80\x80", 0 },	/* above U+10FFFF */
+		{ "\xf8\x88\x80\x80\x80", 0 }, { "\xfe", 0 }, { "\xff", 0 },
+		{ "\xc3", 0 }, { "\xe2\x82", 0 }, { "\xf0\x9f\x98", 0 },	/* cut short */
+		{ "\xc3\x41", 0 }, { "\xe2\x28\xa1", 0 },	/* not followed by continuations */
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_msg(grammar_utf8_char(t[i].in, strlen(t[i].in)) == t[i].len,
+		    "case %zu: want %zu", i, t[i].len);
+	ck_assert_uint_eq(grammar_utf8_char("", 0), 0);
+	ck_assert_uint_eq(grammar_utf8_char("\xc3\xa9", 1), 0);	/* n cuts the character */
+}
+END_TEST
+
+START_TEST(test_text)
+{
+	static const struct {
+		const char		*in;
+		size_t			 len;
+		enum grammar_text	 want;
+	} t[] = {
+		{ "plain ascii", 11, GRAMMAR_TEXT_OK },
+		{ "\"J\xc3\xb6rg\" <sip:j@example.com>", 27, GRAMMAR_TEXT_OK },
+		{ "\"J\xf6rg\" <sip:j@example.com>", 26, GRAMMAR_TEXT_UTF8 },	/* Latin-1 */
+		{ "caf\xc3", 4, GRAMMAR_TEXT_UTF8 },
+		{ "\xed\xa0\x80", 3, GRAMMAR_TEXT_UTF8 },
+		{ "\"NUL:\\\0 here\" <sip:a@b>", 23, GRAMMAR_TEXT_OK },	/* quoted-pair */
+		{ "\"NUL:\0 here\" <sip:a@b>", 22, GRAMMAR_TEXT_NUL },	/* bare, in quotes */
+		{ "a\0b", 3, GRAMMAR_TEXT_NUL },
+		{ "a\\\0b", 4, GRAMMAR_TEXT_NUL },		/* no quoted-pair outside quotes */
+		{ "UA/1.0 (x \\\0 y)", 15, GRAMMAR_TEXT_OK },	/* quoted-pair in a comment */
+		{ "\"\\\"\" \0", 6, GRAMMAR_TEXT_NUL },	/* the escaped quote does not close */
+		{ "\"a\\\xc3\xa9\"", 6, GRAMMAR_TEXT_OK },
+		{ "\"a\\\xc3\"", 5, GRAMMAR_TEXT_UTF8 },	/* an escape does not hide 8-bit bytes */
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_msg(grammar_text(t[i].in, t[i].len) == t[i].want, "case %zu: want %d",
+		    i, t[i].want);
+}
+END_TEST
+
+START_TEST(test_plain)
+{
+	char buf[40];
+
+	memset(buf, 'a', sizeof(buf));
+	ck_assert_int_eq(grammar_plain(buf, sizeof(buf)), 1);
+	ck_assert_int_eq(grammar_plain(buf, 0), 1);
+	/* each position, inside the 8-byte words and in the tail */
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		buf[i] = '\0';
+		ck_assert_msg(grammar_plain(buf, sizeof(buf)) == 0, "NUL at %zu", i);
+		buf[i] = (char)0x80;
+		ck_assert_msg(grammar_plain(buf, sizeof(buf)) == 0, "0x80 at %zu", i);
+		buf[i] = 0x7f;
+		ck_assert_msg(grammar_plain(buf, sizeof(buf)) == 1, "0x7f at %zu", i);
+		buf[i] = 'a';
+	}
+	buf[0] = 0x01;	/* no false alarm from a byte below 0x80 next to others */
+	ck_assert_int_eq(grammar_plain(buf, sizeof(buf)), 1);
+}
+END_TEST
+
 static Suite *
 grammar_suite(void)
 {
 	Suite *s = suite_create("grammar");
 	TCase *tv = tcase_create("via"), *tn = tcase_create("nameaddr"), *tu = tcase_create("uri");
+	TCase *tt = tcase_create("text");
 
 	tcase_add_test(tv, test_via_plain);
 	tcase_add_test(tv, test_via_params);
@@ -390,6 +472,10 @@ grammar_suite(void)
 	tcase_add_test(tu, test_uint_no_wraparound);
 	tcase_add_test(tu, test_sip_uri_short_or_other_scheme);
 	suite_add_tcase(s, tu);
+	tcase_add_test(tt, test_utf8_char);
+	tcase_add_test(tt, test_text);
+	tcase_add_test(tt, test_plain);
+	suite_add_tcase(s, tt);
 	return s;
 }
 

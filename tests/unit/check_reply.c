@@ -1,8 +1,7 @@
 /* check_reply.c - responses sipd originates: reply_build (RFC 3261 8.2.6), the top Via's
  * received/rport (RFC 3261 18.2.1, RFC 3581 4) and reply_dest (RFC 3261 18.2.2, RFC 3581 4).
  *
- * The transport is replaced by the definitions below, which record what would have been sent;
- * they come before libsipd.a on the link line, so its transport objects are never pulled in. */
+ * The transport is the recording fake of fake_transport.c. */
 #include <check.h>
 
 #include "check_main.h"
@@ -12,56 +11,25 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "fake_transport.h"
 #include "sipd.h"
 #include "sipmsg.h"
 #include "reply.h"
 #include "transport.h"
-
-/* ---- the recording transport ---- */
-
-static int		 conn_alive = 1;
-static struct sip_peer	 sent_to;
-static char		*sent_buf;
-static int		 nsent;
-
-int
-transport_send(const struct sip_peer *dst, const char *buf, size_t len)
-{
-	sent_to = *dst;
-	free(sent_buf);
-	sent_buf = strndup(buf, len);
-	nsent++;
-	return 0;
-}
-
-int
-transport_reliable(enum sip_proto proto)
-{
-	return proto != PROTO_UDP;
-}
-
-int
-transport_conn_alive(uint64_t conn)
-{
-	return conn != 0 && conn_alive;
-}
 
 /* ---- helpers ---- */
 
 static void
 setup(void)
 {
-	conn_alive = 1;
-	nsent = 0;
-	sent_buf = NULL;
+	fake_transport_reset();
 	cfg = NULL;		/* no Server header */
 }
 
 static void
 teardown(void)
 {
-	free(sent_buf);
-	sent_buf = NULL;
+	fake_transport_reset();
 }
 
 static void
@@ -525,7 +493,7 @@ START_TEST(test_dest_stream)
 	ck_assert_str_eq(ip, "198.51.100.7");
 
 	/* connection gone: a new one to the source address and the sent-by port */
-	conn_alive = 0;
+	fake_conn_alive = 0;
 	reply_dest(req, &d);
 	ck_assert_int_eq(dest_port(&d, ip, sizeof(ip)), 5080);
 	ck_assert_str_eq(ip, "198.51.100.7");
@@ -546,11 +514,11 @@ START_TEST(test_stateless)
 	char ip[64];
 
 	reply_stateless(req, 403, NULL, "Warning: 399 sipd \"no\"\r\n");
-	ck_assert_int_eq(nsent, 1);
-	ck_assert_int_eq(strncmp(sent_buf, "SIP/2.0 403 Forbidden\r\n", 23), 0);
-	ck_assert_ptr_nonnull(strstr(sent_buf, "\r\nWarning: 399 sipd \"no\"\r\n"));
-	ck_assert_ptr_nonnull(strstr(line(sent_buf, "To:", 0), ";tag="));
-	ck_assert_int_eq(dest_port(&sent_to, ip, sizeof(ip)), 40000);
+	ck_assert_int_eq(fake_nsent, 1);
+	ck_assert_int_eq(strncmp(fake_sent[0].buf, "SIP/2.0 403 Forbidden\r\n", 23), 0);
+	ck_assert_ptr_nonnull(strstr(fake_sent[0].buf, "\r\nWarning: 399 sipd \"no\"\r\n"));
+	ck_assert_ptr_nonnull(strstr(line(fake_sent[0].buf, "To:", 0), ";tag="));
+	ck_assert_int_eq(dest_port(&fake_sent[0].dst, ip, sizeof(ip)), 40000);
 	sipmsg_unref(req);
 }
 END_TEST

@@ -1,8 +1,9 @@
 /* check_sipmsg.c - sipmsg_parse: the raw header index, the fields it extracts, and every
  * validation rule (RFC 3261 7, 8.1.1, 8.2.2, 18.3, 20; RFC 4475 and RFC 5118 torture messages).
  *
- * The corpus tests read /work/shared/conformance (found as $SRCDIR/../shared/conformance, or
- * $srcdir/.., or /work/shared/conformance); they are left out when it is not there. */
+ * The corpus tests read shared/conformance: $SIPD_SHARED/conformance, else ../shared (or
+ * ../../shared, a worktree one level further down) beside $SRCDIR or $srcdir.  A missing
+ * corpus fails the suite: the tests would otherwise pass having checked nothing. */
 #include <check.h>
 
 #include "check_main.h"
@@ -491,6 +492,119 @@ START_TEST(test_nul_in_request_uri)
 }
 END_TEST
 
+/* RFC 3261 25.1: 8-bit bytes only as UTF-8, a NUL only as a quoted-pair; the 400 names the
+ * header (its full name for a compact form). */
+START_TEST(test_text_strict)
+{
+	static const struct {
+		const char	*hdr;
+		size_t		 len;		/* 0: strlen (no NUL inside) */
+		const char	*reason;	/* NULL: accepted */
+	} t[] = {
+		{ "Subject: caf\xc3\xa9 \xe2\x82\xac\r\n", 0, NULL },
+		{ "X-Note: \"\xef\xbb\xbf\" (\xe5\xa4\xa7)\r\n", 0, NULL },
+		{ "Subject: caf\xe9\r\n", 0, "Bad Subject header: invalid UTF-8" },
+		{ "Subject: a\0b\r\n", 14, "Bad Subject header: NUL byte" },
+		{ "Subject: a\r\n b\xc0\xaf\r\n", 0, "Bad Subject header: invalid UTF-8" },
+		{ "User-Agent: UA/1 (\xed\xa0\x80)\r\n", 0, "Bad User-Agent header: invalid UTF-8" },
+		{ "Organization: \"\xf4\x90\x80\x80\"\r\n", 0, "Bad Organization header: invalid UTF-8" },
+		{ "Contact: \"\xff\" <sip:a@192.0.2.1>\r\n", 0, "Bad Contact header: invalid UTF-8" },
+		{ "Contact: \"a\0\" <sip:a@192.0.2.1>\r\n", 33, "Bad Contact header: NUL byte" },
+	};
+	static const char head[] =
+	    "OPTIONS sip:bob@example.com SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKutf\r\n"
+	    "From: <sip:alice@example.com>;tag=u1\r\n"
+	    "To: <sip:bob@example.com>\r\n"
+	    "Call-ID: utf-call\r\n"
+	    "CSeq: 1 OPTIONS\r\n";
+	static const char tail[] = "Content-Length: 0\r\n\r\n";
+	char buf[512];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct sip_err err;
+		struct sipmsg *m;
+		size_t n = 0, len;
+
+		memcpy(buf, head, sizeof(head) - 1);
+		n += sizeof(head) - 1;
+		len = t[i].len ? t[i].len : strlen(t[i].hdr);
+		memcpy(buf + n, t[i].hdr, len);
+		n += len;
+		memcpy(buf + n, tail, sizeof(tail) - 1);
+		n += sizeof(tail) - 1;
+		m = parse_n(buf, n, 1, &err);
+		sipmsg_unref(m);
+		if (t[i].reason == NULL) {
+			ck_assert_msg(err.status == 0, "case %zu: %d %s", i, err.status, err.reason);
+			continue;
+		}
+		ck_assert_msg(err.status == 400, "case %zu: got %d", i, err.status);
+		ck_assert_str_eq(err.reason, t[i].reason);
+	}
+}
+END_TEST
+
+/* The display name of From, written in its compact form: the reason spells the name out. */
+START_TEST(test_text_display_name)
+{
+	expect_status("OPTIONS sip:bob@example.com SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKutf2\r\n"
+	    "f: \"J\xf6rg\" <sip:joerg@example.com>;tag=u2\r\n"
+	    "To: <sip:bob@example.com>\r\n"
+	    "Call-ID: utf-call2\r\n"
+	    "CSeq: 1 OPTIONS\r\n"
+	    "Content-Length: 0\r\n\r\n", 1, 400, "Bad From header: invalid UTF-8");
+	expect_status("OPTIONS sip:bob@example.com SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKutf3\r\n"
+	    "From: \"J\xc3\xb6rg\" <sip:joerg@example.com>;tag=u3\r\n"
+	    "To: <sip:bob@example.com>\r\n"
+	    "Call-ID: utf-call3\r\n"
+	    "CSeq: 1 OPTIONS\r\n"
+	    "Content-Length: 0\r\n\r\n", 1, 0, NULL);
+}
+END_TEST
+
+/* A response with such bytes, in its reason phrase or a header, is dropped (status -1). */
+START_TEST(test_text_response)
+{
+	static const char *const bad[] = {
+		"SIP/2.0 200 O\xc0\x80K\r\n",
+		"SIP/2.0 200 OK\r\nSubject: \xfe\r\n",
+		"SIP/2.0 200 OK\r\nSubject: a\0b\r\n",
+	};
+	static const char rest[] =
+	    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKutf4\r\n"
+	    "From: <sip:alice@example.com>;tag=u4\r\n"
+	    "To: <sip:bob@example.com>;tag=b4\r\n"
+	    "Call-ID: utf-call4\r\n"
+	    "CSeq: 1 OPTIONS\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	char buf[512];
+	struct sip_err err;
+	struct sipmsg *m;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = strlen(bad[i]);
+		if (i == 2)
+			n = 30;		/* through the NUL */
+		memcpy(buf, bad[i], n);
+		memcpy(buf + n, rest, sizeof(rest) - 1);
+		m = parse_n(buf, n + sizeof(rest) - 1, 1, &err);
+		sipmsg_unref(m);
+		ck_assert_msg(err.status == -1, "case %zu: got %d", i, err.status);
+	}
+	/* RFC 4475 3.1.1.13: a reason phrase in UTF-8 is fine */
+	n = strlen("SIP/2.0 200 \xe5\xa5\xbd\r\n");
+	memcpy(buf, "SIP/2.0 200 \xe5\xa5\xbd\r\n", n);
+	memcpy(buf + n, rest, sizeof(rest) - 1);
+	m = parse_n(buf, n + sizeof(rest) - 1, 1, &err);
+	sipmsg_unref(m);
+	ck_assert_msg(err.status == 0, "UTF-8 reason phrase: %d %s", err.status, err.reason);
+}
+END_TEST
+
 /* ---- required and single headers ---- */
 
 START_TEST(test_missing_headers)
@@ -848,20 +962,29 @@ static char corpus_dir[1024];
 static int
 corpus_find(void)
 {
-	const char *env[] = { "SRCDIR", "srcdir" };
+	const char *env[] = { "SRCDIR", "srcdir" }, *up[] = { "..", "../.." };
+	const char *d = getenv("SIPD_SHARED");
 	struct stat st;
 
-	for (size_t i = 0; i < 2; i++) {
-		const char *d = getenv(env[i]);
-		if (d == NULL)
+	if (d != NULL) {
+		snprintf(corpus_dir, sizeof(corpus_dir), "%s/conformance", d);
+		return stat(corpus_dir, &st) == 0 && S_ISDIR(st.st_mode);
+	}
+	for (size_t i = 0; i < 4; i++) {
+		if ((d = getenv(env[i / 2])) == NULL)
 			continue;
-		snprintf(corpus_dir, sizeof(corpus_dir), "%s/../shared/conformance", d);
+		snprintf(corpus_dir, sizeof(corpus_dir), "%s/%s/shared/conformance", d, up[i % 2]);
 		if (stat(corpus_dir, &st) == 0 && S_ISDIR(st.st_mode))
 			return 1;
 	}
-	snprintf(corpus_dir, sizeof(corpus_dir), "/work/shared/conformance");
-	return stat(corpus_dir, &st) == 0 && S_ISDIR(st.st_mode);
+	return 0;
 }
+
+START_TEST(test_corpus_missing)
+{
+	ck_abort_msg("no conformance corpus (shared/conformance beside the source tree): set SIPD_SHARED");
+}
+END_TEST
 
 /* Read corpus file rel (e.g. "rfc4475/wsinv.sip") into a malloc'd buffer. */
 static char *
@@ -1235,6 +1358,9 @@ sipmsg_suite(void)
 
 	tcase_add_test(tr, test_nul_outside_quotes);
 	tcase_add_test(tr, test_nul_in_request_uri);
+	tcase_add_test(tr, test_text_strict);
+	tcase_add_test(tr, test_text_display_name);
+	tcase_add_test(tr, test_text_response);
 	tcase_add_test(tr, test_missing_headers);
 	tcase_add_test(tr, test_multiple_headers);
 	tcase_add_test(tr, test_cseq_values);
@@ -1267,7 +1393,9 @@ sipmsg_suite(void)
 		tcase_add_test(tc, test_corpus_fields);
 		suite_add_tcase(s, tc);
 	} else {
-		fprintf(stderr, "check_sipmsg: conformance corpus not found, corpus tests skipped\n");
+		tc = tcase_create("corpus");
+		tcase_add_test(tc, test_corpus_missing);
+		suite_add_tcase(s, tc);
 	}
 	return s;
 }
