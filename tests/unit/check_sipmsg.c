@@ -7,6 +7,7 @@
 #include <check.h>
 
 #include "check_main.h"
+#include "corpus.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -956,59 +957,11 @@ END_TEST
 
 /* ---- the RFC 4475 / RFC 5118 corpus ---- */
 
-static char corpus_dir[1024];
-
-/* Find the conformance corpus; 0 when absent. */
-static int
-corpus_find(void)
-{
-	const char *env[] = { "SRCDIR", "srcdir" }, *up[] = { "..", "../.." };
-	const char *d = getenv("SIPD_SHARED");
-	struct stat st;
-
-	if (d != NULL) {
-		snprintf(corpus_dir, sizeof(corpus_dir), "%s/conformance", d);
-		return stat(corpus_dir, &st) == 0 && S_ISDIR(st.st_mode);
-	}
-	for (size_t i = 0; i < 4; i++) {
-		if ((d = getenv(env[i / 2])) == NULL)
-			continue;
-		snprintf(corpus_dir, sizeof(corpus_dir), "%s/%s/shared/conformance", d, up[i % 2]);
-		if (stat(corpus_dir, &st) == 0 && S_ISDIR(st.st_mode))
-			return 1;
-	}
-	return 0;
-}
-
 START_TEST(test_corpus_missing)
 {
 	ck_abort_msg("no conformance corpus (shared/conformance beside the source tree): set SIPD_SHARED");
 }
 END_TEST
-
-/* Read corpus file rel (e.g. "rfc4475/wsinv.sip") into a malloc'd buffer. */
-static char *
-corpus_read(const char *rel, size_t *len)
-{
-	char path[1200];
-	FILE *f;
-	char *p;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", corpus_dir, rel);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(p);
-	ck_assert_uint_eq(fread(p, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	p[n] = '\0';
-	*len = (size_t)n;
-	return p;
-}
 
 /* Parse a corpus file as the UDP datagram it is; the message (maybe NULL) and err. */
 static struct sipmsg *
@@ -1384,7 +1337,7 @@ sipmsg_suite(void)
 	tcase_add_test(tc, test_iter_list);
 	suite_add_tcase(s, tc);
 
-	if (corpus_find()) {
+	if (corpus_dir() != NULL) {
 		tc = tcase_create("corpus");
 		tcase_add_test(tc, test_corpus_valid);
 		tcase_add_test(tc, test_corpus_wellformed_application);
