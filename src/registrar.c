@@ -236,19 +236,15 @@ add_contact(struct reg_req *r, const char *p, size_t n, long long hdr_expires)
 static int
 collect_contacts(struct sipmsg *m, struct reg_req *r, long long hdr_expires)
 {
-	const struct sip_hdr *h = NULL;
+	struct sipmsg_iter it;
+	const char *v;
+	size_t n;
+	int st;
 
-	while ((h = sipmsg_hdr(m, HDR_CONTACT, h)) != NULL) {
-		const char *p = m->raw + h->voff;
-		size_t i = 0, e;
-		do {
-			e = grammar_next_comma(p, i, h->vlen);
-			int st = add_contact(r, p + i, e - i, hdr_expires);
-			if (st != 0)
-				return st;
-			i = e + 1;
-		} while (e < h->vlen);
-	}
+	sipmsg_iter_init(&it, m, HDR_CONTACT);
+	while (sipmsg_iter_next(&it, &v, &n))
+		if ((st = add_contact(r, v, n, hdr_expires)) != 0)
+			return st;
 	/* "*" only alone and only with Expires: 0 (10.3 step 6). */
 	if (r->star && (r->star > 1 || r->n > 0 || hdr_expires != 0))
 		return 400;

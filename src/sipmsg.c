@@ -334,32 +334,31 @@ copy_range(const struct sipmsg *m, const struct sip_hdr *h, const struct range *
 	return xstrndup(m->raw + h->voff + r->off, r->len);
 }
 
-/* From and To: name-addr/addr-spec with header params; keep the URIs and the tags, so that
- * no other module parses them again. */
+/* One of From and To: a name-addr/addr-spec with header params; its URI and tag kept. */
 static void
-check_from_to(struct sipmsg *m, struct sip_err *err)
+check_party(struct sipmsg *m, enum hdr_id id, char **uri, char **tag, struct sip_err *err,
+    const char *bad)
 {
 	struct nameaddr_info ni;
 	const struct sip_hdr *h;
 
-	if ((h = sipmsg_hdr(m, HDR_FROM, NULL)) != NULL) {
-		if (grammar_nameaddr(m->raw + h->voff, h->vlen, 0, &ni) == -1)
-			set_err(err, 400, "Bad From header");
-		else {
-			m->from_uri = copy_range(m, h, &ni.uri);
-			if (ni.tag.len)
-				m->from_tag = copy_range(m, h, &ni.tag);
-		}
+	if ((h = sipmsg_hdr(m, id, NULL)) == NULL)
+		return;
+	if (grammar_nameaddr(m->raw + h->voff, h->vlen, 0, &ni) == -1) {
+		set_err(err, 400, bad);
+		return;
 	}
-	if ((h = sipmsg_hdr(m, HDR_TO, NULL)) != NULL) {
-		if (grammar_nameaddr(m->raw + h->voff, h->vlen, 0, &ni) == -1)
-			set_err(err, 400, "Bad To header");
-		else {
-			m->to_uri = copy_range(m, h, &ni.uri);
-			if (ni.tag.len)
-				m->to_tag = copy_range(m, h, &ni.tag);
-		}
-	}
+	*uri = copy_range(m, h, &ni.uri);
+	if (ni.tag.len)
+		*tag = copy_range(m, h, &ni.tag);
+}
+
+/* From and To: keep the URIs and the tags, so that no other module parses them again. */
+static void
+check_from_to(struct sipmsg *m, struct sip_err *err)
+{
+	check_party(m, HDR_FROM, &m->from_uri, &m->from_tag, err, "Bad From header");
+	check_party(m, HDR_TO, &m->to_uri, &m->to_tag, err, "Bad To header");
 }
 
 /* Every value of every header with id must pass check (comma-separated lists). */
@@ -367,18 +366,14 @@ static int
 check_list(const struct sipmsg *m, enum hdr_id id, int (*check)(const char *, size_t, void *),
     void *arg)
 {
-	const struct sip_hdr *h = NULL;
+	struct sipmsg_iter it;
+	const char *v;
+	size_t n;
 
-	while ((h = sipmsg_hdr(m, id, h)) != NULL) {
-		const char *p = m->raw + h->voff;
-		size_t i = 0, e;
-		do {
-			e = grammar_next_comma(p, i, h->vlen);
-			if (check(p + i, e - i, arg) == -1)
-				return -1;
-			i = e + 1;
-		} while (e < h->vlen);
-	}
+	sipmsg_iter_init(&it, m, id);
+	while (sipmsg_iter_next(&it, &v, &n))
+		if (check(v, n, arg) == -1)
+			return -1;
 	return 0;
 }
 
