@@ -1,7 +1,9 @@
 #!/bin/bash
 # tests/bench/compare.sh REF_SIPD NEW_SIPD [ROUNDS] [COUNT] [RATE]: CPU per REGISTER (auth off,
 # distinct AORs, reg_load.xml) and per OPTIONS of two sipd binaries, measured alternately
-# (ref, new, ref, new, ...) on 127.0.0.1:17860 so that machine noise hits both alike.
+# (ref, new, ref, new, ...) on 127.0.0.1:17860 so that machine noise hits both alike; then CPU
+# per authenticated REGISTER refresh (register.sh, 5,000/s) and per record-routed call
+# (call.sh, 2,000/s), alternately too.  CALLS=0 skips those two.
 # Prints one line per run and the median of each, and new/ref.
 set -u
 ref=$1 new=$2 rounds=${3:-3} count=${4:-20000} rate=${5:-4000}
@@ -36,4 +38,31 @@ for sc in reg_load.xml "$here/options.xml"; do
 import statistics as s, sys
 r=[float(x) for x in sys.argv[1].split()]; n=[float(x) for x in sys.argv[2].split()]
 print(f'$(basename "$sc"): median ref {s.median(r):.2f} us, new {s.median(n):.2f} us, new/ref {s.median(n)/s.median(r):.3f}')" "${r[*]}" "${n[*]}"
+done
+
+[ "${CALLS:-1}" = 0 ] && exit 0
+# median REF NEW LABEL: the medians and new/ref of two lists of numbers
+median() {
+	python3 -c "
+import statistics as s, sys
+r=[float(x) for x in sys.argv[1].split()]; n=[float(x) for x in sys.argv[2].split()]
+print(f'{sys.argv[3]}: median ref {s.median(r):.2f} us, new {s.median(n):.2f} us, new/ref {s.median(n)/s.median(r):.3f}')" "$1" "$2" "$3"
+}
+for kind in register call; do
+	r=() n=()
+	for i in $(seq "$rounds"); do
+		for bin in "$ref" "$new"; do
+			if [ $kind = register ]; then
+				out=$(SIPD_BIN=$bin "$here/register.sh" 5000 "$count")
+				v=$(echo "$out" | sed -n 's/.*us_per_register=\([0-9.]*\).*/\1/p')
+			else
+				out=$(SIPD_BIN=$bin "$here/call.sh" 2000 "$count")
+				v=$(echo "$out" | sed -n 's/.*us_per_call=\([0-9.]*\).*/\1/p')
+			fi
+			echo "$out" | head -1 >&2
+			if [ "$bin" = "$ref" ]; then r+=("${v:-0}"); else n+=("${v:-0}"); fi
+		done
+		echo "$kind round $i: ref ${r[-1]} us, new ${n[-1]} us"
+	done
+	median "${r[*]}" "${n[*]}" "$kind"
 done
