@@ -206,12 +206,21 @@ grammar_via(const char *p, size_t n, struct via_info *v)
 	while (i < n && p[i] == ';') {
 		if ((i = span_param(p, i, n, &name, &val)) == 0)
 			return -1;
-		if (range_is(p, &name, "branch"))
+		/* RFC 3261 7.3.1: a parameter name appears at most once; two branches (or two
+		 * received) would make the transaction ambiguous */
+		if (range_is(p, &name, "branch")) {
+			if (v->branch.len != 0)
+				return -1;
 			v->branch = val;
-		else if (range_is(p, &name, "rport"))
+		} else if (range_is(p, &name, "rport")) {
+			if (v->rport)
+				return -1;
 			v->rport = 1;
-		else if (range_is(p, &name, "received"))
+		} else if (range_is(p, &name, "received")) {
+			if (v->has_received)
+				return -1;
 			v->has_received = 1;
+		}
 	}
 	return i == n ? 0 : -1;
 }
@@ -271,7 +280,8 @@ check_header_params(const char *p, size_t i, size_t n, struct nameaddr_info *out
 		if ((i = span_param(p, i, n, &name, &val)) == 0)
 			return -1;
 		if (range_is(p, &name, "tag")) {
-			if (val.len == 0)
+			/* once only (RFC 3261 7.3.1): two tags would name two dialogs */
+			if (val.len == 0 || out->tag.len != 0)
 				return -1;
 			out->tag = val;
 		}

@@ -15,9 +15,8 @@
  *   cannot parse on sipd's side is skipped.
  * - libosip2 keeps header values with LWS inside (a folded Call-ID ...); values are compared
  *   with surrounding LWS trimmed, and folds are not compared (sipd's parser unfolds them).
- * - A repeated tag or branch param (";branch=a;branch=b"): libosip2 takes the first, sipd's
- *   grammar (grammar_via, check_header_params) the last.  Such a message is ambiguous and should
- *   be refused (reported); until then the param is not compared when repeated.
+ * - A repeated tag or branch param (";branch=a;branch=b") is ambiguous (libosip2 takes the
+ *   first); sipd refuses it (RFC 3261 7.3.1), so a message sipd accepted with one is a bug.
  * - Content-Length: libosip2 keeps the header's text, which may have leading zeros; it is
  *   compared as a number.  Without a Content-Length header (a datagram) libosip2 makes one up
  *   (0 when it found no Content-Type, so no body): nothing is compared then. */
@@ -82,15 +81,16 @@ param(osip_list_t *l, const char *name, int *dup)
 	return v;
 }
 
-/* A tag or branch param: compared unless the param is repeated. */
+/* A tag or branch param: the same, and not repeated in a message sipd accepted. */
 static void
 same_param(const char *what, const char *sipd, osip_list_t *l, const char *name)
 {
 	int dup = 0;
 	const char *v = l != NULL ? param(l, name, &dup) : NULL;
 
-	if (!dup)
-		same(what, sipd, v);
+	if (dup)
+		differ(what, sipd, "(repeated param accepted)");
+	same(what, sipd, v);
 }
 
 /* Request-URIs: both printed by libosip2. */

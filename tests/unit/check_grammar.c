@@ -143,6 +143,9 @@ START_TEST(test_via_bad)
 		"SIP/2.0/UDP []:5060",
 		"SIP/2.0/UDP 192.0.2.1 garbage",
 		"SIP/2.0/UDP 192.0.2.1;branch=",		/* param with = and no value */
+		"SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa;branch=z9hG4bKb",	/* RFC 3261 7.3.1 */
+		"SIP/2.0/UDP 192.0.2.1;rport;branch=z9hG4bKa;rport",
+		"SIP/2.0/UDP 192.0.2.1;received=192.0.2.2;received=192.0.2.3",
 		"",
 	};
 	struct via_info vi;
@@ -228,6 +231,8 @@ START_TEST(test_nameaddr_bad)
 		"<>",
 		"<sip:bob@example.com>;tag=",
 		"<sip:bob@example.com>;;tag=1",
+		"<sip:bob@example.com>;tag=1;tag=2",	/* RFC 3261 7.3.1: a param once only */
+		"sip:bob@example.com;tag=1;x=y;tag=1",
 		"<sip:bob@example.com> junk",
 		"\"Alice\" sip:alice@example.com",
 		"<nocolon>",
