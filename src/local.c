@@ -132,6 +132,23 @@ answer_event(struct txn *t, const struct sipmsg *m)
 	txn_reply(t, 489, "Bad Event", NULL, NULL, NULL, 0);
 }
 
+/* A NOTIFY addressed to the server itself, which holds no subscriptions: 481 (RFC 6665 4.1.3:
+ * a NOTIFY that matches no subscription); one without a valid Subscription-State, which every
+ * NOTIFY must carry (RFC 6665 8.2.3), is malformed: 400. */
+static void
+answer_notify(struct txn *t, const struct sipmsg *m)
+{
+	const struct sip_hdr *h = sipmsg_hdr_named(m, "Subscription-State");
+	struct sipval_substate ss;
+
+	if (h == NULL || sipval_substate(m->raw + h->voff, h->vlen, &ss) == -1) {
+		txn_reply(t, 400, "Bad Subscription-State header", NULL, NULL, NULL, 0);
+		return;
+	}
+	log_debug("local: NOTIFY (%s) for no subscription of ours", ss.value);
+	txn_reply(t, 481, "Subscription Does Not Exist", NULL, NULL, NULL, 0);
+}
+
 void
 local_request(struct txn *t, struct sipmsg *m)
 {
@@ -159,6 +176,13 @@ local_request(struct txn *t, struct sipmsg *m)
 	case SIP_PUBLISH:
 		if (u.user[0] == '\0') {	/* to the server itself */
 			answer_event(t, m);
+			break;
+		}
+		txn_reply(t, 404, NULL, NULL, NULL, NULL, 0);
+		break;
+	case SIP_NOTIFY:
+		if (u.user[0] == '\0') {	/* to the server itself */
+			answer_notify(t, m);
 			break;
 		}
 		txn_reply(t, 404, NULL, NULL, NULL, NULL, 0);

@@ -4,7 +4,8 @@
 # Via on top) and the phone's 200 comes back; so presence and instant messaging between phones
 # work through sipd.  SUBSCRIBE creates a dialog and is record-routed (RFC 6665 4.1.2.1), the
 # others are not.  The same methods addressed to sipd itself (no user part) are answered by sipd:
-# OPTIONS with 200, an unknown one with 501 (RFC 3261 8.2.1) - never forwarded.
+# OPTIONS with 200, an unknown one with 501 (RFC 3261 8.2.1), SUBSCRIBE/PUBLISH 489, a NOTIFY
+# 481 or 400 (its Subscription-State parsed by libosip2, sipval.c) - never forwarded.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 
@@ -43,7 +44,22 @@ $SIPSEND -p "$PORT" -m OPTIONS -u "sip:127.0.0.1:$PORT" -n 1 -w 5 --linger 0.2 >
 same "$(statuses s1)" 200 "OPTIONS to sipd itself: 200 from sipd"
 $SIPSEND -p "$PORT" -m XFOOBAR -u "sip:127.0.0.1:$PORT" -n 1 -w 5 --linger 0.2 >"$TMP/s2.resp" 2>&1
 same "$(statuses s2)" 501 "an unknown method to sipd itself: 501"
-same "$(nmsgs bob in OPTIONS) $(nmsgs bob in XFOOBAR)" "1 1" "the phone got nothing addressed to sipd"
+# event packages sipd serves none of yet: SUBSCRIBE/PUBLISH 489 (RFC 6665 7.3.2, RFC 3903 6),
+# a NOTIFY for no subscription 481 (RFC 6665 4.1.3), one without Subscription-State 400
+$SIPSEND -p "$PORT" -m SUBSCRIBE -u "sip:127.0.0.1:$PORT" --header Event:presence --header Expires:600 \
+    -n 1 -w 5 --linger 0.2 >"$TMP/s3.resp" 2>&1
+same "$(statuses s3)" 489 "SUBSCRIBE to sipd itself: 489 Bad Event"
+$SIPSEND -p "$PORT" -m PUBLISH -u "sip:127.0.0.1:$PORT" --header Event:presence --header Expires:600 \
+    -n 1 -w 5 --linger 0.2 >"$TMP/s4.resp" 2>&1
+same "$(statuses s4)" 489 "PUBLISH to sipd itself: 489 Bad Event"
+$SIPSEND -p "$PORT" -m NOTIFY -u "sip:127.0.0.1:$PORT" --header Event:presence \
+    --header "Subscription-State:active;expires=600" -n 1 -w 5 --linger 0.2 >"$TMP/s5.resp" 2>&1
+same "$(statuses s5)" 481 "NOTIFY to sipd itself for no subscription: 481"
+$SIPSEND -p "$PORT" -m NOTIFY -u "sip:127.0.0.1:$PORT" --header Event:presence \
+    -n 1 -w 5 --linger 0.2 >"$TMP/s6.resp" 2>&1
+same "$(statuses s6)" 400 "NOTIFY to sipd itself without Subscription-State: 400"
+same "$(nmsgs bob in OPTIONS) $(nmsgs bob in XFOOBAR) $(nmsgs bob in SUBSCRIBE) $(nmsgs bob in PUBLISH) $(nmsgs bob in NOTIFY)" \
+    "1 1 1 1 1" "the phone got nothing addressed to sipd"
 
 [ "$FAILS" -eq 0 ] || show bob
 finish
