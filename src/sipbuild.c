@@ -38,26 +38,88 @@ out:
 	return u;
 }
 
-/* A name-addr (From, To, Route, Contact) as libosip2 parses it, with its URI swapped for the
- * verbatim one (sipd's grammar finds where the URI is).  NULL when refused. */
+/* A copy of p[0..n) with LWS trimmed at both ends, in libosip2's allocator. */
+static char *
+osip_trimmed(const char *p, size_t n)
+{
+	char *s;
+
+	while (n > 0 && (*p == ' ' || *p == '\t'))
+		p++, n--;
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	s = osip_malloc(n + 1);
+	memcpy(s, p, n);
+	s[n] = '\0';
+	return s;
+}
+
+/* The header params p[0..n) (";name[=value]"..., values maybe quoted) into f's list, each as
+ * written.  0, or -1 when they are not a list of params. */
+static int
+add_params(osip_from_t *f, const char *p, size_t n)
+{
+	size_t i = 0, s, eq;
+	int quoted;
+
+	for (;;) {
+		while (i < n && (p[i] == ' ' || p[i] == '\t'))
+			i++;
+		if (i == n)
+			return 0;
+		if (p[i++] != ';')
+			return -1;
+		for (s = i, eq = 0, quoted = 0; i < n && (quoted || p[i] != ';'); i++) {
+			if (quoted && p[i] == '\\' && i + 1 < n)
+				i++;
+			else if (p[i] == '"')
+				quoted = !quoted;
+			else if (p[i] == '=' && !quoted && eq == 0)
+				eq = i;
+		}
+		char *name = osip_trimmed(p + s, (eq ? eq : i) - s);
+		if (name[0] == '\0') {
+			osip_free(name);
+			return -1;
+		}
+		osip_generic_param_add(&f->gen_params, name, eq ? osip_trimmed(p + eq + 1, i - eq - 1) :
+		    NULL);
+	}
+}
+
+/* A name-addr (From, To, Route, Contact) assembled from what sipd's grammar finds in it: the
+ * display name and the header params as written, the URI verbatim.  libosip2's own name-addr
+ * parse is not used: it misreads some URIs sipd accepts ("<sip:h;>" came out "<sip:h;>;>").
+ * NULL when refused. */
 static osip_from_t *
 nameaddr(const char *v)
 {
 	struct nameaddr_info ni;
 	osip_from_t *f = NULL;
 	osip_uri_t *u;
+	size_t n = v != NULL ? strlen(v) : 0, end;
 
-	if (v == NULL || grammar_nameaddr(v, strlen(v), 0, &ni) == -1 ||
+	if (v == NULL || grammar_nameaddr(v, n, 0, &ni) == -1 ||
 	    (u = uri_verbatim(v + ni.uri.off, ni.uri.len)) == NULL)
 		return NULL;
-	if (osip_from_init(&f) != 0 || osip_from_parse(f, v) != 0) {
-		if (f != NULL)
-			osip_from_free(f);
+	if (osip_from_init(&f) != 0) {
 		osip_uri_free(u);
 		return NULL;
 	}
-	osip_uri_free(f->url);
 	f->url = u;
+	end = ni.uri.off + ni.uri.len;
+	if (ni.bracketed) {	/* the grammar allows no LWS inside <>: '<' and '>' hug the URI */
+		char *d = osip_trimmed(v, ni.uri.off - 1);
+		if (d[0] != '\0')
+			f->displayname = d;
+		else
+			osip_free(d);
+		end++;
+	}
+	if (add_params(f, v + end, n - end) == -1) {
+		osip_from_free(f);
+		return NULL;
+	}
 	return f;
 }
 

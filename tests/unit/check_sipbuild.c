@@ -54,6 +54,17 @@ static const char *invites[] = {
 	"CSeq: 2 INVITE\r\n"
 	"Content-Type: application/sdp\r\n"
 	"Content-Length: 4\r\n\r\nv=0\n",
+
+	/* what libosip2's own name-addr parse misreads (fuzz_proxy_edit): a URI ending in an
+	 * empty param, a display name holding '<' and ';', quoted header params with ';' */
+	"INVITE sip:p2oxy.test SIP/2.0\r\n"
+	"Via: SIP/2.0/TCP 192.0.2.1;branch=z9hG4bKb4\r\n"
+	"Route: <sip:a.tertls;>, s <ip:b@192.0.2.9:5070>\r\n"
+	"From: \"x <y>; z\" <sip:a@proxy.test>;tag=1;q=\"a;b\";flag\r\n"
+	"To: <sip:bob@proxy.test>\r\n"
+	"Call-ID: d\r\n"
+	"CSeq: 2 INVITE\r\n"
+	"Content-Length: 0\r\n\r\n",
 };
 
 /* A final response to inv with To tag totag. */
