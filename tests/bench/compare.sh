@@ -13,7 +13,7 @@ bench=${SHARED_BENCH:-${SIPD_SHARED:-$here/../../../shared}/bench}
 port=17860
 run() {	# run BINARY SCENARIO -> cpu us per message
 	dir=$(mktemp -d /tmp/sipd-bench-cmp.XXXXXX)
-	printf 'sip: { listen = ["udp:127.0.0.1:%s"]; domains = ["bench.local"]; };\nlog: { level = "notice"; };\ndatabase: { path = "%s/sipd.db"; };\nauth: { register = 0; };\nmetrics: { enable = 0; };\n' \
+	printf 'sip: { listen = ["udp:127.0.0.1:%s"]; domains = ["bench.local"]; };\nlog: { level = "notice"; };\ndatabase: { path = "%s/sipd.db"; };\nauth: { register = 0; };\nflood: { rate = 0; };\nmetrics: { enable = 0; };\n' \
 	    "$port" "$dir" >"$dir/sipd.conf"
 	[ "$1" = "$ref" ] && sed -i '/^metrics/d' "$dir/sipd.conf"	# the reference may not know it
 	"$1" -f -c "$dir/sipd.conf" >/dev/null 2>"$dir/sipd.log" &
