@@ -15,7 +15,7 @@ SIPCTL=$(dirname "$SIPD")/sipctl
 PHONE="$PYTHON $TESTDIR/msgphone.py"
 start_sipd 'auth: { register = 0; };' \
     'messages: { max_per_user = 4; max_bytes_per_user = 2048; max_body = 1500; };'
-for u in bob carol dave erin frank ann; do
+for u in bob carol dave erin frank gina ann; do
 	printf 'pw\n' | "$SIPCTL" -c "$TMP/sipd.conf" user add "$u" >/dev/null 2>&1 || fail "sipctl user add $u"
 done
 
@@ -109,6 +109,21 @@ same "$(hval "$TMP/p200/msg.1" Content-Type) | $(hval "$TMP/p200/msg.2" Content-
     'text/plain;charset=UTF-8 | Message/CPIM | text/plain; charset="utf-8"' "Content-Types byte for byte, in order"
 same "$(ls "$TMP/p200" | grep -c '^msg\.')" 3 "the phone got exactly three MESSAGEs"
 check "sipd logs the delivery" wait_log "aor=sip:bob@example.test all 3 waiting message(s) delivered"
+
+# ---- a phone registered but not taking messages (480): stored all the same -----------------------
+printf 'while you were busy' >"$TMP/g1"
+phone p480 gina --code 480 --count 1 --linger 0.2
+same "$(send g1 gina "$TMP/g1")" 202 "MESSAGE to gina, whose only phone answers 480: 202"
+same "$(rows gina)" 1 "... stored for her next registration"
+check "... saying why" log_has "aor=sip:gina@example.test its phones answered 480: storing"
+phone pg gina --count 1 --linger 0.3
+wait_until 10 rows_are gina 0 || not_ok "gina's row deleted after her next phone's 200"
+if [ -s "$TMP/pg/msg.1" ]; then
+	body "$TMP/pg/msg.1" >"$TMP/pg.body"
+	check "... that phone got it byte for byte" cmp -s "$TMP/g1" "$TMP/pg.body"
+else
+	not_ok "gina's next phone got the message"
+fi
 
 # ---- limits -------------------------------------------------------------------------------------
 for i in 1 2 3 4 5; do printf 'carol %s' "$i" >"$TMP/c$i"; send c$i carol "$TMP/c$i" >/dev/null; done
