@@ -32,6 +32,7 @@ struct saving {
 	char		*call_id;
 	size_t		 bytes;
 	int64_t		 expires;
+	int		 silent;	/* no answer: the sender gave up at the same time */
 };
 
 /* Delivery of an AOR's stored messages to one phone (binding key). */
@@ -145,13 +146,16 @@ saved(void *arg, int ok)
 {
 	struct saving *s = arg;
 
+	if (ok && s->silent)
+		txn_server_drop(s->t);
 	if (ok) {
-		txn_reply(s->t, 202, NULL, NULL, NULL, NULL, 0);
+		if (!s->silent)
+			txn_reply(s->t, 202, NULL, NULL, NULL, NULL, 0);
 		waiting_add(s->aor);
 		if (next_expiry == 0 || s->expires < next_expiry)
 			next_expiry = s->expires;
-		log_info("msgstore: stored call-id=%s aor=%s bytes=%zu status=202", s->call_id,
-		    s->aor, s->bytes);
+		log_info("msgstore: stored call-id=%s aor=%s bytes=%zu status=%s", s->call_id,
+		    s->aor, s->bytes, s->silent ? "none" : "202");
 	} else
 		txn_reply(s->t, 500, "Database Error", "Retry-After: 5\r\n", NULL, NULL, 0);
 	txn_unref(s->t);
@@ -172,7 +176,7 @@ hdr_copy(const struct sipmsg *m, enum hdr_id id)
 /* Store m for aor; 202 after the commit, 513 when too large.  0 when not stored (expired at
  * once: the proxy answers as it would). */
 static int
-save(struct txn *t, struct sipmsg *m, const char *aor)
+save(struct txn *t, struct sipmsg *m, const char *aor, int silent)
 {
 	long long life = lifetime(m, aor);
 	time_t now = time(NULL);
@@ -207,6 +211,7 @@ save(struct txn *t, struct sipmsg *m, const char *aor)
 	s->call_id = xstrdup(m->call_id);
 	s->bytes = m->body_len;
 	s->expires = sm.expires;
+	s->silent = silent;
 	store_flush(saved, s);
 	return 1;
 }
@@ -219,7 +224,7 @@ msgstore_unreachable(struct txn *t, struct sipmsg *m, int status, int known)
 	if (!storable(m) || recipient_aor(m, aor, sizeof(aor)) == -1)
 		return 0;
 	if (status == 480 || status == 430)
-		return save(t, m, aor);
+		return save(t, m, aor, 0);
 	if (status == 404 && cfg->hide_users && !known) {
 		/* auth.hide_users: a user that does not exist looks offline, so storing
 		 * messages tells a scanner no user names */
@@ -237,13 +242,18 @@ msgstore_failed(struct txn *t, struct sipmsg *m, int status)
 	char aor[600];
 	struct uri_parts u;
 
-	if ((status != 408 && status != 480 && status != 503 && status != 430) || !storable(m) ||
+	if ((status != 0 && status != 408 && status != 480 && status != 503 && status != 430) ||
+	    !storable(m) ||
 	    uri_split(m->ruri, strlen(m->ruri), &u) == -1 || !domain_is_local(u.host, u.port) ||
 	    recipient_aor(m, aor, sizeof(aor)) == -1)
 		return 0;
-	log_info("msgstore: call-id=%s aor=%s its phones answered %d: storing", m->call_id, aor,
-	    status);
-	return save(t, m, aor);
+	if (status == 0)
+		log_info("msgstore: call-id=%s aor=%s its phones did not answer: storing",
+		    m->call_id, aor);
+	else
+		log_info("msgstore: call-id=%s aor=%s its phones answered %d: storing", m->call_id,
+		    aor, status);
+	return save(t, m, aor, status == 0);
 }
 
 /* ---- delivery ---- */

@@ -21,7 +21,9 @@ void msgstore_shutdown(void);
  * exist, the message dropped), 0 when the proxy answers as it would otherwise. */
 int msgstore_unreachable(struct txn *, struct sipmsg *m, int status, int known);
 /* Every branch of the MESSAGE m to a local user ended with status (408, 480, 503, 430: the
- * phones are not there): 1 when msgstore took it and answers, 0 otherwise. */
+ * phones are not there; 0: none answered at all): 1 when msgstore took it and answers (202
+ * once stored; nothing when none answered: RFC 4320 4.2, the sender's Timer F has fired),
+ * 0 otherwise. */
 int msgstore_failed(struct txn *, struct sipmsg *m, int status);
 /* A REGISTER of aor added or refreshed the binding key and is committed: send it what waits. */
 void msgstore_registered(const char *aor, const char *key);

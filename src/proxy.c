@@ -345,8 +345,8 @@ send_best(struct call *c)
 		return;
 	c->answered = 1;
 	callrec_failed(c->req, c, c->beststatus ? c->beststatus : 408);
-	if (c->req->method == SIP_MESSAGE &&
-	    msgstore_failed(c->st, c->req, c->beststatus ? c->beststatus : 408))
+	if (c->req->method == SIP_MESSAGE && msgstore_failed(c->st, c->req,
+	    c->bestbuf == NULL && (c->beststatus == 408 || c->beststatus == 0) ? 0 : c->beststatus))
 		return;		/* its phones are not there: stored for them */
 	if (c->req->method != SIP_INVITE && c->bestbuf == NULL && c->beststatus == 408) {
 		/* RFC 4320 4.2: no 408 to a non-INVITE; the client times out by itself */
