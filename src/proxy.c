@@ -700,7 +700,9 @@ call_start(struct call *c, struct target *targets, int n)
 			fork_branch(c, &targets[i], c->drop);
 	}
 	if (c->nb == 0) {
-		if (c->pbx)	/* nobody of the plan is online */
+		if (c->pbx && c->req->method == SIP_MESSAGE && msgstore_failed(c->st, c->req, 480))
+			;	/* nobody of the plan is online: stored for the user */
+		else if (c->pbx)	/* nobody of the plan is online */
 			txn_reply(c->st, 480, NULL, NULL, NULL, NULL, 0);
 		else
 			txn_reply(c->st, 503, "No Route To Target", NULL, NULL, NULL, 0);

@@ -15,7 +15,7 @@ SIPCTL=$(dirname "$SIPD")/sipctl
 PHONE="$PYTHON $TESTDIR/msgphone.py"
 start_sipd 'auth: { register = 0; };' \
     'messages: { max_per_user = 4; max_bytes_per_user = 2048; max_body = 1500; };'
-for u in bob carol dave erin frank gina ann; do
+for u in bob carol dave erin frank gina hal ann; do
 	printf 'pw\n' | "$SIPCTL" -c "$TMP/sipd.conf" user add "$u" >/dev/null 2>&1 || fail "sipctl user add $u"
 done
 
@@ -124,6 +124,16 @@ if [ -s "$TMP/pg/msg.1" ]; then
 else
 	not_ok "gina's next phone got the message"
 fi
+
+# a phone's message-expires Contact parameter (Linphone registers one) bounds the lifetime
+phone p480h hal --code 480 --count 2 --linger 0.2 --contact-params ';message-expires=60'
+printf 'for hal' >"$TMP/h1"
+same "$(send h1 hal "$TMP/h1")" 202 "MESSAGE to hal, whose phone registered message-expires=60 and answers 480: 202"
+same "$(db "SELECT expires - received FROM messages WHERE aor = 'sip:hal@example.test'")" 60 \
+    "... kept 60 s (message-expires), not messages.lifetime"
+same "$(send h2 hal "$TMP/h1" text/plain '' 'Expires: 30')" 202 "another with Expires: 30: 202"
+same "$(db "SELECT expires - received FROM messages WHERE aor = 'sip:hal@example.test' ORDER BY id DESC LIMIT 1")" 30 \
+    "... kept 30 s (the request's Expires is shorter)"
 
 # ---- limits -------------------------------------------------------------------------------------
 for i in 1 2 3 4 5; do printf 'carol %s' "$i" >"$TMP/c$i"; send c$i carol "$TMP/c$i" >/dev/null; done
