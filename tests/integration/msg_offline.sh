@@ -15,7 +15,7 @@ SIPCTL=$(dirname "$SIPD")/sipctl
 PHONE="$PYTHON $TESTDIR/msgphone.py"
 start_sipd 'auth: { register = 0; };' \
     'messages: { max_per_user = 4; max_bytes_per_user = 2048; max_body = 1500; };'
-for u in bob carol dave erin frank gina hal ann; do
+for u in bob carol dave erin frank gina hal ivy jay ann; do
 	printf 'pw\n' | "$SIPCTL" -c "$TMP/sipd.conf" user add "$u" >/dev/null 2>&1 || fail "sipctl user add $u"
 done
 
@@ -134,6 +134,37 @@ same "$(db "SELECT expires - received FROM messages WHERE aor = 'sip:hal@example
 same "$(send h2 hal "$TMP/h1" text/plain '' 'Expires: 30')" 202 "another with Expires: 30: 202"
 same "$(db "SELECT expires - received FROM messages WHERE aor = 'sip:hal@example.test' ORDER BY id DESC LIMIT 1")" 30 \
     "... kept 30 s (the request's Expires is shorter)"
+
+# ---- delivery takes the way calls take: an RFC 5626 flow over TCP, a NAT'd UDP phone ---------------
+FLOWPHONE="$PYTHON $TESTDIR/flowphone.py"
+# fphone NAME USER [flowphone.py options]: a flowphone.py for USER@example.test, registered
+fphone() {
+	_fn=$1 _fu=$2
+	shift 2
+	mkdir -p "$TMP/$_fn"
+	spawn $FLOWPHONE --port "$PORT" --name "$_fu" --aor "sip:$_fu@example.test" --dir "$TMP/$_fn" --time 60 "$@"
+	wait_until 10 test -e "$TMP/$_fn/ready" || not_ok "flowphone $_fn registered"
+}
+# flow_got NAME BODYFILE: NAME's first MESSAGE carries BODYFILE's bytes
+flow_got() {
+	_ff=$(grep -l '^MESSAGE ' "$TMP/$1"/in.* 2>/dev/null | head -n 1)
+	[ -n "$_ff" ] && body "$_ff" >"$TMP/$1.body" && cmp -s "$2" "$TMP/$1.body"
+}
+printf 'down the flow' >"$TMP/i1"
+same "$(send i1 ivy "$TMP/i1")" 202 "MESSAGE to offline ivy: 202"
+fphone ivy ivy --proto tcp --instance 00000000-0000-4000-8000-0000000001fe --reg-id 1 --outbound --listener
+check "ivy's phone, registered over TCP with outbound (no listener), got it down its flow" wait_until 10 flow_got ivy "$TMP/i1"
+check "... and the row is gone" wait_until 10 rows_are ivy 0
+if "$PYTHON" -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).bind(("127.0.0.3", 0))' 2>/dev/null; then
+	printf 'through the NAT' >"$TMP/j1"
+	same "$(send j1 jay "$TMP/j1")" 202 "MESSAGE to offline jay: 202"
+	np=$(free_port)
+	fphone jay jay --bind 127.0.0.3 --contact "sip:jay@127.0.0.2:$np" --via "127.0.0.2:$np"
+	check "jay's NAT'd phone (Contact 127.0.0.2, packets from 127.0.0.3) got it at 127.0.0.3" wait_until 10 flow_got jay "$TMP/j1"
+	check "... and the row is gone" wait_until 10 rows_are jay 0
+else
+	say "note: 127.0.0.3 cannot be bound here; the NAT'd-phone delivery is left out"
+fi
 
 # ---- limits -------------------------------------------------------------------------------------
 for i in 1 2 3 4 5; do printf 'carol %s' "$i" >"$TMP/c$i"; send c$i carol "$TMP/c$i" >/dev/null; done
