@@ -127,7 +127,7 @@ binding_targets(const char *aor, const char *key, struct target *t, int max, int
 
 	for (struct binding *b = a ? a->bindings : NULL; b != NULL && n < max; b = b->next) {
 		if (b->expires <= now || (key != NULL && strcmp(b->key, key) != 0))
-			continue;		/* expired: unusable at once */
+			continue;	/* expired (unusable at once), or not the one asked for */
 		struct sip_peer at_contact;
 		int dead = flow_dead(b);
 		/* RFC 5626 5.3: an outbound flow is the only way (430); a phone that is not behind
