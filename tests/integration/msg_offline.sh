@@ -86,6 +86,14 @@ check "... one log line saying it was dropped" log_has "aor=sip:nobody@example.t
 same "$(send local bob "$TMP/b1" text/plain '<sip:ann@example.test>')" 407 "MESSAGE from local user ann without credentials: 407"
 same "$(rows bob)" 3 "... nothing stored"
 
+# an authenticated local user hears the truth: 404 for nobody, 202 (stored) for an offline user
+asend() { $PHONE --server-port "$PORT" --aor sip:ann@example.test --dir "$TMP/ann" --user ann --password pw --send "$1" --body "$2"; }
+same "$(asend sip:nobody@example.test 'to nobody')" 404 "MESSAGE from authenticated ann to a user that does not exist: 404"
+same "$(asend sip:gina@example.test 'from ann')" 202 "MESSAGE from authenticated ann to offline gina: 202"
+same "$(db "SELECT sender FROM messages WHERE aor = 'sip:gina@example.test'" | sed 's/;tag=.*//')" "<sip:ann@example.test>" "... stored with ann as sender"
+"$SIPCTL" -c "$TMP/sipd.conf" msg del "$(db "SELECT id FROM messages WHERE aor = 'sip:gina@example.test'")" >/dev/null ||
+    not_ok "sipctl msg del of ann's message to gina"
+
 # ---- bob's phone answers 500: the row stays -------------------------------------------------------
 phone p500 bob --code 500 --count 1 --linger 0.5
 wait_until 10 phone_has p500 1 || not_ok "the phone answering 500 got a MESSAGE"

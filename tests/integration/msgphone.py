@@ -3,7 +3,12 @@
 then answers every MESSAGE with --code (200) and any other request with 200, keeping each
 MESSAGE it received byte for byte as DIR/msg.N (N from 1) and one line per message in DIR/log:
 "in METHOD CSeq" / "out CODE".  DIR/registered appears once the 200 to its REGISTER came.
-Runs --time seconds (or until --count MESSAGEs arrived, then --linger more)."""
+Runs --time seconds (or until --count MESSAGEs arrived, then --linger more).
+
+--send URI: instead, send one MESSAGE (body --body) from --aor to URI, answering a 407 with
+digest credentials (--user, --password; MD5, qop=auth), and print the final status."""
+import hashlib
+import re
 import argparse
 import os
 import random
@@ -56,6 +61,48 @@ def register(sock, a, server, port):
     sock.sendto(msg.encode(), server)
 
 
+def send_message(a, sock, server, port):
+    """One MESSAGE to a.send, authenticated when challenged; returns the final status."""
+    cid = token(16) + "@msgphone"
+    auth = ""
+    for cseq in (1, 2):
+        msg = ("MESSAGE %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s;rport\r\n"
+               "Max-Forwards: 70\r\nFrom: <%s>;tag=%s\r\nTo: <%s>\r\nCall-ID: %s\r\n"
+               "CSeq: %d MESSAGE\r\n%sContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s") % (
+            a.send, port, token(), a.aor, "t" + cid[:6], a.send, cid, cseq, auth,
+            len(a.body.encode()), a.body)
+        sock.sendto(msg.encode(), server)
+        end = time.time() + 5
+        code = 0
+        while time.time() < end and code < 200:
+            sock.settimeout(0.5)
+            try:
+                data = sock.recv(65535).decode("utf-8", "replace")
+            except socket.timeout:
+                continue
+            if data.startswith("SIP/2.0 "):
+                code = int(data.split()[1])
+        if code != 407 or cseq == 2:
+            return code
+        ch = re.search(r"(?im)^Proxy-Authenticate:\s*Digest\s+(.*)$", data)
+        kv = dict(re.findall(r'(\w+)="?([^",]*)"?', ch.group(1))) if ch else {}
+        if kv.get("algorithm", "MD5").upper() != "MD5":
+            for m in re.finditer(r"(?im)^Proxy-Authenticate:\s*Digest\s+(.*)$", data):
+                k2 = dict(re.findall(r'(\w+)="?([^",]*)"?', m.group(1)))
+                if k2.get("algorithm", "MD5").upper() == "MD5":
+                    kv = k2
+        h = lambda s: hashlib.md5(s.encode()).hexdigest()
+        ha1 = h("%s:%s:%s" % (a.user, kv.get("realm", ""), a.password))
+        ha2 = h("MESSAGE:%s" % a.send)
+        cn = token(8)
+        resp = h("%s:%s:00000001:%s:auth:%s" % (ha1, kv.get("nonce", ""), cn, ha2))
+        auth = ('Proxy-Authorization: Digest username="%s", realm="%s", nonce="%s", uri="%s", '
+                'response="%s", algorithm=MD5, qop=auth, nc=00000001, cnonce="%s"%s\r\n') % (
+            a.user, kv.get("realm", ""), kv.get("nonce", ""), a.send, resp, cn,
+            ', opaque="%s"' % kv["opaque"] if "opaque" in kv else "")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--server-port", type=int, required=True)
@@ -69,12 +116,19 @@ def main():
     ap.add_argument("--time", type=float, default=20.0)
     ap.add_argument("--count", type=int, default=0)
     ap.add_argument("--linger", type=float, default=1.0)
+    ap.add_argument("--send", help="send one MESSAGE to this URI instead")
+    ap.add_argument("--body", default="hello")
+    ap.add_argument("--user", default="")
+    ap.add_argument("--password", default="")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", a.port))
     port = sock.getsockname()[1]
     server = ("127.0.0.1", a.server_port)
+    if a.send:
+        print(send_message(a, sock, server, port))
+        return 0
     log = open(os.path.join(a.dir, "log"), "a", buffering=1)
     register(sock, a, server, port)
     end = time.time() + a.time
