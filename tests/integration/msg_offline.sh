@@ -3,11 +3,14 @@
 # registered is stored and answered 202; two more are kept in order; when the user's phone
 # registers it receives the three, in order, each body and Content-Type byte for byte, from the
 # original sender, with a Date header; a row goes only after the phone's 2xx (a phone that
-# answers 500 keeps it, the next REGISTER delivers).  Limits: messages and bytes per user (the
-# oldest dropped, one log line), 513 for a body over messages.max_body, expiry (the MESSAGE's
-# Expires).  Typing notifications are not stored.  auth.hide_users: an unknown user looks
-# offline to an outside sender (202, nothing stored); a local sender must authenticate (407).
-# sipctl msg list / del.  kill -9 after the 202 loses nothing: the restarted sipd delivers.
+# answers 500 keeps it, the next REGISTER delivers).  A MESSAGE whose phones all answer 480 is
+# stored too.  Delivery takes the way calls take: down an RFC 5626 TCP flow, to a NAT'd UDP
+# phone's public address.  Limits: messages and bytes per user (the oldest dropped, one log
+# line), 513 for a body over messages.max_body, lifetime (the MESSAGE's Expires, the phone's
+# message-expires, expiry).  Typing notifications are not stored.  auth.hide_users: an unknown
+# user looks offline to an outside sender (202, nothing stored); a local sender must
+# authenticate (407) and then hears the truth (404 / 202).  sipctl msg list / del.  kill -9
+# after the 202 loses nothing: the restarted sipd delivers.
 SIPD_DOMAINS='"example.test"'
 . "$(dirname "$0")/lib.sh"
 
