@@ -1,6 +1,6 @@
--- sipd database schema, version 2.  sipd creates it at start (and migrates older versions);
+-- sipd database schema, version 3.  sipd creates it at start (and migrates older versions);
 -- PRAGMA user_version holds the version.  Readable with: sqlite3 -readonly /var/lib/sipd/sipd.db
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 -- Users who may register and call.  Passwords are never stored: HA1 = H(user:realm:password)
 -- for MD5 and SHA-256 (RFC 3261 22, RFC 8760), computed for the realm in the realm column.
@@ -126,3 +126,31 @@ CREATE VIEW IF NOT EXISTS calls AS
 	       round(duration) AS seconds, status, reason,
 	       packets_from_caller, packets_from_callee, call_id
 	FROM cdr;
+
+-- Version 3: messages that wait (store and forward).  A version-2 database is upgraded in
+-- place by running this file (CREATE ... IF NOT EXISTS adds what is missing).
+
+-- A MESSAGE (RFC 3428) for a local user whose phones are all offline, kept until one of them
+-- registers and answers it with a 2xx (or until expires).  The sender's From and To header
+-- values, the Content-Type and the body are kept byte for byte (body as a BLOB).
+CREATE TABLE IF NOT EXISTS messages (
+	id		INTEGER PRIMARY KEY AUTOINCREMENT,	-- delivery order within an AOR
+	aor		TEXT NOT NULL,		-- sip:user@domain of the recipient
+	sender		TEXT NOT NULL,		-- the From header value, as sent
+	recipient	TEXT NOT NULL,		-- the To header value, as sent
+	call_id		TEXT NOT NULL,		-- of the MESSAGE as received (for the logs)
+	content_type	TEXT NOT NULL,
+	body		BLOB NOT NULL,
+	received	INTEGER NOT NULL,	-- Unix time sipd took it (the Date of the delivery)
+	expires		INTEGER NOT NULL	-- Unix time after which it is dropped unsent
+);
+CREATE INDEX IF NOT EXISTS messages_aor ON messages (aor, id);
+CREATE INDEX IF NOT EXISTS messages_expires ON messages (expires);
+
+-- Waiting messages for people: local times, the body as text.
+CREATE VIEW IF NOT EXISTS offline_messages AS
+	SELECT id, aor, sender, content_type, length(body) AS bytes,
+	       datetime(received, 'unixepoch', 'localtime') AS received_at,
+	       datetime(expires, 'unixepoch', 'localtime') AS expires_at,
+	       CAST(body AS TEXT) AS text, call_id
+	FROM messages WHERE expires > CAST(strftime('%s','now') AS INTEGER);

@@ -190,6 +190,18 @@ static const struct config_key config_keys[] = {
 	    "1: a request for a user with no phone registered is answered as for a user that does not"
 	    " exist (404) unless the caller authenticated as one of ours or is trusted, so scanners"
 	    " learn nothing; 0: such users get 480 from anyone."),
+	KINT("messages.store", msg_store, 1, 0, 1,
+	    "1: a MESSAGE for a local user whose phones are all offline is stored (202) and sent to"
+	    " the first phone of the user that registers; 0: it gets 480 / 404 as any request."),
+	KINT("messages.max_per_user", msg_max_count, 100, 1, 100000,
+	    "Most messages kept for one user; beyond it the oldest are dropped."),
+	KINT("messages.max_bytes_per_user", msg_max_bytes, 1048576, 1024, 1073741824,
+	    "Most bytes of message bodies kept for one user; beyond it the oldest are dropped."),
+	KINT("messages.max_body", msg_max_body, 16384, 1, 1048576,
+	    "Largest body, in bytes, of a message to be stored; a larger one gets 513 Message Too Large."),
+	KINT("messages.lifetime", msg_lifetime, 604800, 1, 31536000,
+	    "Seconds a stored message waits at most (shorter when the MESSAGE's Expires, or the"
+	    " user's Contact parameter message-expires, says so); then it is dropped unsent."),
 };
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 

@@ -127,6 +127,13 @@ struct sipd_config {
 	int			 auth_failure_window;	/* auth.failure_window, s */
 	int			 auth_ban_time;		/* auth.ban_time, s */
 	int			 hide_users;		/* auth.hide_users: offline users answer as unknown ones */
+
+	/* messages.* (msgstore.c) */
+	int			 msg_store;		/* messages.store: keep MESSAGEs for offline users */
+	int			 msg_max_count;		/* messages.max_per_user */
+	int			 msg_max_bytes;		/* messages.max_bytes_per_user */
+	int			 msg_max_body;		/* messages.max_body: larger ones get 513 */
+	int			 msg_lifetime;		/* messages.lifetime, s */
 };
 
 /* The configuration in force; swapped whole on SIGHUP. */

@@ -18,6 +18,7 @@
 #include "keepalive.h"
 #include "location.h"
 #include "log.h"
+#include "msgstore.h"
 #include "metrics.h"
 #include "notify.h"
 #include "privdrop.h"
@@ -274,6 +275,7 @@ daemon_run(int foreground)
 	proxy_init(base);
 	relay_init(base);
 	keepalive_init(base);
+	msgstore_init(base);
 	transport_set_receive_hook(dispatch_message);
 	transport_set_failure_hook(txn_transport_failed);
 	if (registrar_init(base) == -1 || transport_start(base, cfg) == -1 ||
@@ -309,6 +311,7 @@ out:
 	proxy_shutdown();
 	relay_shutdown();
 	keepalive_shutdown();
+	msgstore_shutdown();
 	registrar_shutdown();
 	auth_shutdown();
 	authban_shutdown();

@@ -21,6 +21,7 @@
 #include "caller.h"
 #include "log.h"
 #include "media.h"
+#include "msgstore.h"
 #include "pbx.h"
 #include "proxy.h"
 #include "proxy_edit.h"
@@ -344,6 +345,9 @@ send_best(struct call *c)
 		return;
 	c->answered = 1;
 	callrec_failed(c->req, c, c->beststatus ? c->beststatus : 408);
+	if (c->req->method == SIP_MESSAGE && msgstore_failed(c->st, c->req,
+	    c->bestbuf == NULL && (c->beststatus == 408 || c->beststatus == 0) ? 0 : c->beststatus))
+		return;		/* its phones are not there: stored for them */
 	if (c->req->method != SIP_INVITE && c->bestbuf == NULL && c->beststatus == 408) {
 		/* RFC 4320 4.2: no 408 to a non-INVITE; the client times out by itself */
 		txn_server_drop(c->st);
@@ -696,7 +700,9 @@ call_start(struct call *c, struct target *targets, int n)
 			fork_branch(c, &targets[i], c->drop);
 	}
 	if (c->nb == 0) {
-		if (c->pbx)	/* nobody of the plan is online */
+		if (c->pbx && c->req->method == SIP_MESSAGE && msgstore_failed(c->st, c->req, 480))
+			;	/* nobody of the plan is online: stored for the user */
+		else if (c->pbx)	/* nobody of the plan is online */
 			txn_reply(c->st, 480, NULL, NULL, NULL, NULL, 0);
 		else
 			txn_reply(c->st, 503, "No Route To Target", NULL, NULL, NULL, 0);
@@ -785,6 +791,8 @@ user_unreachable(struct txn *t, struct sipmsg *m, int status)
 	 * 407 for one and 404 for the other tells a scanner who is registered */
 	if ((known = caller_check(t, m)) == -1)
 		return;
+	if (m->method == SIP_MESSAGE && msgstore_unreachable(t, m, status, known))
+		return;		/* stored for the user's next registration */
 	if (status == 480 && cfg->hide_users && !known) {
 		/* auth.hide_users: to a caller that is not known to be ours, answered as for
 		 * a user that does not exist, so svwar and the like learn nothing; our own

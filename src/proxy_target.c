@@ -115,18 +115,19 @@ path_route(const struct binding *b, struct target *t)
 	return 0;
 }
 
-/* Targets of a registered AOR: its bindings, reached at their received address (NAT).
- * *failed counts outbound bindings skipped because their flow is gone. */
+/* Targets of a registered AOR: its bindings (only the one with key, when not NULL), reached
+ * at their received address (NAT).  *failed counts outbound bindings skipped because their
+ * flow is gone. */
 static int
-aor_targets(const char *aor, struct target *t, int max, int *failed)
+binding_targets(const char *aor, const char *key, struct target *t, int max, int *failed)
 {
 	struct aor *a = location_get(aor);
 	time_t now = time(NULL);
 	int n = 0;
 
 	for (struct binding *b = a ? a->bindings : NULL; b != NULL && n < max; b = b->next) {
-		if (b->expires <= now)
-			continue;		/* expired: unusable at once */
+		if (b->expires <= now || (key != NULL && strcmp(b->key, key) != 0))
+			continue;	/* expired (unusable at once), or not the one asked for */
 		struct sip_peer at_contact;
 		int dead = flow_dead(b);
 		/* RFC 5626 5.3: an outbound flow is the only way (430); a phone that is not behind
@@ -158,6 +159,20 @@ aor_targets(const char *aor, struct target *t, int max, int *failed)
 		n++;
 	}
 	return n;
+}
+
+static int
+aor_targets(const char *aor, struct target *t, int max, int *failed)
+{
+	return binding_targets(aor, NULL, t, max, failed);
+}
+
+int
+proxy_target_binding(const char *aor, const char *key, struct target *t)
+{
+	int failed = 0;
+
+	return binding_targets(aor, key, t, 1, &failed) == 1 ? 0 : -1;
 }
 
 /* One PBX leg's targets at t: the bindings of a local leg, or the URI of a leg outside. */

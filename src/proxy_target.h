@@ -30,6 +30,9 @@ struct target {
  * user), 480 (not reachable) or 430 (its outbound flows are gone, RFC 5626 5.3). */
 int proxy_target_local(const struct sipmsg *m, const struct uri_parts *u, struct target *t,
     int max, int *status);
+/* The target for one binding (key) of aor, as a request to the AOR would reach it (NAT,
+ * flows, Path); 0, or -1 when it is gone or unusable.  Free with proxy_target_free. */
+int proxy_target_binding(const char *aor, const char *key, struct target *t);
 /* The next hop of m once its first drop Route values (ours) are gone (16.4): a flow named in
  * our Route (RFC 5626 5.3), the next Route value, or the Request-URI.  0; -1 when it cannot
  * be reached (a host name), -2 when it is a flow that is gone (430). */

@@ -18,6 +18,7 @@
 #include "local.h"
 #include "location.h"
 #include "log.h"
+#include "msgstore.h"
 #include "pbx.h"
 #include "registrar.h"
 #include "dispatch.h"
@@ -55,6 +56,8 @@ struct pending {
 	char		*contacts;	/* Contact lines of the 200 */
 	char		*path;		/* Path lines to echo */
 	int		 outbound;	/* RFC 5626 6: Require: outbound and Flow-Timer in the 200 */
+	char		*aor;		/* a binding added or refreshed: messages wait for it? */
+	char		*key;
 };
 
 static struct event	*ev_purge, *ev_admin;
@@ -431,11 +434,15 @@ committed(void *arg, int ok)
 		xasprintf(&extra, "%s%s%s%s", p->contacts, p->path ? p->path : "", ob, date);
 		txn_reply(p->t, 200, NULL, extra, NULL, NULL, 0);
 		free(extra);
+		if (p->key != NULL)
+			msgstore_registered(p->aor, p->key);
 	} else
 		txn_reply(p->t, 500, "Database Error", "Retry-After: 5\r\n", NULL, NULL, 0);
 	txn_unref(p->t);
 	free(p->contacts);
 	free(p->path);
+	free(p->aor);
+	free(p->key);
 	free(p);
 }
 
@@ -466,6 +473,11 @@ reply_when_durable(struct txn *t, struct sipmsg *m, const struct reg_req *r)
 
 	for (int i = 0; i < r->n && !p->outbound; i++)
 		p->outbound = r->c[i].expires != 0 && is_outbound(m, &r->c[i]);
+	for (int i = 0; i < r->n && p->key == NULL; i++)
+		if (r->c[i].expires != 0) {
+			p->aor = xstrdup(aor);
+			p->key = xstrdup(r->c[i].key);
+		}
 	p->t = txn_ref(t);
 	p->contacts = contact_lines(aor, time(NULL));
 	p->path = path_lines(m);

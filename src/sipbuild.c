@@ -278,6 +278,16 @@ sipbuild_body(struct sipbuild *b, const char *ctype, const char *body, size_t le
 		b->failed = 1;
 }
 
+/* The Content-Type goes in as a plain header: libosip2's content-type parse would write its
+ * parameters back re-spaced, and a stored message keeps its bytes. */
+void
+sipbuild_body_as_sent(struct sipbuild *b, const char *ctype, const char *body, size_t len)
+{
+	sipbuild_header(b, "Content-Type", ctype);
+	if (len > 0 && osip_message_set_body(b->m, body, len) != 0)
+		b->failed = 1;
+}
+
 void
 sipbuild_free(struct sipbuild *b)
 {

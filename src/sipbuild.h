@@ -38,6 +38,9 @@ void sipbuild_header(struct sipbuild *, const char *name, const char *value);
 /* The body and its Content-Type (Content-Length is computed). */
 void sipbuild_body(struct sipbuild *, const char *ctype, const char *body, size_t len);
 
+/* The same with the Content-Type value written byte for byte as given (a stored message). */
+void sipbuild_body_as_sent(struct sipbuild *, const char *ctype, const char *body, size_t len);
+
 /* The request's bytes (NUL-terminated, *len without the NUL; free()), or NULL when a field
  * was refused.  The builder is freed either way. */
 char *sipbuild_finish(struct sipbuild *, size_t *len);

@@ -55,7 +55,9 @@ usage(void)
 	    "                                             TARGET: user, extension, group or sip: URI\n"
 	    "  forward clear USER [always|busy|noanswer] [-D DOMAIN]\n"
 	    "  forward list [USER]\n"
-	    "  cdr list [N]                               the last N call records (20)\n");
+	    "  cdr list [N]                               the last N call records (20)\n"
+	    "  msg list [USER]                            messages waiting for offline users\n"
+	    "  msg del ID                                 remove a waiting message\n");
 	exit(2);
 }
 
@@ -672,6 +674,34 @@ cmd_reg(int argc, char **argv)
 	usage();
 }
 
+/* Messages waiting for offline users (msgstore.c); USER: a name, NAME@DOMAIN or an AOR. */
+static int
+cmd_msg(int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "list") == 0 && argc <= 2) {
+		print_rows(argc == 2 ? "SELECT id, aor, sender, content_type, bytes, received_at, "
+		    "expires_at, text FROM offline_messages WHERE aor = ?1 OR aor = 'sip:' || ?1 OR "
+		    "aor LIKE 'sip:' || ?1 || '@%' ORDER BY aor, id" : "SELECT id, aor, sender, "
+		    "content_type, bytes, received_at, expires_at, text FROM offline_messages "
+		    "ORDER BY aor, id", argc == 2 ? argv[1] : NULL);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[0], "del") == 0) {
+		char id[24];
+		snprintf(id, sizeof(id), "%d", number_arg(argv[1], 1, 2147483647, "ID"));
+		sqlite3_stmt *st = prep("DELETE FROM messages WHERE id = CAST(?1 AS INTEGER)");
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		step_done(st, "deleting the message");
+		if (sqlite3_changes(db) == 0) {
+			fprintf(stderr, "sipctl: no message %s\n", id);
+			return 1;
+		}
+		printf("removed message %s\n", id);
+		return 0;
+	}
+	usage();
+}
+
 /* One number from the database, -1 on error. */
 static long
 db_count(const char *sql)
@@ -749,6 +779,8 @@ main(int argc, char **argv)
 		rc = cmd_forward(argc - 1, argv + 1, domain_primary());
 	else if (strcmp(argv[0], "cdr") == 0)
 		rc = cmd_cdr(argc - 1, argv + 1);
+	else if (strcmp(argv[0], "msg") == 0)
+		rc = cmd_msg(argc - 1, argv + 1);
 	else
 		usage();
 	if (rc == 0 && (pbx_changed || (strcmp(argv[0], "user") == 0 && argc > 1 &&

@@ -113,6 +113,32 @@ struct store_cdr {
 /* Queue a CDR row (copied); the writer thread inserts it. */
 void store_cdr_save(const struct store_cdr *);
 
+/* Offline messages (msgstore.c's rows).  Strings owned by whoever built the struct; body is
+ * body_len bytes, not NUL-terminated when built, NUL-terminated when read back. */
+struct store_msg {
+	int64_t		 id;		/* 0 before the insert */
+	const char	*aor;
+	const char	*sender;	/* From value as sent */
+	const char	*recipient;	/* To value as sent */
+	const char	*call_id;
+	const char	*ctype;
+	const char	*body;
+	size_t		 body_len;
+	int64_t		 received, expires;	/* Unix time */
+};
+/* Queue an insert (copied); the same commit then drops the AOR's oldest rows beyond max_count
+ * messages or max_bytes of bodies (one log line when it does). */
+void store_msg_save(const struct store_msg *, int max_count, int64_t max_bytes);
+void store_msg_delete(int64_t id);
+/* Queue the deletion of rows expired at now (one log line when there were any). */
+void store_msg_delete_expired(time_t now);
+/* The AOR's first row after id after_id that has not expired at now, with strings malloc'ed
+ * into *out (free with store_msg_clear).  1 found, 0 none, -1 error. */
+int store_msg_next(const char *aor, int64_t after_id, time_t now, struct store_msg *out);
+void store_msg_clear(struct store_msg *);
+/* Call fn for every AOR with rows; *min_expires gets the earliest expiry (0: none). */
+long store_msg_aors(void (*fn)(const char *aor, void *), void *arg, int64_t *min_expires);
+
 /* Admin queue: call fn(op, arg) for each entry sipctl queued, then delete them. */
 void store_admin_poll(void (*fn)(const char *op, const char *arg, void *ctx), void *ctx);
 

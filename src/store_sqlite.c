@@ -24,16 +24,19 @@ static const char schema_sql[] =
 #include "schema.inc"
 ;
 
-#define SCHEMA_VERSION	2
+#define SCHEMA_VERSION	3
 
-enum op_kind { OP_SAVE, OP_DELETE, OP_DELETE_EXPIRED, OP_ADMIN_DONE, OP_FLUSH, OP_CDR };
+enum op_kind { OP_SAVE, OP_DELETE, OP_DELETE_EXPIRED, OP_ADMIN_DONE, OP_FLUSH, OP_CDR,
+    OP_MSG_SAVE, OP_MSG_DELETE, OP_MSG_EXPIRE };
 
 struct op {
 	enum op_kind	 kind;
 	struct store_binding b;		/* OP_SAVE: strings below are owned copies */
 	struct store_cdr cdr;		/* OP_CDR: likewise */
+	struct store_msg msg;		/* OP_MSG_SAVE: likewise */
 	char		*s[11];
-	int64_t		 n;		/* OP_DELETE_EXPIRED time, OP_ADMIN_DONE id */
+	int64_t		 n;		/* OP_DELETE_EXPIRED time, OP_ADMIN_DONE id, OP_MSG_* */
+	int64_t		 n2;		/* OP_MSG_SAVE: most bytes; n: most messages */
 	void		(*done)(void *, int);
 	void		*arg;
 	int		 ok;
@@ -42,7 +45,7 @@ struct op {
 
 static sqlite3		*rdb, *wdb;
 static sqlite3_stmt	*st_user, *st_ext, *st_save, *st_del, *st_del_exp, *st_admin_del;
-static sqlite3_stmt	*st_cdr;
+static sqlite3_stmt	*st_cdr, *st_msg_ins, *st_msg_trim, *st_msg_del, *st_msg_exp, *st_msg_next;
 static pthread_t	 writer;
 static pthread_mutex_t	 qlock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 qcond = PTHREAD_COND_INITIALIZER;
@@ -105,7 +108,8 @@ db_migrate(sqlite3 *db, const char *path)
 		    SCHEMA_VERSION);
 		return -1;
 	}
-	/* v == 0: new database.  v == 1: version 2 added tables (ring groups, forwards, cdr) and
+	/* v == 0: new database.  v == 2: version 3 added the messages table and its view, which
+	 * running the schema file creates.  v == 1: version 2 added tables (ring groups, forwards, cdr) and
 	 * made admin_queue's ids AUTOINCREMENT: version 1 reused the ids of deleted rows, which
 	 * the poll (ids above the last applied) then skipped.  The queue holds only notes for a
 	 * running sipd, so it is dropped and created anew; the schema file is all CREATE ... IF
@@ -158,8 +162,22 @@ prepare_all(void)
 	    prepare(wdb, "INSERT INTO cdr (call_id, caller, callee, answered_by, start_time, "
 	    "answer_time, end_time, duration, status, reason, packets_from_caller, "
 	    "packets_from_callee) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)", &st_cdr) |
+	    prepare(wdb, "INSERT INTO messages (aor, sender, recipient, call_id, content_type, body, "
+	    "received, expires) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)", &st_msg_ins) |
+	    /* the newest messages that fit both limits stay; older ones go */
+	    prepare(wdb, "DELETE FROM messages WHERE id IN (SELECT id FROM (SELECT id, "
+	    "row_number() OVER w AS n, sum(length(body)) OVER w AS total FROM messages "
+	    "WHERE aor = ?1 WINDOW w AS (ORDER BY id DESC)) WHERE n > ?2 OR total > ?3)",
+	    &st_msg_trim) |
+	    prepare(wdb, "DELETE FROM messages WHERE id = ?1", &st_msg_del) |
+	    prepare(wdb, "DELETE FROM messages WHERE expires <= ?1", &st_msg_exp) |
+	    prepare(rdb, "SELECT id, aor, sender, recipient, call_id, content_type, body, received, "
+	    "expires FROM messages WHERE aor = ?1 AND id > ?2 AND expires > ?3 ORDER BY id LIMIT 1",
+	    &st_msg_next) |
 	    prepare(wdb, "BEGIN IMMEDIATE", &st_begin) | prepare(wdb, "COMMIT", &st_commit);
 }
+
+static int step_reset(sqlite3_stmt *);
 
 /* Bind a CDR row to the insert statement. */
 static sqlite3_stmt *
@@ -184,6 +202,41 @@ cdr_bind(const struct store_cdr *r)
 	sqlite3_bind_int64(st, 11, (sqlite3_int64)r->pkts_from_caller);
 	sqlite3_bind_int64(st, 12, (sqlite3_int64)r->pkts_from_callee);
 	return st;
+}
+
+/* Insert a message, then drop the AOR's oldest beyond the limits (one log line). */
+static int
+msg_insert(struct op *o)
+{
+	const struct store_msg *m = &o->msg;
+	sqlite3_stmt *st = st_msg_ins;
+	int rc;
+
+	sqlite3_bind_text(st, 1, m->aor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, m->sender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, m->recipient, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, m->call_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, m->ctype, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 6, m->body, m->body_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, m->received);
+	sqlite3_bind_int64(st, 8, m->expires);
+	rc = step_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	st = st_msg_trim;
+	sqlite3_bind_text(st, 1, m->aor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, o->n);
+	sqlite3_bind_int64(st, 3, o->n2);
+	rc = step_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (sqlite3_changes(wdb) > 0)
+		log_info("msgstore: aor=%s over its limits (%lld messages, %lld bytes): %d oldest "
+		    "message(s) dropped", m->aor, (long long)o->n, (long long)o->n2,
+		    sqlite3_changes(wdb));
+	return 0;
 }
 
 /* Run one queued write on the write connection. */
@@ -230,6 +283,24 @@ op_apply(struct op *o)
 	case OP_CDR:
 		st = cdr_bind(&o->cdr);
 		break;
+	case OP_MSG_SAVE:
+		return msg_insert(o);
+	case OP_MSG_DELETE:
+		st = st_msg_del;
+		sqlite3_bind_int64(st, 1, o->n);
+		break;
+	case OP_MSG_EXPIRE:
+		st = st_msg_exp;
+		sqlite3_bind_int64(st, 1, o->n);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+		if (sqlite3_changes(wdb) > 0)
+			log_info("msgstore: %d expired message(s) dropped unsent",
+			    sqlite3_changes(wdb));
+		return 0;
 	case OP_FLUSH:
 		return 0;
 	}
@@ -490,7 +561,8 @@ store_close(void)
 		on_done(efd, EV_READ, NULL);	/* callbacks of the last commits */
 	}
 	sqlite3_stmt **sts[] = { &st_user, &st_ext, &st_save, &st_del, &st_del_exp, &st_admin_del,
-	    &st_cdr, &st_begin, &st_commit };
+	    &st_cdr, &st_begin, &st_commit, &st_msg_ins, &st_msg_trim, &st_msg_del, &st_msg_exp,
+	    &st_msg_next };
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++) {
 		sqlite3_finalize(*sts[i]);
 		*sts[i] = NULL;
@@ -561,6 +633,46 @@ store_cdr_save(const struct store_cdr *r)
 	o->cdr = *r;
 	for (int i = 0; i < 5; i++)
 		*dst[i] = o->s[i] = dup_or_empty(src[i]);
+	enqueue(o);
+}
+
+void
+store_msg_save(const struct store_msg *m, int max_count, int64_t max_bytes)
+{
+	struct op *o = xcalloc(1, sizeof(*o));
+	const char *src[5] = { m->aor, m->sender, m->recipient, m->call_id, m->ctype };
+	const char **dst[5] = { &o->msg.aor, &o->msg.sender, &o->msg.recipient, &o->msg.call_id,
+	    &o->msg.ctype };
+
+	o->kind = OP_MSG_SAVE;
+	o->msg = *m;
+	for (int i = 0; i < 5; i++)
+		*dst[i] = o->s[i] = dup_or_empty(src[i]);
+	o->s[5] = xmalloc(m->body_len + 1);
+	memcpy(o->s[5], m->body, m->body_len);
+	o->msg.body = o->s[5];
+	o->n = max_count;
+	o->n2 = max_bytes;
+	enqueue(o);
+}
+
+void
+store_msg_delete(int64_t id)
+{
+	struct op *o = xcalloc(1, sizeof(*o));
+
+	o->kind = OP_MSG_DELETE;
+	o->n = id;
+	enqueue(o);
+}
+
+void
+store_msg_delete_expired(time_t now)
+{
+	struct op *o = xcalloc(1, sizeof(*o));
+
+	o->kind = OP_MSG_EXPIRE;
+	o->n = now;
 	enqueue(o);
 }
 
@@ -796,4 +908,81 @@ store_admin_poll(void (*fn)(const char *, const char *, void *), void *ctx)
 		enqueue(o);
 	}
 	note_read(t0);
+}
+
+int
+store_msg_next(const char *aor, int64_t after_id, time_t now, struct store_msg *out)
+{
+	sqlite3_stmt *st = st_msg_next;
+	uint64_t t0 = now_us();
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	sqlite3_bind_text(st, 1, aor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, after_id);
+	sqlite3_bind_int64(st, 3, now);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW: {
+		size_t n = (size_t)sqlite3_column_bytes(st, 6);
+		char *body = xmalloc(n + 1);
+		if (n > 0)
+			memcpy(body, sqlite3_column_blob(st, 6), n);
+		body[n] = '\0';
+		out->id = sqlite3_column_int64(st, 0);
+		out->aor = xstrdup(col(st, 1));
+		out->sender = xstrdup(col(st, 2));
+		out->recipient = xstrdup(col(st, 3));
+		out->call_id = xstrdup(col(st, 4));
+		out->ctype = xstrdup(col(st, 5));
+		out->body = body;
+		out->body_len = n;
+		out->received = sqlite3_column_int64(st, 7);
+		out->expires = sqlite3_column_int64(st, 8);
+		rc = 1;
+		break;
+	}
+	case SQLITE_DONE:
+		break;
+	default:
+		log_warnx("database: reading messages: %s", sqlite3_errmsg(rdb));
+		rc = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	note_read(t0);
+	return rc;
+}
+
+void
+store_msg_clear(struct store_msg *m)
+{
+	free((char *)m->aor);
+	free((char *)m->sender);
+	free((char *)m->recipient);
+	free((char *)m->call_id);
+	free((char *)m->ctype);
+	free((char *)m->body);
+	memset(m, 0, sizeof(*m));
+}
+
+long
+store_msg_aors(void (*fn)(const char *, void *), void *arg, int64_t *min_expires)
+{
+	sqlite3_stmt *st;
+	long n = 0;
+
+	*min_expires = 0;
+	if (sqlite3_prepare_v2(rdb, "SELECT aor, min(expires) FROM messages GROUP BY aor", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t e = sqlite3_column_int64(st, 1);
+		if (*min_expires == 0 || e < *min_expires)
+			*min_expires = e;
+		if (fn != NULL)
+			fn(col(st, 0), arg);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
 }

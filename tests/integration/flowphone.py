@@ -119,6 +119,16 @@ class Phone:
                 self.logf.flush()
                 sys.exit(0)
             self.buf += data
+            yield from self.buffered()
+        else:
+            data, self.src = self.sock.recvfrom(65535)
+            if data.strip(b"\r\n"):
+                yield data
+
+    def buffered(self):
+        """Whole messages already read (a stream: a request may come in the same read as the
+        200 to the REGISTER)."""
+        if self.stream:
             while True:
                 self.buf = self.buf.lstrip(b"\r\n")
                 end = self.buf.find(b"\r\n\r\n")
@@ -130,10 +140,6 @@ class Phone:
                     return
                 msg, self.buf = self.buf[:total], self.buf[total:]
                 yield msg
-        else:
-            data, self.src = self.sock.recvfrom(65535)
-            if data.strip(b"\r\n"):
-                yield data
 
     def register(self):
         a = self.a
@@ -271,13 +277,14 @@ class Phone:
         mute_at = time.monotonic() + self.a.mute_after if self.a.mute_after is not None else None
         next_ping = time.monotonic() + (self.a.ping or 1e9)
         while time.monotonic() < end:
-            r, _, _ = select.select([self.sock], [], [], 0.2)
+            pending = list(self.buffered())
+            r, _, _ = select.select([self.sock], [], [], 0 if pending else 0.2)
             if self.stream and self.a.ping and time.monotonic() >= next_ping:
                 self.send(b"\r\n\r\n")
                 next_ping = time.monotonic() + self.a.ping
-            if not r:
+            if not r and not pending:
                 continue
-            for msg in self.messages():
+            for msg in pending + (list(self.messages()) if r else []):
                 self.record(msg)
                 if mute_at is not None and time.monotonic() >= mute_at:
                     continue

@@ -7,12 +7,14 @@
 # the 200 on its connection.  Where the request goes: a binding whose REGISTER came from its
 # Contact's host with a matching Via is reached at its Contact (16.5), even when the Contact's
 # port is not the one it registered from; a NAT'd one (Contact host not the packet's source)
-# at the address its REGISTER came from.  A MESSAGE to an unknown user gets 404.
+# at the address its REGISTER came from.  A MESSAGE to an unknown user gets 404 (with the
+# offline message store off: with it on, an unknown user looks offline to an outside sender,
+# 202, under auth.hide_users; msg_offline.sh tests that).
 SIPD_DOMAINS='"example.test"'
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 
-start_sipd "$PROXY_NOAUTH"
+start_sipd "$PROXY_NOAUTH" 'messages: { store = 0; };'
 
 callee bob "sip:bob@127.0.0.1:$PORT"
 BOBPORT=$CALLEE_PORT

@@ -263,6 +263,45 @@ START_TEST(test_notify_like)
 }
 END_TEST
 
+/* A stored message sent on (msgstore.c): Content-Type and body exactly as the sender wrote
+ * them, the sender's From with its display name and tag, a Date header. */
+START_TEST(test_message_as_sent)
+{
+	static const char body[] = "line one\r\nline two\nbare LF, \"quotes\"; trailing ";
+	static const char ctype[] = "text/plain;charset=\"UTF-8\" ; x=Y";
+	struct sipbuild *b = sipbuild_new("MESSAGE", "sip:bob@192.0.2.9:5070");
+	const struct sip_hdr *h;
+	struct sipmsg *m;
+	size_t len;
+	char *out;
+
+	sipbuild_via(b, "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-ms1;rport");
+	sipbuild_from(b, "\"Alice Outside\" <sip:alice@outside.invalid>;tag=a1");
+	sipbuild_to(b, "<sip:bob@example.test>");
+	sipbuild_call_id(b, "m1@example.test");
+	sipbuild_cseq(b, 1, "MESSAGE");
+	sipbuild_max_forwards(b, 70);
+	sipbuild_header(b, "Date", "Thu, 03 Dec 2026 10:00:00 GMT");
+	sipbuild_body_as_sent(b, ctype, body, sizeof(body) - 1);
+	out = sipbuild_finish(b, &len);
+	ck_assert_ptr_nonnull(out);
+	m = parse_ok(out, len);
+	same("method", m->method_name, "MESSAGE");
+	same("From URI", m->from_uri, "sip:alice@outside.invalid");
+	same("From tag", m->from_tag, "a1");
+	ck_assert_ptr_nonnull(strstr(out, "\r\nFrom: \"Alice Outside\" <sip:alice@outside.invalid>;tag=a1\r\n"));
+	h = sipmsg_hdr(m, HDR_CONTENT_TYPE, NULL);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_uint_eq(h->vlen, strlen(ctype));
+	ck_assert_int_eq(memcmp(m->raw + h->voff, ctype, h->vlen), 0);
+	ck_assert_ptr_nonnull(sipmsg_hdr(m, HDR_DATE, NULL));
+	ck_assert_uint_eq(m->body_len, sizeof(body) - 1);
+	ck_assert_int_eq(memcmp(m->raw + m->body_off, body, m->body_len), 0);
+	sipmsg_unref(m);
+	free(out);
+}
+END_TEST
+
 /* A field libosip2 or sipd's grammar refuses: no request at all. */
 START_TEST(test_refused)
 {
@@ -337,6 +376,7 @@ sipbuild_suite(void)
 	tcase_add_loop_test(tc, test_ack_cancel, 0, (int)(sizeof(invites) / sizeof(invites[0])));
 	tcase_add_test(tc, test_verbatim);
 	tcase_add_test(tc, test_notify_like);
+	tcase_add_test(tc, test_message_as_sent);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_corpus_invites);
 	suite_add_tcase(s, tc);
