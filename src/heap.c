@@ -9,6 +9,17 @@
 #include <malloc.h>
 #include <stdint.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define HEAP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HEAP_ASAN 1
+#endif
+#endif
+#ifdef HEAP_ASAN
+#include <sanitizer/allocator_interface.h>
+#endif
+
 #include "heap.h"
 #include "log.h"
 
@@ -18,13 +29,21 @@
 static struct event	*ev_check;
 static size_t		 trims;
 
+/* Under AddressSanitizer malloc is ASan's, and glibc's numbers describe an idle arena: its
+ * allocator's own counters are the ones that mean something (the held bytes include its
+ * quarantine of freed blocks). */
 void
 heap_stats(struct heap_stats *hs)
 {
+#ifdef HEAP_ASAN
+	hs->in_use = __sanitizer_get_current_allocated_bytes();
+	hs->held = __sanitizer_get_heap_size();
+#else
 	struct mallinfo2 mi = mallinfo2();
 
 	hs->in_use = mi.uordblks + mi.hblkhd;
 	hs->held = mi.arena + mi.hblkhd;
+#endif
 	hs->trims = trims;
 }
 
