@@ -16,8 +16,9 @@
 #define HEAP_ASAN 1
 #endif
 #endif
-#ifdef HEAP_ASAN
-#include <sanitizer/allocator_interface.h>
+#ifdef HEAP_ASAN	/* libasan's (sanitizer/allocator_interface.h, not always installed) */
+size_t __sanitizer_get_current_allocated_bytes(void);
+size_t __sanitizer_get_heap_size(void);
 #endif
 
 #include "heap.h"
