@@ -1,7 +1,8 @@
-/* heap.h - the allocator's own statistics (glibc mallinfo2) and giving memory back: a load
- * leaves the heap at its high-water mark (glibc trims only the top of the main arena, and a
- * few live blocks pin it), so a timer on the loop calls malloc_trim once most of what the heap
- * holds is free.  The modules keep their own accounts (txn_memory, proxy_memory, ...). */
+/* heap.h - the allocator's own statistics (glibc mallinfo2; ASan's under the sanitizer build)
+ * and giving memory back: a load leaves the heap at its high-water mark (glibc trims only the
+ * top of the main arena, and a few live blocks pin it), so a timer on the loop calls
+ * malloc_trim once the load is over and much of the heap is free.  The modules keep their own
+ * accounts of what they hold (txn_memory, proxy_memory, callrec_memory, relay_memory). */
 #ifndef SIPD_HEAP_H
 #define SIPD_HEAP_H
 

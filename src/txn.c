@@ -78,7 +78,7 @@ struct txn {
 	void			*cancel_arg;
 
 	/* client side */
-	struct txn_peer		 dst;		/* server: where responses go */
+	struct txn_peer		 dst;		/* where the request (client) or responses go */
 	txn_client_cb		 cb;
 	void			*cbarg;
 	char			*ack;		/* the ACK for a non-2xx (17.1.1.3), resent on retransmission */
