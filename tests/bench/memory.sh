@@ -23,7 +23,7 @@ port=17060 mport=17069 dir=/tmp/sipd-bench-mem
 window=$(( rate * 32 < n ? rate * 32 : n ))	# calls whose state is still kept at the end
 [ $# -gt 0 ] || set -- sipd
 
-pid= uas=
+pid= uas= result=
 cleanup() {
 	[ -n "$uas" ] && kill "$uas" 2>/dev/null
 	[ -n "$pid" ] && "$here/sipd.sh" stop "$dir" "$port"
@@ -48,21 +48,23 @@ start_sipd() {	# start_sipd EXTRA-CONFIG-LINE...
 	echo "$0: sipd did not start (see $dir/sipd.log)" >&2; exit 1
 }
 
-# The call load against target; the callee (uas_rr.xml) registered there first.
+# The call load against target, the callee (uas_rr.xml) registered there first; SIPp's
+# summary into $result.
 load() {
 	sipp -sf "$bench/sipp/uas_rr.xml" -i 127.0.0.1 -p 17500 -nostdin -trace_err >/dev/null 2>&1 &
 	uas=$!
 	sleep 0.5
 	sipp -sf "$bench/sipp/reg_one.xml" -i 127.0.0.1 -p 17501 -m 1 -nostdin -s callee \
 		-key contact 127.0.0.1:17500 "$1" >/dev/null 2>&1
-	(cd /tmp && bash "$bench/sipp_run.sh" uac_rr.xml "$1" "$rate" "$n" -s callee -p 17502)
+	result=$(cd /tmp && bash "$bench/sipp_run.sh" uac_rr.xml "$1" "$rate" "$n" -s callee -p 17502)
 }
 
 run_sipd() {
 	start_sipd
 	local r0 h0 r1 h1 r2 h2 t1
 	r0=$(rss_kb "$pid") h0=$(metric sipd_heap_in_use_bytes)
-	echo "sipd: $n record-routed calls at $rate/s, media not relayed ($(load "127.0.0.1:$port"))"
+	load "127.0.0.1:$port"
+	echo "sipd: $n record-routed calls at $rate/s, media not relayed ($result)"
 	r1=$(rss_kb "$pid") h1=$(metric sipd_heap_in_use_bytes) t1=$(metric sipd_transactions)
 	echo "  end of load: $t1 transactions; by part, per call of the last 32 s ($window): $(parts "$window")"
 	kill "$uas" 2>/dev/null; uas=
@@ -108,7 +110,8 @@ run_kamailio() {
 	"$bench/kamailio/kam.sh" start -A WRITE_BACK || return 1
 	local s0 k0
 	s0=$(kam_shm) k0=$(kam_rss)
-	echo "kamailio: $n record-routed calls at $rate/s ($(load 127.0.0.1:5070))"
+	load 127.0.0.1:5070
+	echo "kamailio: $n record-routed calls at $rate/s ($result)"
 	echo "  shm (MB): before $s0; end $(kam_shm); RSS of all processes before $k0 end $(kam_rss)"
 	kill "$uas" 2>/dev/null; uas=
 	sleep "$after"
