@@ -86,6 +86,33 @@ callrec_live(long *ringing, long *answered)
 	*answered = nanswered;
 }
 
+/* Heap bytes of one record, and of its hash entry while it is open. */
+static size_t
+rec_memory(const struct call_rec *r)
+{
+	return xmalloc_size(r) + xmalloc_size(r->call_id) + xmalloc_size(r->caller) +
+	    xmalloc_size(r->callee) + xmalloc_size(r->to) + xmalloc_size(r->from_tag) +
+	    xmalloc_size(r->answered_by);
+}
+
+static void
+open_memory(const void *key, size_t klen, void *val, void *arg)
+{
+	*(size_t *)arg += rec_memory(val) + 5 * sizeof(void *) + klen;
+}
+
+size_t
+callrec_memory(void)
+{
+	size_t n = 0;
+
+	if (calls != NULL)
+		htab_foreach(calls, open_memory, &n);
+	for (const struct call_rec *r = ended; r != NULL; r = r->next)
+		n += rec_memory(r);
+	return n;
+}
+
 /* A log value: as is when it is one word, else quoted (in buf). */
 static const char *
 logval(const char *v, char *buf, size_t len)

@@ -35,5 +35,7 @@ void callrec_bye(const struct sipmsg *bye);
 const char *callrec_cause(int status);
 /* Calls ringing (started, no final answer yet) and answered (no end yet), now. */
 void callrec_live(long *ringing, long *answered);
+/* Heap bytes the records of open calls and of ended calls not yet handed over hold. */
+size_t callrec_memory(void);
 
 #endif

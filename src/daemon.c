@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "dispatch.h"
 #include "dns.h"
+#include "heap.h"
 #include "domain.h"
 #include "auth.h"
 #include "keepalive.h"
@@ -194,6 +195,12 @@ metrics_sources(void)
 	metrics_gauge_source(G_TRANSACTIONS, txn_count);
 	metrics_gauge_source(G_REGISTRATIONS, registrations);
 	metrics_gauge_source(G_TCP_CONNECTIONS, transport_conn_count);
+	metrics_gauge_source(G_HEAP_IN_USE, heap_in_use);
+	metrics_gauge_source(G_HEAP_HELD, heap_held);
+	metrics_gauge_source(G_MEM_TXN, txn_memory);
+	metrics_gauge_source(G_MEM_CALLS, proxy_memory);
+	metrics_gauge_source(G_MEM_CALLREC, callrec_memory);
+	metrics_gauge_source(G_MEM_RELAY, relay_memory);
 	metrics_db_source(db_numbers);
 }
 
@@ -253,6 +260,7 @@ daemon_run(int foreground)
 		fatalx("event_base_new failed");
 	parser_init();
 	txn_init(base);
+	heap_init(base);
 	domain_init(cfg);
 	auth_init(NULL, 0, cfg->nonce_lifetime);
 	auth_set_sha256_first(cfg->sha256_first);
@@ -312,6 +320,7 @@ out:
 	relay_shutdown();
 	keepalive_shutdown();
 	msgstore_shutdown();
+	heap_shutdown();
 	registrar_shutdown();
 	auth_shutdown();
 	authban_shutdown();

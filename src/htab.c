@@ -173,6 +173,14 @@ htab_get(const struct htab *h, const void *key, size_t klen)
 	return e != NULL ? e->val : NULL;
 }
 
+const void *
+htab_key(const struct htab *h, const void *key, size_t klen)
+{
+	struct hent *e = *htab_slot(h, key, klen, htab_hash(key, klen));
+
+	return e != NULL ? e->key : NULL;
+}
+
 void *
 htab_put(struct htab *h, const void *key, size_t klen, void *val)
 {

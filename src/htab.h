@@ -11,6 +11,9 @@ struct htab *htab_new(void);
 void htab_free(struct htab *);	/* does not free values */
 void *htab_get(const struct htab *, const void *key, size_t klen);
 /* Insert (the key is copied); returns the previous value for that key, or NULL. */
+/* The table's own copy of key (valid until its entry is deleted), or NULL: a value that
+ * must know its key need not keep a second copy. */
+const void *htab_key(const struct htab *, const void *key, size_t klen);
 void *htab_put(struct htab *, const void *key, size_t klen, void *val);
 /* Remove; returns the value, or NULL. */
 void *htab_del(struct htab *, const void *key, size_t klen);

@@ -243,6 +243,27 @@ render_db(struct buf *b)
 	buf_printf(b, "sipd_db_rows_written_total %llu\n", (unsigned long long)d.rows);
 }
 
+/* The heap: the allocator's own numbers, then what each module says it holds. */
+static void
+render_memory(struct buf *b)
+{
+	static const struct { enum metrics_gauge g; const char *part; } parts[] = {
+		{ G_MEM_TXN, "transactions" }, { G_MEM_CALLS, "proxy" },
+		{ G_MEM_CALLREC, "callrec" }, { G_MEM_RELAY, "relay" },
+	};
+
+	gauge(b, "sipd_heap_in_use_bytes", "Heap bytes in allocated blocks (glibc mallinfo2).",
+	    gauge_value(G_HEAP_IN_USE));
+	gauge(b, "sipd_heap_held_bytes", "Heap bytes the allocator holds from the system.",
+	    gauge_value(G_HEAP_HELD));
+	header(b, "sipd_memory_bytes", "gauge", "Heap bytes held by transactions (the requests"
+	    " and responses they keep included), the proxy's call state (branches, routes),"
+	    " call records and relay sessions, by their own accounts.");
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		buf_printf(b, "sipd_memory_bytes{part=\"%s\"} %.15g\n", parts[i].part,
+		    gauge_value(parts[i].g));
+}
+
 char *
 metrics_render(size_t *len)
 {
@@ -258,6 +279,7 @@ metrics_render(size_t *len)
 	gauge(&b, "sipd_registrations", "Registered contacts (bindings) not expired.",
 	    gauge_value(G_REGISTRATIONS));
 	gauge(&b, "sipd_tcp_connections", "Open TCP connections.", gauge_value(G_TCP_CONNECTIONS));
+	render_memory(&b);
 	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
 		header(&b, simple[i].name, simple[i].type, simple[i].help);
 		buf_printf(&b, "%s %lld\n", simple[i].name, (long long)counters[simple[i].id]);

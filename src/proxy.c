@@ -42,11 +42,9 @@ static void proxy_route(struct txn *, struct sipmsg *, int);
 /* One forwarded copy (16.6) and its client transaction. */
 struct branch {
 	struct call	*call;
-	struct txn	*ct;
-	struct sip_peer	 dst;
-	char		 id[64];	/* Via branch */
-	char		*sent;		/* the request as sent (for CANCEL, 9.1) */
-	size_t		 sentlen;
+	struct txn	*ct;		/* its destination too (txn_client_peer) */
+	int		 flow;		/* sent on a phone's flow (RFC 5626) */
+	char		 id[32];	/* Via branch */
 	int		 provisional;	/* got a 1xx: a CANCEL may be sent */
 	int		 cancel;	/* CANCEL wanted */
 	int		 status;	/* final status, 0 while pending */
@@ -57,9 +55,10 @@ struct branch {
 /* The proxy's state for one server transaction. */
 struct call {
 	struct txn	*st;
-	struct sipmsg	*req;
-	struct branch	 b[MAX_BRANCHES];
-	int		 nb;
+	struct sipmsg	*req;		/* NULL once the call lingers (call_finish) */
+	int		 family;	/* ... then the caller's address family */
+	struct branch	*b;		/* room for every target the call may ring (call_room) */
+	int		 nb, cap;
 	int		 pending;
 	int		 answered;	/* a 2xx (or the final) went upstream */
 	char		*bestbuf;
@@ -193,10 +192,10 @@ call_free(struct call *c)
 			txn_client_detach(c->b[i].ct);
 			txn_unref(c->b[i].ct);
 		}
-		free(c->b[i].sent);
 		free(c->b[i].challenges);
 		free(c->b[i].who);
 	}
+	free(c->b);
 	if (c->ring_timer)
 		event_free(c->ring_timer);
 	if (c->linger)
@@ -228,20 +227,29 @@ linger_done(evutil_socket_t fd, short what, void *arg)
 	call_free(arg);
 }
 
-/* All branches are final: keep the call a while for 2xx retransmissions, then free it. */
+/* All branches are final: keep an INVITE's call a while for 2xx retransmissions (RFC 6026
+ * Timer M downstream), then free it; any other request's call goes from the loop at once (its
+ * client transactions absorb retransmitted finals themselves). */
 static void
 call_finish(struct call *c)
 {
-	struct timeval tv = { (64 * cfg->t1_ms) / 1000, 0 };
+	struct timeval tv = { 0, 0 };
 
 	if (c->linger != NULL)
 		return;
 	if (!call_answered(c))
 		media_call_failed(c->req, c->beststatus ? c->beststatus : 408);
 	if (c->timer_c)
-		evtimer_del(c->timer_c);
+		event_free(c->timer_c);
 	if (c->ring_timer)
-		evtimer_del(c->ring_timer);
+		event_free(c->ring_timer);
+	c->timer_c = c->ring_timer = NULL;
+	if (c->req->method == SIP_INVITE)
+		tv.tv_sec = (64 * cfg->t1_ms) / 1000;
+	/* what lingers only relays late 2xx (upstream): the request is no longer needed */
+	c->family = c->req->src.addr.ss_family;
+	sipmsg_unref(c->req);
+	c->req = NULL;
 	c->linger = evtimer_new(proxy_base, linger_done, c);
 	evtimer_add(c->linger, &tv);
 }
@@ -302,7 +310,9 @@ cancel_cb(struct txn *t, struct sipmsg *resp, int status, void *arg)
 static void
 cancel_branch(struct branch *br)
 {
-	size_t len;
+	struct sip_peer dst;
+	const char *sent;
+	size_t len, sentlen;
 	char *buf;
 
 	if ((br->status != 0 && !br->cancel) || br->ct == NULL)
@@ -312,9 +322,12 @@ cancel_branch(struct branch *br)
 		return;
 	}
 	br->cancel = 0;
-	if ((buf = proxy_edit_cancel(br->sent, br->sentlen, &len)) == NULL)
+	/* the request as sent: its client transaction keeps it until a final response */
+	if ((sent = txn_client_request(br->ct, &sentlen)) == NULL ||
+	    (buf = proxy_edit_cancel(sent, sentlen, &len)) == NULL)
 		return;
-	struct txn *ct = txn_client_new(&br->dst, SIP_CANCEL, br->id, buf, len, cancel_cb, NULL);
+	txn_client_peer(br->ct, &dst);
+	struct txn *ct = txn_client_new(&dst, SIP_CANCEL, br->id, buf, len, cancel_cb, NULL);
 	if (ct != NULL)
 		txn_client_detach(ct);
 }
@@ -380,7 +393,7 @@ next_group(struct call *c)
 	if (c->nlater == 0)
 		return 0;
 	int q = c->later[0].q;
-	for (; i < c->nlater && c->later[i].q == q && c->nb < MAX_BRANCHES; i++)
+	for (; i < c->nlater && c->later[i].q == q && c->nb < c->cap; i++)
 		started += fork_branch(c, &c->later[i], c->drop) == 0;
 	for (int k = 0; k < i; k++)
 		free(c->later[k].routes);
@@ -428,7 +441,7 @@ next_stage(struct call *c)
 			c->stage = s;
 			c->outcome[s] = PBX_RUNNING;
 			c->stage_best = c->rang_out = 0;
-			for (int i = 0; i < k && c->nb < MAX_BRANCHES; i++)
+			for (int i = 0; i < k && c->nb < c->cap; i++)
 				if (!c->later[i].none)
 					started += fork_branch(c, &c->later[i], c->drop) == 0;
 		}
@@ -506,7 +519,8 @@ ring_timer_fired(evutil_socket_t fd, short what, void *arg)
 static char *
 upstream(struct call *c, struct sipmsg *resp, size_t *len)
 {
-	struct sipmsg *r = media_response(resp, c->req->src.addr.ss_family);
+	struct sipmsg *r = media_response(resp, c->req != NULL ? c->req->src.addr.ss_family :
+	    c->family);
 	char *out = proxy_edit_strip_via(r ? r : resp, len);
 
 	sipmsg_unref(r);
@@ -552,7 +566,7 @@ branch_cb(struct txn *ct, struct sipmsg *resp, int status, void *arg)
 			status = 408;	/* we cancelled it: the caller sees no answer, not 487 */
 			resp = NULL;
 		}
-		if (resp == NULL && status == 503 && br->dst.conn != 0)
+		if (resp == NULL && status == 503 && br->flow)
 			status = 430;	/* RFC 5626 5.3: the flow it registered on died under it */
 		br->status = status;
 		if (better(status, c->stage_best))
@@ -584,7 +598,7 @@ fork_branch(struct call *c, const struct target *t, int drop_routes)
 	buf_init(&via, 128);
 	buf_init(&rr, 128);
 	br->call = c;
-	br->dst = t->dst;
+	br->flow = t->dst.conn != 0;
 	br->who = xstrdup(t->aor[0] ? t->aor : t->uri);
 	make_via(c->req, &t->dst, c->nb, br->id, sizeof(br->id), &via);
 	if (creates_dialog(c->req->method) && c->req->to_tag == NULL)
@@ -593,12 +607,8 @@ fork_branch(struct call *c, const struct target *t, int drop_routes)
 	    &len);
 	buf_free(&via);
 	buf_free(&rr);
-	br->sent = xmalloc(len);
-	memcpy(br->sent, buf, len);
-	br->sentlen = len;
 	br->ct = txn_client_new(&t->dst, c->req->method, br->id, buf, len, branch_cb, br);
 	if (br->ct == NULL) {
-		free(br->sent);
 		free(br->who);
 		memset(br, 0, sizeof(*br));
 		return -1;
@@ -658,6 +668,16 @@ call_media(struct call *c, const struct target *t, int n)
 	return 0;
 }
 
+/* Branches for up to n targets (each is rung at most once): the array is sized once, as
+ * branch_cb holds pointers into it. */
+static void
+call_room(struct call *c, int n)
+{
+	c->cap = n < MAX_BRANCHES ? n : MAX_BRANCHES;
+	if (c->cap > 0)
+		c->b = xcalloc((size_t)c->cap, sizeof(*c->b));
+}
+
 /* Start the branches toward targets (all at once, or q-group by q-group). */
 static void
 call_start(struct call *c, struct target *targets, int n)
@@ -675,6 +695,7 @@ call_start(struct call *c, struct target *targets, int n)
 		call_finish(c);
 		return;
 	}
+	call_room(c, n);
 	if (n > 0 && targets[0].plan) {
 		c->pbx = 1;	/* stage by stage (targets come in stage order) */
 		c->ring_timer = evtimer_new(proxy_base, ring_timer_fired, c);
@@ -696,7 +717,7 @@ call_start(struct call *c, struct target *targets, int n)
 		c->nlater = n;
 		next_group(c);
 	} else {
-		for (int i = 0; i < n && c->nb < MAX_BRANCHES; i++)
+		for (int i = 0; i < n && c->nb < c->cap; i++)
 			fork_branch(c, &targets[i], c->drop);
 	}
 	if (c->nb == 0) {
@@ -939,6 +960,34 @@ proxy_ack(struct txn *unused, struct sipmsg *m)
 		stateless_forward(sdp ? sdp : m, &t, drop);
 		sipmsg_unref(sdp);
 	}
+}
+
+/* Heap bytes one call holds; its request only when the server transaction does not hold the
+ * same one (txn_memory counts that). */
+static size_t
+call_memory(const struct call *c)
+{
+	size_t n = xmalloc_size(c) + xmalloc_size(c->b) + xmalloc_size(c->later) +
+	    xmalloc_size(c->bestbuf) + xmalloc_size(c->linger) + xmalloc_size(c->timer_c) +
+	    xmalloc_size(c->ring_timer);
+
+	for (int i = 0; i < c->nb; i++)
+		n += xmalloc_size(c->b[i].who) + xmalloc_size(c->b[i].challenges);
+	for (int i = 0; i < c->nlater; i++)
+		n += xmalloc_size(c->later[i].routes);
+	if (c->req != NULL && c->req != txn_request(c->st))
+		n += sipmsg_memory(c->req);
+	return n;
+}
+
+size_t
+proxy_memory(void)
+{
+	size_t n = 0;
+
+	for (const struct call *c = calls; c != NULL; c = c->next)
+		n += call_memory(c);
+	return n;
 }
 
 void

@@ -14,6 +14,8 @@ struct txn;
 void proxy_init(struct event_base *);
 /* Free every call still held (exit). */
 void proxy_shutdown(void);
+/* Heap bytes the proxy's calls hold (branches, routes, best responses, timers). */
+size_t proxy_memory(void);
 /* The default request handler: forwards, or leaves the request to local_request. */
 void proxy_request(struct txn *, struct sipmsg *);
 /* ACK for a 2xx (no transaction): forwarded statelessly along its Route set (RFC 3261 16.11). */

@@ -420,6 +420,28 @@ session_free(struct relay_session *s)
 	free(s);
 }
 
+static void
+session_memory(const void *key, size_t klen, void *val, void *arg)
+{
+	const struct relay_session *s = val;
+	size_t *n = arg;
+
+	*n += xmalloc_size(s) + xmalloc_size(s->call_id) + xmalloc_size(s->a_tag) +
+	    5 * sizeof(void *) + klen;	/* its htab entry */
+	for (int i = 0; i < s->nstreams; i++)
+		*n += xmalloc_size(s->st[i]);
+}
+
+size_t
+relay_memory(void)
+{
+	size_t n = 0;
+
+	if (sessions != NULL)
+		htab_foreach(sessions, session_memory, &n);
+	return n;
+}
+
 struct relay_session *
 relay_find(const char *call_id)
 {

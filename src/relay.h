@@ -63,5 +63,7 @@ int relay_call_stats(const char *call_id, struct relay_stats *);
 /* Live sessions and open relay sockets (tests, status). */
 size_t relay_session_count(void);
 size_t relay_socket_count(void);
+/* Heap bytes the sessions hold, ended ones kept for their counters included. */
+size_t relay_memory(void);
 
 #endif

@@ -621,6 +621,19 @@ sipmsg_unref(struct sipmsg *m)
 	free(m);
 }
 
+size_t
+sipmsg_memory(const struct sipmsg *m)
+{
+	const void *p[] = { m, m->raw, m->hdrs, m->method_name, m->cseq_method, m->call_id,
+	    m->from_tag, m->to_tag, m->from_uri, m->to_uri, m->ruri, m->via.proto, m->via.host,
+	    m->via.branch };
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		n += xmalloc_size(p[i]);
+	return n;
+}
+
 const struct sip_hdr *
 sipmsg_hdr(const struct sipmsg *m, enum hdr_id id, const struct sip_hdr *prev)
 {

@@ -98,6 +98,8 @@ struct sipmsg *sipmsg_parse(const char *buf, size_t len, int datagram,
 /* libosip2's full parse of the message, made on first use; NULL when libosip2 rejects it. */
 osip_message_t *sipmsg_osip(struct sipmsg *);
 
+/* Heap bytes m holds (libosip2's parse not counted). */
+size_t sipmsg_memory(const struct sipmsg *);
 struct sipmsg *sipmsg_ref(struct sipmsg *);
 void sipmsg_unref(struct sipmsg *);
 

@@ -180,6 +180,13 @@ print_summary(FILE *fp, const struct samples *ss, const char *spec)
 	    sum(ss, "sipd_calls_ended_total", NULL));
 	fprintf(fp, "transactions    %.0f live\n", sum(ss, "sipd_transactions", NULL));
 	fprintf(fp, "tcp             %.0f connections\n", sum(ss, "sipd_tcp_connections", NULL));
+	fprintf(fp, "memory          heap %.0f kB in use (%.0f kB held); transactions %.0f kB,"
+	    " proxy %.0f kB, call records %.0f kB, relay %.0f kB\n",
+	    sum(ss, "sipd_heap_in_use_bytes", NULL) / 1024, sum(ss, "sipd_heap_held_bytes", NULL) / 1024,
+	    sum(ss, "sipd_memory_bytes", "\"transactions\"") / 1024,
+	    sum(ss, "sipd_memory_bytes", "\"proxy\"") / 1024,
+	    sum(ss, "sipd_memory_bytes", "\"callrec\"") / 1024,
+	    sum(ss, "sipd_memory_bytes", "\"relay\"") / 1024);
 	fprintf(fp, "auth failures   %.0f\n", sum(ss, "sipd_auth_failures_total", NULL));
 	fprintf(fp, "bad messages    %.0f\n", sum(ss, "sipd_messages_bad_total", NULL));
 	print_by(fp, ss, "requests in", "sipd_requests_total", "in", NULL);

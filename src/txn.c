@@ -34,6 +34,20 @@ static const char *const txn_state_names[] = {
 	"Calling", "Trying", "Proceeding", "Completed", "Confirmed", "Accepted", "Terminated"
 };
 
+/* Where a transaction sends: a sip_peer in a third of its size (no sockaddr_storage, the TLS
+ * name only when there is one); at 200 calls/s some 30,000 transactions are alive. */
+struct txn_peer {
+	union {
+		struct sockaddr_in	 sin;
+		struct sockaddr_in6	 sin6;
+	}			 addr;
+	socklen_t		 addrlen;
+	enum sip_proto		 proto;
+	int			 lsock;
+	uint64_t		 conn;
+	char			*tls_name;	/* NULL: none */
+};
+
 struct txn {
 	TAILQ_ENTRY(txn)	 entry;		/* every allocated transaction: walked only at shutdown */
 	int			 refcnt;
@@ -42,7 +56,7 @@ struct txn {
 	enum sip_method		 method;
 
 	struct htab		*table;		/* the table holding key, or NULL */
-	char			*key;
+	const char		*key;		/* the table's copy (htab_key); NULL once unlinked */
 	size_t			 klen;
 
 	int			 t1, t2, t4;	/* ms, from cfg at creation */
@@ -65,7 +79,7 @@ struct txn {
 	void			*cancel_arg;
 
 	/* client side */
-	struct sip_peer		 dst;
+	struct txn_peer		 dst;		/* where the request (client) or responses go */
 	txn_client_cb		 cb;
 	void			*cbarg;
 	char			*ack;		/* the ACK for a non-2xx (17.1.1.3), resent on retransmission */
@@ -82,6 +96,44 @@ static void txn_retx_cb(evutil_socket_t, short, void *);
 static void txn_state_cb(evutil_socket_t, short, void *);
 static void txn_free_cb(evutil_socket_t, short, void *);
 static void stateless_totag(struct txn *);
+
+/* ---- peers ---- */
+
+static void
+peer_pack(struct txn_peer *tp, const struct sip_peer *p)
+{
+	memset(&tp->addr, 0, sizeof(tp->addr));
+	memcpy(&tp->addr, &p->addr, p->addr.ss_family == AF_INET6 ? sizeof(tp->addr.sin6) :
+	    sizeof(tp->addr.sin));
+	tp->addrlen = p->addrlen;
+	tp->proto = p->proto;
+	tp->lsock = p->lsock;
+	tp->conn = p->conn;
+	tp->tls_name = p->tls_name[0] != '\0' ? xstrdup(p->tls_name) : NULL;
+}
+
+static void
+peer_unpack(const struct txn_peer *tp, struct sip_peer *p)
+{
+	memset(p, 0, sizeof(*p));
+	memcpy(&p->addr, &tp->addr, sizeof(tp->addr));
+	p->addrlen = tp->addrlen;
+	p->proto = tp->proto;
+	p->lsock = tp->lsock;
+	p->conn = tp->conn;
+	if (tp->tls_name != NULL)
+		snprintf(p->tls_name, sizeof(p->tls_name), "%s", tp->tls_name);
+}
+
+/* Send buf to t's peer. */
+static int
+txn_send(const struct txn *t, const char *buf, size_t len)
+{
+	struct sip_peer dst;
+
+	peer_unpack(&t->dst, &dst);
+	return transport_send(&dst, buf, len);
+}
 
 /* ---- keys ---- */
 
@@ -226,7 +278,9 @@ txn_link(struct txn *t, struct htab *table, struct buf *key)
 	}
 	htab_put(table, key->p, key->len, t);
 	t->table = table;
-	t->key = buf_take(key, &t->klen);
+	t->key = htab_key(table, key->p, key->len);
+	t->klen = key->len;
+	buf_free(key);
 	return 0;
 }
 
@@ -236,6 +290,8 @@ txn_unlink(struct txn *t)
 	if (t->table != NULL && htab_get(t->table, t->key, t->klen) == t)
 		htab_del(t->table, t->key, t->klen);
 	t->table = NULL;
+	t->key = NULL;
+	t->klen = 0;
 }
 
 /* Start a timer of ms milliseconds (0 fires on the next loop iteration). */
@@ -282,10 +338,10 @@ txn_destroy(struct txn *t)
 	if (t->req != NULL)
 		sipmsg_unref(t->req);
 	free(t->req_totag);
-	free(t->key);
 	free(t->buf);
 	free(t->ack);
 	free(t->resp_totag);
+	free(t->dst.tls_name);
 	free(t);
 }
 
@@ -316,6 +372,25 @@ txn_unref(struct txn *t)
 			t->tfree = evtimer_new(txn_base, txn_free_cb, t);
 		event_active(t->tfree, EV_TIMEOUT, 1);
 	}
+}
+
+size_t
+txn_memory(void)
+{
+	const struct txn *t;
+	size_t n = 0;
+
+	TAILQ_FOREACH(t, &txn_all, entry) {
+		n += xmalloc_size(t) + xmalloc_size(t->tretx) + xmalloc_size(t->tstate) +
+		    xmalloc_size(t->tfree) + xmalloc_size(t->buf) +
+		    xmalloc_size(t->ack) + xmalloc_size(t->req_totag) + xmalloc_size(t->resp_totag) +
+		    xmalloc_size(t->dst.tls_name);
+		if (t->table != NULL)
+			n += 5 * sizeof(void *) + t->klen;	/* its htab entry: hent + key */
+		if (t->req != NULL)
+			n += sipmsg_memory(t->req);
+	}
+	return n;
 }
 
 void
@@ -389,6 +464,7 @@ txn_server_match_cancel(const struct sipmsg *cancel)
 struct txn *
 txn_server_new(struct sipmsg *req)
 {
+	struct sip_peer dst;
 	struct buf key;
 	struct txn *t;
 	int legacy;
@@ -400,7 +476,8 @@ txn_server_new(struct sipmsg *req)
 	t = txn_alloc(1, req->method, req->src.proto,
 	    req->method == SIP_INVITE ? TS_PROCEEDING : TS_TRYING);
 	t->req = sipmsg_ref(req);
-	reply_dest(req, &t->dst);
+	reply_dest(req, &dst);
+	peer_pack(&t->dst, &dst);
 	t->via_port = (uint16_t)(req->via.port ? req->via.port : req->src.proto == PROTO_TLS ? 5061 : 5060);
 	legacy = server_key(req, key_method(req), &key);
 	t->legacy = legacy != 0;
@@ -413,8 +490,9 @@ txn_server_new(struct sipmsg *req)
 static void
 server_send(struct txn *t, const char *buf, size_t len)
 {
-	struct sip_peer dst = t->dst;
+	struct sip_peer dst;
 
+	peer_unpack(&t->dst, &dst);
 	/* the connection the request came on is gone: a new one to the sent-by port */
 	if (t->reliable && !transport_conn_alive(dst.conn)) {
 		if (dst.addr.ss_family == AF_INET6)
@@ -472,13 +550,35 @@ response_totag(const char *buf, size_t len)
 	return tag;
 }
 
+/* The copy of the message t sent is no longer needed (retransmissions are over). */
+static void
+txn_drop_buf(struct txn *t)
+{
+	free(t->buf);
+	t->buf = NULL;
+	t->len = 0;
+}
+
+/* Completed, Confirmed and Accepted need only the key, the response and its destination:
+ * the request goes (RFC 2543 matching keeps its To tag). */
+static void
+txn_drop_req(struct txn *t)
+{
+	if (t->legacy && t->req->to_tag != NULL)
+		t->req_totag = xstrdup(t->req->to_tag);
+	sipmsg_unref(t->req);
+	t->req = NULL;
+}
+
 /* A final response was sent: enter the state RFC 3261 17.2 / RFC 6026 prescribe. */
 static void
 server_final(struct txn *t)
 {
 	if (t->invite && t->final_status < 300) {
-		/* RFC 6026: Accepted absorbs INVITE retransmissions for Timer L. */
+		/* RFC 6026: Accepted absorbs INVITE retransmissions for Timer L; it never
+		 * resends the 2xx (its TU does), so the copy goes now. */
 		t->state = TS_ACCEPTED;
+		txn_drop_buf(t);
 		txn_arm(t->tstate, 64 * t->t1);
 	} else if (t->invite) {
 		t->state = TS_COMPLETED;
@@ -494,13 +594,8 @@ server_final(struct txn *t)
 		 * recognises a retransmission itself and answers it the same way again. */
 		txn_arm(t->tstate, t->reliable || t->stateless ? 0 : 64 * t->t1);	/* J */
 	}
-	if (!t->invite) {
-		/* Completed needs only the key, the response and its destination */
-		if (t->legacy && t->req->to_tag != NULL)
-			t->req_totag = xstrdup(t->req->to_tag);
-		sipmsg_unref(t->req);
-		t->req = NULL;
-	}
+	if (t->state != TS_ACCEPTED)
+		txn_drop_req(t);	/* Accepted: see txn_reply_raw */
 }
 
 /* Send a response through t; takes buf. */
@@ -546,7 +641,7 @@ txn_reply(struct txn *t, int status, const char *reason, const char *extra,
 	size_t len;
 	char *buf;
 
-	if (!t->server || t->state == TS_TERMINATED ||
+	if (!t->server || t->state == TS_TERMINATED || t->req == NULL ||
 	    (t->final_status != 0 && t->state != TS_ACCEPTED))
 		return -1;
 	if (status > 100 && t->req->to_tag == NULL)
@@ -558,7 +653,13 @@ txn_reply(struct txn *t, int status, const char *reason, const char *extra,
 int
 txn_reply_raw(struct txn *t, int status, char *buf, size_t len)
 {
-	return server_respond(t, status, buf, len);
+	if (server_respond(t, status, buf, len) == -1)
+		return -1;
+	/* a relayed 2xx: the TU relays the further ones too (here), so no txn_reply will
+	 * build a response from the request during Accepted's 32 s */
+	if (t->state == TS_ACCEPTED && t->req != NULL)
+		txn_drop_req(t);
+	return 0;
 }
 
 void
@@ -706,6 +807,15 @@ struct failed_ctx {
 	size_t				 n, cap;
 };
 
+static int
+txn_addr_equal(const struct txn_peer *tp, const struct sockaddr_storage *addr)
+{
+	struct sip_peer p;
+
+	peer_unpack(tp, &p);
+	return sip_addr_equal(&p.addr, addr);
+}
+
 static void
 failed_match(const void *k, size_t kl, void *v, void *arg)
 {
@@ -715,7 +825,7 @@ failed_match(const void *k, size_t kl, void *v, void *arg)
 	if (!t->reliable || t->dst.proto != fc->proto || (t->state != TS_CALLING &&
 	    t->state != TS_TRYING) || fc->n == fc->cap)
 		return;
-	if (fc->conn != 0 ? t->dst.conn != fc->conn : !sip_addr_equal(&t->dst.addr, fc->addr))
+	if (fc->conn != 0 ? t->dst.conn != fc->conn : !txn_addr_equal(&t->dst, fc->addr))
 		return;
 	fc->hit[fc->n++] = txn_ref(t);
 }
@@ -749,7 +859,7 @@ txn_client_new(const struct sip_peer *dst, enum sip_method method, const char *b
 		return NULL;
 	}
 	t = txn_alloc(0, method, dst->proto, method == SIP_INVITE ? TS_CALLING : TS_TRYING);
-	t->dst = *dst;
+	peer_pack(&t->dst, dst);
 	t->buf = buf;
 	t->len = len;
 	client_key(branch, method, &key);
@@ -769,6 +879,19 @@ txn_client_new(const struct sip_peer *dst, enum sip_method method, const char *b
 fail:
 	txn_terminate(t);
 	return NULL;
+}
+
+void
+txn_client_peer(const struct txn *t, struct sip_peer *dst)
+{
+	peer_unpack(&t->dst, dst);
+}
+
+const char *
+txn_client_request(const struct txn *t, size_t *len)
+{
+	*len = t->len;
+	return t->server ? NULL : t->buf;
 }
 
 /* The ACK for a non-2xx final response, from the request as sent (RFC 3261 17.1.1.3). */
@@ -793,9 +916,9 @@ client_build_ack(const struct txn *t, const struct sipmsg *resp, size_t *outlen)
 static void
 client_send_ack(struct txn *t, const struct sipmsg *resp)
 {
-	if (t->ack == NULL)
+	if (t->ack == NULL && t->buf != NULL)
 		t->ack = client_build_ack(t, resp, &t->acklen);
-	if (t->ack != NULL && transport_send(&t->dst, t->ack, t->acklen) == -1)
+	if (t->ack != NULL && txn_send(t, t->ack, t->acklen) == -1)
 		log_debug("txn %p: ACK not sent", (void *)t);
 }
 
@@ -838,6 +961,7 @@ client_invite_response(struct txn *t, struct sipmsg *resp)
 		client_send_ack(t, resp);
 		txn_arm(t->tstate, t->reliable ? 0 : TIMER_D_MS);	/* D */
 	}
+	txn_drop_buf(t);	/* no retransmission and no CANCEL after a final (9.1) */
 	client_notify(t, resp, resp->status);
 }
 
@@ -855,6 +979,7 @@ client_noninvite_response(struct txn *t, struct sipmsg *resp)
 		if (t->tretx)
 			evtimer_del(t->tretx);
 		evtimer_del(t->tstate);
+		txn_drop_buf(t);
 		txn_arm(t->tstate, t->reliable ? 0 : t->t4);	/* K */
 	}
 	client_notify(t, resp, resp->status);
@@ -906,7 +1031,7 @@ client_retx(struct txn *t)
 {
 	if (t->state != TS_CALLING && t->state != TS_TRYING && t->state != TS_PROCEEDING)
 		return;
-	if (transport_send(&t->dst, t->buf, t->len) == -1) {
+	if (txn_send(t, t->buf, t->len) == -1) {
 		client_fail(t, 503);
 		return;
 	}

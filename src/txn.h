@@ -20,6 +20,9 @@ struct txn;
 void txn_init(struct event_base *);
 void txn_shutdown(void);	/* free every transaction (exit) */
 size_t txn_count(void);		/* live transactions, client + server */
+/* Heap bytes the transactions hold: themselves, their timers and keys, the messages they keep
+ * for retransmission, the requests they hold (xmalloc_size). */
+size_t txn_memory(void);
 
 /* ---- server side ---- */
 
@@ -45,7 +48,8 @@ struct txn *txn_server_new(struct sipmsg *req);
  * Returns 0, or -1 when the transaction already has a final response. */
 int txn_reply(struct txn *, int status, const char *reason, const char *extra,
     const char *body_type, const char *body, size_t bodylen);
-/* Answer with a ready-made response (the proxy's forwarded one); takes ownership of buf. */
+/* Answer with a ready-made response (the proxy's forwarded one); takes ownership of buf.
+ * After a 2xx to an INVITE, further 2xx go through here too (txn_reply then returns -1). */
 int txn_reply_raw(struct txn *, int status, char *buf, size_t len);
 /* Answer statelessly (RFC 3261 8.2.7): nothing is kept after the final response and the To
  * tag derives from the request, so the owner, recognising a retransmission itself, answers
@@ -54,7 +58,8 @@ void txn_set_stateless(struct txn *);
 /* End a server transaction that will get no response (RFC 4320 4.2: a proxy sends no 408 to a
  * non-INVITE request whose branches all timed out; the client's own timer ends it there). */
 void txn_server_drop(struct txn *);
-/* The request that created the transaction (NULL after the final response of a non-INVITE). */
+/* The request that created the transaction: NULL after the final response, except for an
+ * INVITE accepted with txn_reply (a 2xx that sipd built: txn_reply builds the further ones). */
 struct sipmsg *txn_request(const struct txn *);
 /* A To tag stable for this transaction (for sipd-built responses). */
 const char *txn_totag(struct txn *);
@@ -83,6 +88,11 @@ typedef void (*txn_client_cb)(struct txn *, struct sipmsg *resp, int status, voi
  * (then cb is not called).  An ACK is not a transaction: send it with transport_send. */
 struct txn *txn_client_new(const struct sip_peer *dst, enum sip_method method, const char *branch,
     char *buf, size_t len, txn_client_cb cb, void *arg);
+/* The request as the client transaction sent it (for a CANCEL, RFC 3261 9.1); NULL once a
+ * final response arrived (the copy is dropped then). */
+const char *txn_client_request(const struct txn *, size_t *len);
+/* Where the client transaction sends (a CANCEL goes the same way, RFC 3261 9.1). */
+void txn_client_peer(const struct txn *, struct sip_peer *);
 /* Match a response to a client transaction and feed it (17.1.3).  Returns 1 when it matched (the
  * callback has run or the response was absorbed as a retransmission), 0 when nothing matched. */
 int txn_client_response(struct sipmsg *resp);

@@ -1,4 +1,5 @@
 /* xmalloc.c - allocation wrappers. */
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,4 +65,12 @@ xasprintf(char **ret, const char *fmt, ...)
 	if (n < 0)
 		fatal("asprintf");
 	return n;
+}
+
+/* The heap bytes block p takes (its usable size plus the allocator's size word), for the
+ * modules' own accounts of their memory (heap.h); 0 for NULL. */
+size_t
+xmalloc_size(const void *p)
+{
+	return p != NULL ? malloc_usable_size((void *)p) + sizeof(size_t) : 0;
 }

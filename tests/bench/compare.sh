@@ -16,6 +16,7 @@ run() {	# run BINARY SCENARIO -> cpu us per message
 	printf 'sip: { listen = ["udp:127.0.0.1:%s"]; domains = ["bench.local"]; };\nlog: { level = "notice"; };\ndatabase: { path = "%s/sipd.db"; };\nauth: { register = 0; };\nflood: { rate = 0; };\nmetrics: { enable = 0; };\n' \
 	    "$port" "$dir" >"$dir/sipd.conf"
 	[ "$1" = "$ref" ] && sed -i '/^metrics/d' "$dir/sipd.conf"	# the reference may not know it
+	# (flood: one generator on one address would be banned at once, leaving nothing measured)
 	"$1" -f -c "$dir/sipd.conf" >/dev/null 2>"$dir/sipd.log" &
 	pid=$!
 	sleep 0.5

@@ -145,6 +145,24 @@ START_TEST(test_hash_keyed)
 }
 END_TEST
 
+START_TEST(test_key_copy)
+{
+	struct htab *h = htab_new();
+	char key[] = "call-1";
+	const char *k;
+
+	ck_assert_ptr_null(htab_key(h, key, 6));
+	htab_put(h, key, 6, key);
+	k = htab_key(h, "call-1", 6);
+	ck_assert_ptr_nonnull(k);
+	ck_assert_ptr_ne(k, key);		/* the table's own copy */
+	ck_assert_int_eq(memcmp(k, "call-1", 6), 0);
+	ck_assert_ptr_eq(htab_del(h, k, 6), key);	/* deleting by its own key works */
+	ck_assert_ptr_null(htab_key(h, key, 6));
+	htab_free(h);
+}
+END_TEST
+
 static Suite *
 htab_suite(void)
 {
@@ -158,6 +176,7 @@ htab_suite(void)
 	tcase_add_test(tc, test_grow_100k);
 	tcase_add_test(tc, test_foreach);
 	tcase_add_test(tc, test_hash_keyed);
+	tcase_add_test(tc, test_key_copy);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -745,6 +745,45 @@ START_TEST(test_client_detach_in_callback)
 }
 END_TEST
 
+/* Copies go once no retransmission needs them: the client's request at its final response
+ * (a CANCEL needs it until then), the request of a server INVITE whose 2xx was relayed. */
+START_TEST(test_copies_released)
+{
+	struct seen seen = { 0 };
+	struct txn *t = client_new(SIP_INVITE, "INVITE", "z9hG4bKmem1", &seen);
+	struct sipmsg *ringing = response(180, "z9hG4bKmem1", "INVITE", "tt");
+	struct sipmsg *ok = response(200, "z9hG4bKmem1", "INVITE", "tt");
+	struct sipmsg *inv = request("INVITE", "z9hG4bKmem2", NULL, 1, PROTO_UDP);
+	struct sip_peer dst;
+	struct txn *st;
+	size_t len, before;
+
+	ck_assert_ptr_nonnull(txn_client_request(t, &len));
+	ck_assert_uint_gt(len, 0);
+	txn_client_peer(t, &dst);
+	ck_assert_int_eq(peer_port(&dst), 5080);
+	ck_assert_int_eq(txn_client_response(ringing), 1);
+	ck_assert_ptr_nonnull(txn_client_request(t, &len));	/* CANCEL may still be sent */
+	before = txn_memory();
+	ck_assert_int_eq(txn_client_response(ok), 1);
+	ck_assert_ptr_null(txn_client_request(t, &len));
+	ck_assert_uint_lt(txn_memory(), before);
+
+	st = txn_server_new(inv);
+	ck_assert_ptr_eq(txn_request(st), inv);
+	ck_assert_int_eq(txn_reply_raw(st, 200, strdup("SIP/2.0 200 OK\r\n\r\n"), 19), 0);
+	ck_assert_ptr_null(txn_request(st));	/* relayed: later 2xx are relayed too */
+	ck_assert_int_eq(txn_reply(st, 200, "OK", NULL, NULL, NULL, 0), -1);
+	ck_assert_ptr_eq(txn_server_match(inv), st);	/* still absorbs retransmissions */
+	run_for(64 * T1);
+	ck_assert_uint_eq(txn_count(), 0);
+	ck_assert_uint_eq(txn_memory(), 0);
+	sipmsg_unref(ringing);
+	sipmsg_unref(ok);
+	sipmsg_unref(inv);
+}
+END_TEST
+
 static Suite *
 txn_suite(void)
 {
@@ -777,6 +816,7 @@ txn_suite(void)
 	tcase_add_test(cli, test_client_invite_non2xx_ack);
 	tcase_add_test(cli, test_client_invite_2xx);
 	tcase_add_test(cli, test_client_detach_in_callback);
+	tcase_add_test(cli, test_copies_released);
 	suite_add_tcase(s, srv);
 	suite_add_tcase(s, cli);
 	return s;
