@@ -18,6 +18,7 @@
 
 #include <event2/event.h>
 #include <osipparser2/osip_parser.h>
+#include <sqlite3.h>
 
 #include "buf.h"
 #include "callrec.h"
@@ -58,7 +59,7 @@ transport_local(enum sip_proto proto, int family, char *host, size_t hostlen, in
 #define PHONE2	"192.0.2.11"
 #define CALLER	"192.0.2.1"
 
-static char dir[] = "/tmp/check_proxy.XXXXXX";
+static char dir[] = "/tmp/check_proxy.XXXXXX", path[256];
 static struct event_base *base;
 static struct sip_peer caller;
 
@@ -76,9 +77,9 @@ peer_set(struct sip_peer *p, const char *ip, int port)
 	p->lsock = -1;
 }
 
-/* A phone of alice at ip:5060, registered from there (not behind NAT). */
+/* A phone of alice at ip:5060 with q (x 1000), registered from there (not behind NAT). */
 static void
-bind_add(const char *ip)
+bind_add_q(const char *ip, int q)
 {
 	struct binding *b = xcalloc(1, sizeof(*b));
 
@@ -92,17 +93,36 @@ bind_add(const char *ip)
 	b->instance = xstrdup("");
 	b->cseq = 1;
 	b->expires = time(NULL) + 3600;
-	b->q = 1000;
+	b->q = q;
 	b->updated = time(NULL);
 	peer_set(&b->received, ip, 5060);
 	location_put(location_get_or_add("sip:alice@example.test"), b);
 }
 
-/* What sipd_run does before its loop, for the proxy's part. */
+static void
+bind_add(const char *ip)
+{
+	bind_add_q(ip, 1000);
+}
+
+static void
+sql(const char *s)
+{
+	sqlite3 *db;
+	char *err = NULL;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 2000);
+	if (sqlite3_exec(db, s, NULL, NULL, &err) != SQLITE_OK)
+		ck_abort_msg("%s: %s", s, err);
+	sqlite3_close(db);
+}
+
+/* What daemon_run does before its loop, for the proxy's part. */
 static void
 setup(void)
 {
-	char conf[300], path[256];
+	char conf[300];
 	FILE *f;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -127,6 +147,8 @@ setup(void)
 	peer_set(&caller, CALLER, 5060);
 	bind_add(PHONE1);
 	bind_add(PHONE2);
+	sql("INSERT INTO users (username, domain, realm, ha1_md5, ha1_sha256, extension) VALUES "
+	    "('alice', 'example.test', 'r', '', '', '1001')");
 }
 
 static void
@@ -267,6 +289,7 @@ call_alice(void)
 	ck_assert_ptr_nonnull(sent(0, "INVITE sip:alice@" PHONE2 ":5060 ", PHONE2, 0));
 	ck_assert_int_eq(nsent(0, "INVITE ", NULL), 2);
 	ck_assert_int_eq(nsent(0, "SIP/2.0 ", CALLER), 1);	/* nothing else yet */
+	ck_assert_ptr_eq(sent(0, "SIP/2.0 100 ", CALLER, 0), fake_sent[0].buf);	/* first */
 }
 
 /* Parallel forking (16.6): a 180 is relayed at once, the 200 of the other phone too, and the
@@ -460,6 +483,132 @@ START_TEST(test_loop)
 }
 END_TEST
 
+/* 16.7 step 5: a 2xx retransmission (or a second fork's 2xx) goes upstream too; then an
+ * in-dialog BYE routed through our Record-Route goes to the remote target with our Route
+ * removed, and the ACK for the 2xx is forwarded statelessly (16.11). */
+START_TEST(test_dialog)
+{
+	const char *r;
+	char req[2048];
+	int mark;
+
+	call_alice();
+	answer(0, PHONE2, 200, "OK", "Contact: <sip:alice@" PHONE2 ":5060>\r\n");
+	mark = fake_nsent;
+	answer(0, PHONE2, 200, "OK", "Contact: <sip:alice@" PHONE2 ":5060>\r\n");
+	ck_assert_ptr_nonnull(sent(mark, "SIP/2.0 200 ", CALLER, 0));
+	mark = fake_nsent;
+	snprintf(req, sizeof(req), "ACK sip:alice@" PHONE2 ":5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP " CALLER ":5060;branch=z9hG4bKcallerack\r\n"
+	    "Route: <sip:127.0.0.1:5999;lr>\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: Zed <sip:zed@remote.test>;tag=zt1\r\n"
+	    "To: <sip:alice@example.test>;tag=tag-" PHONE2 "\r\n"
+	    "Call-ID: px-1@" CALLER "\r\n"
+	    "CSeq: 1 ACK\r\n"
+	    "Content-Length: 0\r\n\r\n");
+	feed(req, CALLER);
+	ck_assert_ptr_nonnull(r = sent(mark, "ACK sip:alice@" PHONE2 ":5060 ", PHONE2, 0));
+	ck_assert_ptr_null(strstr(r, "Route:"));
+	ck_assert_ptr_nonnull(strstr(r, "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK"));
+	ck_assert_int_eq(nsent(mark, "SIP/2.0 ", NULL), 0);	/* an ACK is never answered */
+	mark = fake_nsent;
+	snprintf(req, sizeof(req), "BYE sip:alice@" PHONE2 ":5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP " CALLER ":5060;branch=z9hG4bKcallerbye\r\n"
+	    "Route: <sip:127.0.0.1:5999;lr>\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: Zed <sip:zed@remote.test>;tag=zt1\r\n"
+	    "To: <sip:alice@example.test>;tag=tag-" PHONE2 "\r\n"
+	    "Call-ID: px-1@" CALLER "\r\n"
+	    "CSeq: 2 BYE\r\n"
+	    "Content-Length: 0\r\n\r\n");
+	feed(req, CALLER);
+	ck_assert_ptr_nonnull(r = sent(mark, "BYE sip:alice@" PHONE2 ":5060 ", PHONE2, 0));
+	ck_assert_ptr_null(strstr(r, "Route:"));
+	ck_assert_ptr_null(strstr(r, "Record-Route:"));		/* not a dialog-creating request */
+	ck_assert_int_eq(nsent(mark, "SIP/2.0 ", CALLER), 0);	/* no 100 to a non-INVITE */
+	r = response(r, 200, "OK", NULL, NULL);
+	feed(r, PHONE2);
+	free((char *)r);
+	ck_assert_ptr_nonnull(r = sent(mark, "SIP/2.0 200 ", CALLER, 0));
+	ck_assert_ptr_nonnull(strstr(r, "CSeq: 2 BYE"));
+	ck_assert_ptr_null(strstr(r, "127.0.0.1:5999"));
+}
+END_TEST
+
+/* Serial forking (16.6, proxy.serial_forking): the highest q rings first; the next q only when
+ * it failed; its 2xx goes upstream. */
+START_TEST(test_serial)
+{
+	int mark;
+	char buf[2048];
+
+	location_remove_aor("sip:alice@example.test");
+	bind_add_q(PHONE1, 1000);
+	bind_add_q(PHONE2, 500);
+	invite(buf, sizeof(buf), "sip:alice@example.test", NULL);
+	feed(buf, CALLER);
+	ck_assert_ptr_nonnull(sent(0, "INVITE ", PHONE1, 0));
+	ck_assert_int_eq(nsent(0, "INVITE ", PHONE2), 0);
+	mark = fake_nsent;
+	answer(0, PHONE1, 480, "Temporarily Unavailable", NULL);
+	ck_assert_int_eq(nsent(mark, "SIP/2.0 ", CALLER), 0);
+	ck_assert_ptr_nonnull(sent(mark, "INVITE ", PHONE2, 0));
+	answer(0, PHONE2, 200, "OK", "Contact: <sip:alice@" PHONE2 ":5060>\r\n");
+	ck_assert_ptr_nonnull(sent(mark, "SIP/2.0 200 ", CALLER, 0));
+	ck_assert_int_eq(nsent(mark, "SIP/2.0 480 ", CALLER), 0);
+}
+END_TEST
+
+/* Timer C (16.6 step 11): no final answer in time: a branch that rang is CANCELled, one that
+ * never answered counts as 408; the caller gets 408 once the cancelled branch is done. */
+START_TEST(test_timer_c)
+{
+	int mark;
+	struct timeval tv = { 1, 300000 };
+
+	cfg->timer_c = 1;
+	call_alice();
+	answer(0, PHONE1, 180, "Ringing", NULL);
+	mark = fake_nsent;
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+	ck_assert_ptr_nonnull(sent(mark, "CANCEL ", PHONE1, 0));
+	ck_assert_int_eq(nsent(mark, "CANCEL ", PHONE2), 0);
+	ck_assert_int_eq(nsent(mark, "SIP/2.0 4", CALLER), 0);
+	answer(0, PHONE1, 487, "Request Terminated", NULL);
+	ck_assert_int_eq(nsent(mark, "SIP/2.0 4", CALLER), 1);
+	ck_assert_ptr_nonnull(sent(mark, "SIP/2.0 408 ", CALLER, 0));
+}
+END_TEST
+
+/* 16.5: a user of ours with no phone registered is 480, a user that does not exist 404; with
+ * auth.hide_users (the default) a caller not known to be ours hears 404 for both. */
+START_TEST(test_unreachable)
+{
+	char buf[2048];
+	int mark;
+
+	invite(buf, sizeof(buf), "sip:nobody@example.test", NULL);
+	feed(buf, CALLER);
+	ck_assert_ptr_nonnull(sent(0, "SIP/2.0 404 ", CALLER, 0));
+	ck_assert_int_eq(nsent(0, "INVITE ", NULL), 0);
+	location_remove_aor("sip:alice@example.test");
+	ck_assert_int_eq(cfg->hide_users, 1);
+	mark = fake_nsent;
+	invite(buf, sizeof(buf), "sip:alice@example.test", NULL);
+	memcpy(strstr(buf, "caller1"), "caller2", 7);
+	feed(buf, CALLER);
+	ck_assert_ptr_nonnull(sent(mark, "SIP/2.0 404 ", CALLER, 0));
+	cfg->hide_users = 0;
+	mark = fake_nsent;
+	memcpy(strstr(buf, "caller2"), "caller3", 7);
+	feed(buf, CALLER);
+	ck_assert_ptr_nonnull(sent(mark, "SIP/2.0 480 ", CALLER, 0));
+	ck_assert_int_eq(nsent(0, "INVITE ", NULL), 0);
+}
+END_TEST
+
 static Suite *
 proxy_suite(void)
 {
@@ -475,6 +624,10 @@ proxy_suite(void)
 	tcase_add_test(tc, test_caller_cancel);
 	tcase_add_test(tc, test_max_forwards);
 	tcase_add_test(tc, test_loop);
+	tcase_add_test(tc, test_dialog);
+	tcase_add_test(tc, test_serial);
+	tcase_add_test(tc, test_timer_c);
+	tcase_add_test(tc, test_unreachable);
 	suite_add_tcase(s, tc);
 	return s;
 }
