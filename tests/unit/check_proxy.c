@@ -129,7 +129,8 @@ setup(void)
 	snprintf(path, sizeof(path), "%s/sipd.db", dir);
 	snprintf(conf, sizeof(conf), "%s/sipd.conf", dir);
 	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
-	fprintf(f, "sip: { listen = [ \"udp:127.0.0.1:5999\" ]; domains = [ \"example.test\" ]; };\n"
+	fprintf(f, "sip: { listen = [ \"udp:127.0.0.1:5999\" ];"
+	    " domains = [ \"example.test\" ]; };\n"
 	    "relay: { mode = \"never\"; };\n"
 	    "database: { path = \"%s\"; };\n", path);
 	fclose(f);
@@ -302,7 +303,8 @@ START_TEST(test_fork_answer)
 	call_alice();
 	copy = sent(0, "INVITE ", PHONE1, 0);
 	ck_assert_ptr_nonnull(strstr(copy, "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK"));
-	ck_assert_ptr_nonnull(strstr(copy, "Via: SIP/2.0/UDP " CALLER ":5060;branch=z9hG4bKcaller1"));
+	ck_assert_ptr_nonnull(strstr(copy,
+	    "Via: SIP/2.0/UDP " CALLER ":5060;branch=z9hG4bKcaller1"));
 	ck_assert_ptr_nonnull(strstr(copy, "Max-Forwards: 69\r\n"));
 	ck_assert_ptr_nonnull(strstr(copy, "Record-Route: <sip:127.0.0.1:5999;lr>\r\n"));
 	ck_assert_str_ne(strstr(sent(0, "INVITE ", PHONE1, 0), "branch="),
@@ -401,8 +403,10 @@ START_TEST(test_challenges)
 	    "Proxy-Authenticate: Digest realm=\"two.test\", nonce=\"n2\"\r\n");
 	ck_assert_int_eq(nsent(mark, "SIP/2.0 ", CALLER), 1);
 	ck_assert_ptr_nonnull(r = sent(mark, "SIP/2.0 401 ", CALLER, 0));
-	ck_assert_ptr_nonnull(strstr(r, "WWW-Authenticate: Digest realm=\"one.test\", nonce=\"n1\""));
-	ck_assert_ptr_nonnull(strstr(r, "Proxy-Authenticate: Digest realm=\"two.test\", nonce=\"n2\""));
+	ck_assert_ptr_nonnull(strstr(r,
+	    "WWW-Authenticate: Digest realm=\"one.test\", nonce=\"n1\""));
+	ck_assert_ptr_nonnull(strstr(r,
+	    "Proxy-Authenticate: Digest realm=\"two.test\", nonce=\"n2\""));
 }
 END_TEST
 

@@ -77,7 +77,8 @@ setup(void)
 	snprintf(path, sizeof(path), "%s/sipd.db", dir);
 	snprintf(conf, sizeof(conf), "%s/sipd.conf", dir);
 	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
-	fprintf(f, "sip: { listen = [ \"udp:127.0.0.1:5999\" ]; domains = [ \"example.test\" ]; };\n"
+	fprintf(f, "sip: { listen = [ \"udp:127.0.0.1:5999\" ];"
+	    " domains = [ \"example.test\" ]; };\n"
 	    "database: { path = \"%s\"; };\n", path);
 	fclose(f);
 	ck_assert_ptr_nonnull(cfg = config_load(conf));
@@ -88,8 +89,10 @@ setup(void)
 	location_init();
 	fake_transport_reset();
 	sql("INSERT INTO users (username, domain, realm, ha1_md5, ha1_sha256, extension) VALUES "
-	    "('alice', 'example.test', 'r', '', '', '1001'), ('bob', 'example.test', 'r', '', '', '1002'), "
-	    "('carol', 'example.test', 'r', '', '', '1003'), ('dave', 'example.test', 'r', '', '', NULL)");
+	    "('alice', 'example.test', 'r', '', '', '1001'),"
+	    " ('bob', 'example.test', 'r', '', '', '1002'),"
+	    " ('carol', 'example.test', 'r', '', '', '1003'),"
+	    " ('dave', 'example.test', 'r', '', '', NULL)");
 }
 
 static void
@@ -463,7 +466,8 @@ START_TEST(test_forward_always)
 	ck_assert_str_eq(t[0].aor, "sip:bob@example.test");
 	ck_assert_int_eq(t[0].plan, 1);
 	proxy_target_free(t, 1);
-	ck_assert_int_eq(local("sip:1003@example.test", NULL, t, 8, &status), 1);	/* by extension */
+	/* by extension */
+	ck_assert_int_eq(local("sip:1003@example.test", NULL, t, 8, &status), 1);
 	ck_assert_str_eq(t[0].uri, "sip:bob@192.0.2.20");
 	proxy_target_free(t, 1);
 	ck_assert_int_eq(local("sip:carol@example.test", "tt1", t, 8, &status), 1);
@@ -502,7 +506,8 @@ START_TEST(test_routed)
 	ck_assert_int_eq(t.dst.proto, PROTO_TCP);
 	sipmsg_unref(m);
 	/* a next hop that is a host name cannot be reached yet */
-	m = request("BYE", "sip:bob@192.0.2.20", "tt1", "<sip:example.test;lr>,<sip:far.invalid;lr>");
+	m = request("BYE", "sip:bob@192.0.2.20", "tt1",
+	    "<sip:example.test;lr>,<sip:far.invalid;lr>");
 	ck_assert_int_eq(proxy_target_routed(m, 1, &t), -1);
 	sipmsg_unref(m);
 }
