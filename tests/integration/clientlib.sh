@@ -9,7 +9,15 @@ command -v linphonec >/dev/null 2>&1 || skip "linphonec (Debian linphone-cli) no
 . "$CLIENTS/linphone.sh"
 export SIPCLIENTS_DIR="$TMP/clients"
 stop_clients() { bs_stop_all >/dev/null 2>&1; lp_stop_all >/dev/null 2>&1; }
-trap 'x=$?; stop_clients; (exit $x); cleanup' EXIT
+# show_clients: the tail of every client's own log, for a test that failed
+show_clients() {
+	for f in "$SIPCLIENTS_DIR"/*/log; do
+		[ -f "$f" ] || continue
+		echo "---- last lines of $f ----"
+		tail -n 25 "$f"
+	done
+}
+trap 'x=$?; [ $x -eq 0 ] || show_clients; stop_clients; (exit $x); cleanup' EXIT
 
 # CLIENTS_SIPD_CONF: extra config lines for this test's sipd (e.g. a relay group)
 start_sipd ${CLIENTS_SIPD_CONF:+"$CLIENTS_SIPD_CONF"}

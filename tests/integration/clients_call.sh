@@ -11,7 +11,7 @@ lp_start carol carol secret-carol 127.0.0.1 "$PORT" "$lpp"
 check "baresip (bob) registered" bs_wait_registered bob 10
 check "linphonec (carol) registered" lp_wait_registered carol 10
 
-bs_dial bob "sip:carol@127.0.0.1:$PORT"
+check "bob's baresip takes the dial command" bs_dial bob "sip:carol@127.0.0.1:$PORT"
 check "carol's linphonec sees the incoming call" lp_wait_incoming carol 10
 check "the call is established at bob" bs_wait_established bob 10
 check "the call is established at carol" lp_wait_established carol 10
