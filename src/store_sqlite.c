@@ -490,6 +490,17 @@ enqueue(struct op *o)
 	pthread_mutex_unlock(&qlock);
 }
 
+/* Queue an op whose only argument is a number (an id or a time). */
+static void
+enqueue_n(enum op_kind kind, int64_t n)
+{
+	struct op *o = xcalloc(1, sizeof(*o));
+
+	o->kind = kind;
+	o->n = n;
+	enqueue(o);
+}
+
 void
 store_set_commit_interval(int ms)
 {
@@ -614,11 +625,7 @@ store_delete(const char *aor, const char *key)
 void
 store_delete_expired(time_t now)
 {
-	struct op *o = xcalloc(1, sizeof(*o));
-
-	o->kind = OP_DELETE_EXPIRED;
-	o->n = now;
-	enqueue(o);
+	enqueue_n(OP_DELETE_EXPIRED, now);
 }
 
 void
@@ -659,21 +666,13 @@ store_msg_save(const struct store_msg *m, int max_count, int64_t max_bytes)
 void
 store_msg_delete(int64_t id)
 {
-	struct op *o = xcalloc(1, sizeof(*o));
-
-	o->kind = OP_MSG_DELETE;
-	o->n = id;
-	enqueue(o);
+	enqueue_n(OP_MSG_DELETE, id);
 }
 
 void
 store_msg_delete_expired(time_t now)
 {
-	struct op *o = xcalloc(1, sizeof(*o));
-
-	o->kind = OP_MSG_EXPIRE;
-	o->n = now;
-	enqueue(o);
+	enqueue_n(OP_MSG_EXPIRE, now);
 }
 
 void
