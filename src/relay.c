@@ -623,7 +623,9 @@ sweep_one(const void *key, size_t klen, void *val, void *arg)
 
 	if (w->n == (int)(sizeof(w->list) / sizeof(w->list[0])))
 		return;
-	if (s->ended ? w->now - s->ended >= RELAY_LINGER_S : w->now - s->last >= limit)
+	/* whole seconds: "more than limit - 1" would end a session as early as limit - 1 s after
+	 * its last packet; "more than limit" never ends it before limit s of silence */
+	if (s->ended ? w->now - s->ended > RELAY_LINGER_S : w->now - s->last > limit)
 		w->list[w->n++] = s;
 }
 
