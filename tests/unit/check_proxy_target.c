@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <sqlite3.h>
 
 #include "config.h"
 #include "domain.h"
@@ -27,68 +26,21 @@
 #include "proxy_target.h"
 #include "sipmsg.h"
 #include "store.h"
+#include "testenv.h"
 #include "transport.h"
 #include "xmalloc.h"
 
-/* The rest of the transports' API that the modules linked here use (the registrar installs a
- * flow hook; the proxy asks where sipd listens), so libsipd.a's transport objects, which would
- * clash with fake_transport.c, are never pulled in. */
-void
-transport_set_flow_hook(int (*in_use)(uint64_t conn))
-{
-	(void)in_use;
-}
-
-int
-transport_local(enum sip_proto proto, int family, char *host, size_t hostlen, int *port)
-{
-	(void)proto;
-	(void)family;
-	snprintf(host, hostlen, "127.0.0.1");
-	*port = 5999;
-	return 0;
-}
-
 static const struct sipmsg_limits lim = { 65535, 256, 8192 };
-static char dir[] = "/tmp/check_proxy_target.XXXXXX", path[256];
-static struct event_base *base;
-
-static void
-sql(const char *s)
-{
-	sqlite3 *db;
-	char *err = NULL;
-
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 2000);
-	if (sqlite3_exec(db, s, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", s, err);
-	sqlite3_close(db);
-	pbx_invalidate();
-}
 
 static void
 setup(void)
 {
-	char conf[300];
-	FILE *f;
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/sipd.db", dir);
-	snprintf(conf, sizeof(conf), "%s/sipd.conf", dir);
-	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
-	fprintf(f, "sip: { listen = [ \"udp:127.0.0.1:5999\" ];"
-	    " domains = [ \"example.test\" ]; };\n"
-	    "database: { path = \"%s\"; };\n", path);
-	fclose(f);
-	ck_assert_ptr_nonnull(cfg = config_load(conf));
+	testenv_setup("proxy_target", "example.test", NULL);
 	domain_init(cfg);
 	flow_init();
-	base = event_base_new();
-	ck_assert_int_eq(store_open(path, base), 0);
 	location_init();
 	fake_transport_reset();
-	sql("INSERT INTO users (username, domain, realm, ha1_md5, ha1_sha256, extension) VALUES "
+	testenv_sql("INSERT INTO users (username, domain, realm, ha1_md5, ha1_sha256, extension) VALUES "
 	    "('alice', 'example.test', 'r', '', '', '1001'),"
 	    " ('bob', 'example.test', 'r', '', '', '1002'),"
 	    " ('carol', 'example.test', 'r', '', '', '1003'),"
@@ -98,19 +50,11 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[300];
-
 	location_free();
 	pbx_invalidate();
-	store_close();
-	event_base_free(base);
 	domain_free();
-	config_free(cfg);
-	cfg = NULL;
 	fake_transport_reset();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(dir, "/tmp/check_proxy_target.XXXXXX");
+	testenv_teardown();
 }
 
 static void
@@ -415,7 +359,7 @@ START_TEST(test_ring_group)
 	struct target t[8];
 	int status, n;
 
-	sql("INSERT INTO ring_groups VALUES ('600', 'example.test', 'parallel', 20);"
+	testenv_sql("INSERT INTO ring_groups VALUES ('600', 'example.test', 'parallel', 20);"
 	    "INSERT INTO ring_group_members VALUES ('600', 'example.test', 'alice', 1, 0),"
 	    "('600', 'example.test', '1002', 0.5, 0), ('600', 'example.test', 'dave', 0.2, 0)");
 	bind_add("sip:alice@example.test", REG(.contact = "sip:alice@192.0.2.10", .q = 1000,
@@ -455,7 +399,7 @@ START_TEST(test_forward_always)
 	struct target t[8];
 	int status;
 
-	sql("INSERT INTO forwards VALUES ('carol', 'example.test', 'always', 'bob', 20),"
+	testenv_sql("INSERT INTO forwards VALUES ('carol', 'example.test', 'always', 'bob', 20),"
 	    "('dave', 'example.test', 'always', 'sip:vm@192.0.2.99:5070', 20)");
 	bind_add("sip:bob@example.test", REG(.contact = "sip:bob@192.0.2.20", .q = 1000,
 	    .proto = PROTO_UDP, .ip = "192.0.2.20", .port = 5060));

@@ -1,5 +1,6 @@
 /* fake_transport.c - a transport that records instead of sending (see fake_transport.h). */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,24 @@ transport_conn_alive(uint64_t conn)
 {
 	(void)conn;
 	return fake_conn_alive;
+}
+
+/* The rest of the transports' API the registrar and the proxy use: a flow hook nobody calls,
+ * and sipd listening on 127.0.0.1:5999. */
+void
+transport_set_flow_hook(int (*in_use)(uint64_t conn))
+{
+	(void)in_use;
+}
+
+int
+transport_local(enum sip_proto proto, int family, char *host, size_t hostlen, int *port)
+{
+	(void)proto;
+	(void)family;
+	snprintf(host, hostlen, "127.0.0.1");
+	*port = 5999;
+	return 0;
 }
 
 void

@@ -1,7 +1,8 @@
 /* fake_transport.h - the recording transport the transaction and reply suites link in place of
  * libsipd.a's sockets (fake_transport.c comes before libsipd.a on the link line, so the real
  * transport objects are never pulled in).  transport_send keeps a copy of each message sent,
- * transport_reliable is true for TCP and TLS, transport_conn_alive answers fake_conn_alive. */
+ * transport_reliable is true for TCP and TLS, transport_conn_alive answers fake_conn_alive,
+ * transport_local says 127.0.0.1:5999 and transport_set_flow_hook does nothing. */
 #ifndef SIPD_FAKE_TRANSPORT_H
 #define SIPD_FAKE_TRANSPORT_H
 
