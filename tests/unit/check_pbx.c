@@ -120,7 +120,8 @@ START_TEST(test_loops_end)
 	ck_assert_int_eq(n, 4);		/* alice, bob, carol, alice again without forwards */
 	leg_is(&l[3], "sip:alice@example.test", 1, 3, 2, PBX_ON_NOANSWER, 0);
 	/* a long chain: followed PBX_MAX_DEPTH deep */
-	testenv_sql("DELETE FROM forwards; INSERT INTO users (username, domain, realm, ha1_md5, ha1_sha256) VALUES "
+	testenv_sql("DELETE FROM forwards; "
+	    "INSERT INTO users (username, domain, realm, ha1_md5, ha1_sha256) VALUES "
 	    "('u5', 'example.test', 'r', '', ''), ('u6', 'example.test', 'r', '', '');"
 	    "INSERT INTO forwards VALUES ('alice', 'example.test', 'always', 'bob', 20),"
 	    "('bob', 'example.test', 'always', 'carol', 20), ('carol', 'example.test', 'always', 'dave', 20),"

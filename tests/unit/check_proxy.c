@@ -46,15 +46,7 @@ static struct sip_peer caller;
 static void
 peer_set(struct sip_peer *p, const char *ip, int port)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)&p->addr;
-
-	memset(p, 0, sizeof(*p));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)port);
-	ck_assert_int_eq(inet_pton(AF_INET, ip, &sin->sin_addr), 1);
-	p->addrlen = sizeof(*sin);
-	p->proto = PROTO_UDP;
-	p->lsock = -1;
+	fake_peer_set(p, PROTO_UDP, ip, port, 0);
 }
 
 /* A phone of alice at ip:5060 with q (x 1000), registered from there (not behind NAT). */

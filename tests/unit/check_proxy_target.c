@@ -57,21 +57,6 @@ teardown(void)
 	testenv_teardown();
 }
 
-static void
-peer_set(struct sip_peer *p, enum sip_proto proto, const char *ip, int port, uint64_t conn)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)&p->addr;
-
-	memset(p, 0, sizeof(*p));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)port);
-	ck_assert_int_eq(inet_pton(AF_INET, ip, &sin->sin_addr), 1);
-	p->addrlen = sizeof(*sin);
-	p->proto = proto;
-	p->lsock = -1;
-	p->conn = conn;
-}
-
 /* Is p ip:port? */
 static void
 peer_is(const struct sip_peer *p, const char *ip, int port)
@@ -122,7 +107,7 @@ bind_add(const char *aor, const struct reg *r)
 	b->expires = r->expired ? now - 10 : now + 3600;
 	b->q = r->q;
 	b->updated = r->updated ? r->updated : now;
-	peer_set(&b->received, r->proto, r->ip, r->port, r->conn);
+	fake_peer_set(&b->received, r->proto, r->ip, r->port, r->conn);
 	b->nat = r->nat;
 	b->outbound = r->outbound;
 	location_put(location_get_or_add(aor), b);
@@ -149,7 +134,7 @@ request(const char *method, const char *ruri, const char *to_tag, const char *ro
 	    ruri, to_tag ? ";tag=" : "", to_tag ? to_tag : "", method);
 	m = sipmsg_parse(buf, strlen(buf), 1, &lim, &err);
 	ck_assert_msg(m != NULL && err.status == 0, "does not parse (%d):\n%s", err.status, buf);
-	peer_set(&m->src, PROTO_UDP, "192.0.2.1", 5060, 0);
+	fake_peer_set(&m->src, PROTO_UDP, "192.0.2.1", 5060, 0);
 	return m;
 }
 
@@ -466,7 +451,7 @@ START_TEST(test_routed_flow)
 	struct target t;
 	char tok[FLOW_TOKEN_MAX], route[256];
 
-	peer_set(&f, PROTO_UDP, "203.0.113.9", 5062, 0);
+	fake_peer_set(&f, PROTO_UDP, "203.0.113.9", 5062, 0);
 	flow_token(&f, tok, sizeof(tok));
 	ck_assert_str_ne(tok, "");
 	snprintf(route, sizeof(route), "<sip:%s@example.test;lr>", tok);
@@ -476,13 +461,13 @@ START_TEST(test_routed_flow)
 	peer_is(&t.dst, "203.0.113.9", 5062);
 	ck_assert_str_eq(t.uri, "sip:bob@10.0.0.5:5060");
 	/* from the flow itself: the other direction, toward the Request-URI */
-	peer_set(&m->src, PROTO_UDP, "203.0.113.9", 5062, 0);
+	fake_peer_set(&m->src, PROTO_UDP, "203.0.113.9", 5062, 0);
 	ck_assert_int_eq(proxy_target_routed(m, 1, &t), 0);
 	ck_assert_int_eq(t.flow, 0);
 	peer_is(&t.dst, "10.0.0.5", 5060);
 	sipmsg_unref(m);
 	/* a TCP flow: alive, then closed */
-	peer_set(&f, PROTO_TCP, "203.0.113.9", 40000, 77);
+	fake_peer_set(&f, PROTO_TCP, "203.0.113.9", 40000, 77);
 	flow_token(&f, tok, sizeof(tok));
 	snprintf(route, sizeof(route), "<sip:%s@example.test;lr>", tok);
 	m = request("BYE", "sip:bob@10.0.0.5:5060", "tt1", route);
@@ -507,9 +492,9 @@ START_TEST(test_servers)
 	struct sip_peer hops[3];
 	struct target t[3];
 
-	peer_set(&hops[0], PROTO_TLS, "198.51.100.1", 5061, 0);
-	peer_set(&hops[1], PROTO_TCP, "198.51.100.2", 5060, 0);
-	peer_set(&hops[2], PROTO_UDP, "198.51.100.3", 5060, 0);
+	fake_peer_set(&hops[0], PROTO_TLS, "198.51.100.1", 5061, 0);
+	fake_peer_set(&hops[1], PROTO_TCP, "198.51.100.2", 5060, 0);
+	fake_peer_set(&hops[2], PROTO_UDP, "198.51.100.3", 5060, 0);
 	proxy_target_servers("sip:eve@other.test", hops, 3, t);
 	for (int i = 0; i < 3; i++) {
 		ck_assert_str_eq(t[i].uri, "sip:eve@other.test");
