@@ -18,42 +18,20 @@
 #include "metrics.h"
 #include "sipmsg.h"
 #include "store.h"
-
-static char dir[] = "/tmp/check_callrec.XXXXXX", path[256];
-static struct event_base *base;
+#include "testenv.h"
 
 static void
 setup(void)
 {
-	char conf[300];
-	FILE *f;
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/sipd.db", dir);
-	snprintf(conf, sizeof(conf), "%s/sipd.conf", dir);
-	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
-	fprintf(f, "sip: { listen = [ \"udp:127.0.0.1:5999\" ]; domains = [ \"x\" ]; };\n"
-	    "database: { path = \"%s\"; };\n", path);
-	fclose(f);
-	ck_assert_ptr_nonnull(cfg = config_load(conf));
-	base = event_base_new();
-	ck_assert_int_eq(store_open(path, base), 0);
-	callrec_init(base);
+	testenv_setup("callrec", "x", NULL);
+	callrec_init(testenv_base);
 }
 
 static void
 teardown(void)
 {
-	char cmd[300];
-
 	callrec_shutdown();
-	store_close();
-	event_base_free(base);
-	config_free(cfg);
-	cfg = NULL;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(dir, "/tmp/check_callrec.XXXXXX");
+	testenv_teardown();
 }
 
 /* A request of call cid: INVITE from alice (tag ft) to bob (tag tt, NULL: none), or a BYE from
@@ -117,7 +95,7 @@ rows(void)
 
 	callrec_shutdown();
 	store_close();
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_open(testenv_path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT group_concat(r, ';') FROM (SELECT call_id "
 	    "|| '|' || caller || '|' || callee || '|' || answered_by || '|' || (answer_time IS NOT "
 	    "NULL) || '|' || status || '|' || reason AS r FROM cdr ORDER BY call_id)", -1, &st, NULL),
@@ -126,7 +104,7 @@ rows(void)
 	out = strdup(sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
 	sqlite3_finalize(st);
 	sqlite3_close(db);
-	ck_assert_int_eq(store_open(path, base), 0);	/* for teardown */
+	ck_assert_int_eq(store_open(testenv_path, testenv_base), 0);	/* for teardown */
 	return out;
 }
 

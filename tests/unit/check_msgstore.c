@@ -13,30 +13,13 @@
 #include <event2/event.h>
 
 #include "store.h"
-
-static char dir[] = "/tmp/check_msgstore.XXXXXX", path[256];
-static struct event_base *base;
+#include "testenv.h"
 
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/sipd.db", dir);
-	base = event_base_new();
-	ck_assert_int_eq(store_open(path, base), 0);
+	testenv_setup("msgstore", NULL, NULL);
 	ck_assert_int_eq(store_version(), 3);
-}
-
-static void
-teardown(void)
-{
-	char cmd[300];
-
-	store_close();
-	event_base_free(base);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(dir, "/tmp/check_msgstore.XXXXXX");
 }
 
 static void
@@ -53,7 +36,7 @@ commit(void)
 
 	store_flush(flushed, &done);
 	while (done == 0)
-		event_base_loop(base, EVLOOP_ONCE);
+		event_base_loop(testenv_base, EVLOOP_ONCE);
 	ck_assert_int_eq(done, 1);
 }
 
@@ -171,7 +154,7 @@ msgstore_suite(void)
 	Suite *s = suite_create("msgstore");
 	TCase *tc = tcase_create("rows");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, testenv_teardown);
 	tcase_add_test(tc, test_bytes_and_order);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_expiry_and_aors);

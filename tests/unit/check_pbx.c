@@ -16,42 +16,14 @@
 #include "domain.h"
 #include "pbx.h"
 #include "store.h"
-
-static char dir[] = "/tmp/check_pbx.XXXXXX", path[256];
-static struct event_base *base;
-
-static void
-sql(const char *s)
-{
-	sqlite3 *db;
-	char *err = NULL;
-
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 2000);
-	if (sqlite3_exec(db, s, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", s, err);
-	sqlite3_close(db);
-	pbx_invalidate();	/* what sipctl's "pbx_changed" note does in sipd */
-}
+#include "testenv.h"
 
 static void
 setup(void)
 {
-	char conf[300];
-	FILE *f;
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/sipd.db", dir);
-	snprintf(conf, sizeof(conf), "%s/sipd.conf", dir);
-	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
-	fprintf(f, "sip: { listen = [ \"udp:127.0.0.1:5999\" ]; domains = [ \"example.test\" ]; };\n"
-	    "database: { path = \"%s\"; };\n", path);
-	fclose(f);
-	ck_assert_ptr_nonnull(cfg = config_load(conf));
+	testenv_setup("pbx", "example.test", NULL);
 	domain_init(cfg);
-	base = event_base_new();
-	ck_assert_int_eq(store_open(path, base), 0);
-	sql("INSERT INTO users (username, domain, realm, ha1_md5, ha1_sha256, extension) VALUES "
+	testenv_sql("INSERT INTO users (username, domain, realm, ha1_md5, ha1_sha256, extension) VALUES "
 	    "('alice', 'example.test', 'r', '', '', '1001'), ('bob', 'example.test', 'r', '', '', '1002'), "
 	    "('carol', 'example.test', 'r', '', '', '1003'), ('dave', 'example.test', 'r', '', '', NULL)");
 }
@@ -59,16 +31,8 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[300];
-
-	store_close();
-	event_base_free(base);
 	domain_free();
-	config_free(cfg);
-	cfg = NULL;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(dir, "/tmp/check_pbx.XXXXXX");
+	testenv_teardown();
 }
 
 static void
@@ -97,7 +61,7 @@ START_TEST(test_group_parallel)
 {
 	struct pbx_leg l[PBX_MAX_LEGS];
 
-	sql("INSERT INTO ring_groups VALUES ('600', 'example.test', 'parallel', 20);"
+	testenv_sql("INSERT INTO ring_groups VALUES ('600', 'example.test', 'parallel', 20);"
 	    "INSERT INTO ring_group_members VALUES ('600', 'example.test', 'alice', 1, 0),"
 	    "('600', 'example.test', '1002', 0.5, 0)");
 	ck_assert_int_eq(pbx_plan("600", "example.test", l, PBX_MAX_LEGS), 2);
@@ -111,7 +75,7 @@ START_TEST(test_group_serial)
 {
 	struct pbx_leg l[PBX_MAX_LEGS];
 
-	sql("INSERT INTO ring_groups VALUES ('601', 'example.test', 'serial', 15);"
+	testenv_sql("INSERT INTO ring_groups VALUES ('601', 'example.test', 'serial', 15);"
 	    "INSERT INTO ring_group_members VALUES ('601', 'example.test', 'alice', 0.1, 0),"
 	    "('601', 'example.test', 'bob', 0.9, 5), ('601', 'example.test', 'carol', 0.5, 0)");
 	ck_assert_int_eq(pbx_plan("601", "example.test", l, PBX_MAX_LEGS), 3);
@@ -125,7 +89,7 @@ START_TEST(test_forwards)
 {
 	struct pbx_leg l[PBX_MAX_LEGS];
 
-	sql("INSERT INTO forwards VALUES ('alice', 'example.test', 'noanswer', 'bob', 12),"
+	testenv_sql("INSERT INTO forwards VALUES ('alice', 'example.test', 'noanswer', 'bob', 12),"
 	    "('alice', 'example.test', 'busy', 'sip:vm@192.0.2.1:5070', 20),"
 	    "('carol', 'example.test', 'always', '1001', 20)");
 	ck_assert_int_eq(pbx_plan("1001", "example.test", l, PBX_MAX_LEGS), 3);
@@ -144,19 +108,20 @@ START_TEST(test_loops_end)
 	int n;
 
 	/* A -> B -> A: A is rung */
-	sql("INSERT INTO forwards VALUES ('alice', 'example.test', 'always', 'bob', 20),"
+	testenv_sql("INSERT INTO forwards VALUES ('alice', 'example.test', 'always', 'bob', 20),"
 	    "('bob', 'example.test', 'always', 'sip:alice@example.test', 20)");
 	ck_assert_int_eq(pbx_plan("alice", "example.test", l, PBX_MAX_LEGS), 1);
 	leg_is(&l[0], "sip:alice@example.test", 1, 0, -1, PBX_ANY, 0);
 	/* noanswer loops: each user once */
-	sql("DELETE FROM forwards; INSERT INTO forwards VALUES "
+	testenv_sql("DELETE FROM forwards; INSERT INTO forwards VALUES "
 	    "('alice', 'example.test', 'noanswer', 'bob', 5), ('bob', 'example.test', 'noanswer', 'carol', 5),"
 	    "('carol', 'example.test', 'noanswer', 'alice', 5)");
 	n = pbx_plan("alice", "example.test", l, PBX_MAX_LEGS);
 	ck_assert_int_eq(n, 4);		/* alice, bob, carol, alice again without forwards */
 	leg_is(&l[3], "sip:alice@example.test", 1, 3, 2, PBX_ON_NOANSWER, 0);
 	/* a long chain: followed PBX_MAX_DEPTH deep */
-	sql("DELETE FROM forwards; INSERT INTO users (username, domain, realm, ha1_md5, ha1_sha256) VALUES "
+	testenv_sql("DELETE FROM forwards; "
+	    "INSERT INTO users (username, domain, realm, ha1_md5, ha1_sha256) VALUES "
 	    "('u5', 'example.test', 'r', '', ''), ('u6', 'example.test', 'r', '', '');"
 	    "INSERT INTO forwards VALUES ('alice', 'example.test', 'always', 'bob', 20),"
 	    "('bob', 'example.test', 'always', 'carol', 20), ('carol', 'example.test', 'always', 'dave', 20),"
@@ -198,7 +163,7 @@ START_TEST(test_cdr_row)
 	store_cdr_save(&r);
 	store_cdr_save(&f);
 	store_close();		/* commits what is queued */
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_open(testenv_path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT group_concat(call_id || '|' || caller || '|' || "
 	    "callee || '|' || answered_by || '|' || ifnull(answer_time, '-') || '|' || duration || '|' || "
 	    "status || '|' || reason || '|' || packets_from_caller || '|' || packets_from_callee, ';') "
@@ -209,7 +174,7 @@ START_TEST(test_cdr_row)
 	    "c2|sip:a@x|sip:b@x||-|0.0|486|busy|0|0");
 	sqlite3_finalize(st);
 	sqlite3_close(db);
-	ck_assert_int_eq(store_open(path, base), 0);	/* for teardown */
+	ck_assert_int_eq(store_open(testenv_path, testenv_base), 0);	/* for teardown */
 }
 END_TEST
 

@@ -18,7 +18,6 @@
 
 #include <event2/event.h>
 #include <osipparser2/osip_parser.h>
-#include <sqlite3.h>
 
 #include "buf.h"
 #include "callrec.h"
@@ -33,48 +32,21 @@
 #include "proxy_edit.h"
 #include "sipmsg.h"
 #include "store.h"
+#include "testenv.h"
 #include "transport.h"
 #include "txn.h"
 #include "xmalloc.h"
-
-/* The rest of the transports' API the modules linked here use (see check_proxy_target.c):
- * sipd listens on 127.0.0.1:5999. */
-void
-transport_set_flow_hook(int (*in_use)(uint64_t conn))
-{
-	(void)in_use;
-}
-
-int
-transport_local(enum sip_proto proto, int family, char *host, size_t hostlen, int *port)
-{
-	(void)proto;
-	(void)family;
-	snprintf(host, hostlen, "127.0.0.1");
-	*port = 5999;
-	return 0;
-}
 
 #define PHONE1	"192.0.2.10"
 #define PHONE2	"192.0.2.11"
 #define CALLER	"192.0.2.1"
 
-static char dir[] = "/tmp/check_proxy.XXXXXX", path[256];
-static struct event_base *base;
 static struct sip_peer caller;
 
 static void
 peer_set(struct sip_peer *p, const char *ip, int port)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)&p->addr;
-
-	memset(p, 0, sizeof(*p));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)port);
-	ck_assert_int_eq(inet_pton(AF_INET, ip, &sin->sin_addr), 1);
-	p->addrlen = sizeof(*sin);
-	p->proto = PROTO_UDP;
-	p->lsock = -1;
+	fake_peer_set(p, PROTO_UDP, ip, port, 0);
 }
 
 /* A phone of alice at ip:5060 with q (x 1000), registered from there (not behind NAT). */
@@ -105,71 +77,38 @@ bind_add(const char *ip)
 	bind_add_q(ip, 1000);
 }
 
-static void
-sql(const char *s)
-{
-	sqlite3 *db;
-	char *err = NULL;
-
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 2000);
-	if (sqlite3_exec(db, s, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", s, err);
-	sqlite3_close(db);
-}
-
 /* What daemon_run does before its loop, for the proxy's part. */
 static void
 setup(void)
 {
-	char conf[300];
-	FILE *f;
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/sipd.db", dir);
-	snprintf(conf, sizeof(conf), "%s/sipd.conf", dir);
-	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
-	fprintf(f, "sip: { listen = [ \"udp:127.0.0.1:5999\" ];"
-	    " domains = [ \"example.test\" ]; };\n"
-	    "relay: { mode = \"never\"; };\n"
-	    "database: { path = \"%s\"; };\n", path);
-	fclose(f);
-	ck_assert_ptr_nonnull(cfg = config_load(conf));
-	base = event_base_new();
+	testenv_setup("proxy", "example.test", "relay: { mode = \"never\"; };\n");
 	parser_init();
-	txn_init(base);
+	txn_init(testenv_base);
 	domain_init(cfg);
 	flow_init();
-	ck_assert_int_eq(store_open(path, base), 0);
-	callrec_init(base);
+	callrec_init(testenv_base);
 	location_init();
-	proxy_init(base);
+	proxy_init(testenv_base);
 	fake_transport_reset();
 	peer_set(&caller, CALLER, 5060);
 	bind_add(PHONE1);
 	bind_add(PHONE2);
-	sql("INSERT INTO users (username, domain, realm, ha1_md5, ha1_sha256, extension) VALUES "
+	testenv_sql("INSERT INTO users (username, domain, realm, ha1_md5, ha1_sha256, extension) VALUES "
 	    "('alice', 'example.test', 'r', '', '', '1001')");
 }
 
+/* What daemon_run does after its loop, in its order (the store closes before the proxy). */
 static void
 teardown(void)
 {
-	char cmd[300];
-
 	callrec_shutdown();
 	store_close();
 	proxy_shutdown();
 	txn_shutdown();
 	location_free();
 	domain_free();
-	event_base_free(base);
-	config_free(cfg);
-	cfg = NULL;
 	fake_transport_reset();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(dir, "/tmp/check_proxy.XXXXXX");
+	testenv_teardown();
 }
 
 /* Let deferred work and due timers run. */
@@ -177,7 +116,7 @@ static void
 spin(void)
 {
 	for (int i = 0; i < 5; i++)
-		event_base_loop(base, EVLOOP_NONBLOCK);
+		event_base_loop(testenv_base, EVLOOP_NONBLOCK);
 }
 
 /* s arrives over UDP from ip:5060, through the daemon's receive pipeline. */
@@ -575,8 +514,8 @@ START_TEST(test_timer_c)
 	call_alice();
 	answer(0, PHONE1, 180, "Ringing", NULL);
 	mark = fake_nsent;
-	event_base_loopexit(base, &tv);
-	event_base_dispatch(base);
+	event_base_loopexit(testenv_base, &tv);
+	event_base_dispatch(testenv_base);
 	ck_assert_ptr_nonnull(sent(mark, "CANCEL ", PHONE1, 0));
 	ck_assert_int_eq(nsent(mark, "CANCEL ", PHONE2), 0);
 	ck_assert_int_eq(nsent(mark, "SIP/2.0 4", CALLER), 0);

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <sqlite3.h>
 
 #include "config.h"
 #include "domain.h"
@@ -27,68 +26,21 @@
 #include "proxy_target.h"
 #include "sipmsg.h"
 #include "store.h"
+#include "testenv.h"
 #include "transport.h"
 #include "xmalloc.h"
 
-/* The rest of the transports' API that the modules linked here use (the registrar installs a
- * flow hook; the proxy asks where sipd listens), so libsipd.a's transport objects, which would
- * clash with fake_transport.c, are never pulled in. */
-void
-transport_set_flow_hook(int (*in_use)(uint64_t conn))
-{
-	(void)in_use;
-}
-
-int
-transport_local(enum sip_proto proto, int family, char *host, size_t hostlen, int *port)
-{
-	(void)proto;
-	(void)family;
-	snprintf(host, hostlen, "127.0.0.1");
-	*port = 5999;
-	return 0;
-}
-
 static const struct sipmsg_limits lim = { 65535, 256, 8192 };
-static char dir[] = "/tmp/check_proxy_target.XXXXXX", path[256];
-static struct event_base *base;
-
-static void
-sql(const char *s)
-{
-	sqlite3 *db;
-	char *err = NULL;
-
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 2000);
-	if (sqlite3_exec(db, s, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", s, err);
-	sqlite3_close(db);
-	pbx_invalidate();
-}
 
 static void
 setup(void)
 {
-	char conf[300];
-	FILE *f;
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/sipd.db", dir);
-	snprintf(conf, sizeof(conf), "%s/sipd.conf", dir);
-	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
-	fprintf(f, "sip: { listen = [ \"udp:127.0.0.1:5999\" ];"
-	    " domains = [ \"example.test\" ]; };\n"
-	    "database: { path = \"%s\"; };\n", path);
-	fclose(f);
-	ck_assert_ptr_nonnull(cfg = config_load(conf));
+	testenv_setup("proxy_target", "example.test", NULL);
 	domain_init(cfg);
 	flow_init();
-	base = event_base_new();
-	ck_assert_int_eq(store_open(path, base), 0);
 	location_init();
 	fake_transport_reset();
-	sql("INSERT INTO users (username, domain, realm, ha1_md5, ha1_sha256, extension) VALUES "
+	testenv_sql("INSERT INTO users (username, domain, realm, ha1_md5, ha1_sha256, extension) VALUES "
 	    "('alice', 'example.test', 'r', '', '', '1001'),"
 	    " ('bob', 'example.test', 'r', '', '', '1002'),"
 	    " ('carol', 'example.test', 'r', '', '', '1003'),"
@@ -98,34 +50,11 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[300];
-
 	location_free();
 	pbx_invalidate();
-	store_close();
-	event_base_free(base);
 	domain_free();
-	config_free(cfg);
-	cfg = NULL;
 	fake_transport_reset();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(dir, "/tmp/check_proxy_target.XXXXXX");
-}
-
-static void
-peer_set(struct sip_peer *p, enum sip_proto proto, const char *ip, int port, uint64_t conn)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)&p->addr;
-
-	memset(p, 0, sizeof(*p));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)port);
-	ck_assert_int_eq(inet_pton(AF_INET, ip, &sin->sin_addr), 1);
-	p->addrlen = sizeof(*sin);
-	p->proto = proto;
-	p->lsock = -1;
-	p->conn = conn;
+	testenv_teardown();
 }
 
 /* Is p ip:port? */
@@ -178,7 +107,7 @@ bind_add(const char *aor, const struct reg *r)
 	b->expires = r->expired ? now - 10 : now + 3600;
 	b->q = r->q;
 	b->updated = r->updated ? r->updated : now;
-	peer_set(&b->received, r->proto, r->ip, r->port, r->conn);
+	fake_peer_set(&b->received, r->proto, r->ip, r->port, r->conn);
 	b->nat = r->nat;
 	b->outbound = r->outbound;
 	location_put(location_get_or_add(aor), b);
@@ -205,7 +134,7 @@ request(const char *method, const char *ruri, const char *to_tag, const char *ro
 	    ruri, to_tag ? ";tag=" : "", to_tag ? to_tag : "", method);
 	m = sipmsg_parse(buf, strlen(buf), 1, &lim, &err);
 	ck_assert_msg(m != NULL && err.status == 0, "does not parse (%d):\n%s", err.status, buf);
-	peer_set(&m->src, PROTO_UDP, "192.0.2.1", 5060, 0);
+	fake_peer_set(&m->src, PROTO_UDP, "192.0.2.1", 5060, 0);
 	return m;
 }
 
@@ -415,7 +344,7 @@ START_TEST(test_ring_group)
 	struct target t[8];
 	int status, n;
 
-	sql("INSERT INTO ring_groups VALUES ('600', 'example.test', 'parallel', 20);"
+	testenv_sql("INSERT INTO ring_groups VALUES ('600', 'example.test', 'parallel', 20);"
 	    "INSERT INTO ring_group_members VALUES ('600', 'example.test', 'alice', 1, 0),"
 	    "('600', 'example.test', '1002', 0.5, 0), ('600', 'example.test', 'dave', 0.2, 0)");
 	bind_add("sip:alice@example.test", REG(.contact = "sip:alice@192.0.2.10", .q = 1000,
@@ -455,7 +384,7 @@ START_TEST(test_forward_always)
 	struct target t[8];
 	int status;
 
-	sql("INSERT INTO forwards VALUES ('carol', 'example.test', 'always', 'bob', 20),"
+	testenv_sql("INSERT INTO forwards VALUES ('carol', 'example.test', 'always', 'bob', 20),"
 	    "('dave', 'example.test', 'always', 'sip:vm@192.0.2.99:5070', 20)");
 	bind_add("sip:bob@example.test", REG(.contact = "sip:bob@192.0.2.20", .q = 1000,
 	    .proto = PROTO_UDP, .ip = "192.0.2.20", .port = 5060));
@@ -522,7 +451,7 @@ START_TEST(test_routed_flow)
 	struct target t;
 	char tok[FLOW_TOKEN_MAX], route[256];
 
-	peer_set(&f, PROTO_UDP, "203.0.113.9", 5062, 0);
+	fake_peer_set(&f, PROTO_UDP, "203.0.113.9", 5062, 0);
 	flow_token(&f, tok, sizeof(tok));
 	ck_assert_str_ne(tok, "");
 	snprintf(route, sizeof(route), "<sip:%s@example.test;lr>", tok);
@@ -532,13 +461,13 @@ START_TEST(test_routed_flow)
 	peer_is(&t.dst, "203.0.113.9", 5062);
 	ck_assert_str_eq(t.uri, "sip:bob@10.0.0.5:5060");
 	/* from the flow itself: the other direction, toward the Request-URI */
-	peer_set(&m->src, PROTO_UDP, "203.0.113.9", 5062, 0);
+	fake_peer_set(&m->src, PROTO_UDP, "203.0.113.9", 5062, 0);
 	ck_assert_int_eq(proxy_target_routed(m, 1, &t), 0);
 	ck_assert_int_eq(t.flow, 0);
 	peer_is(&t.dst, "10.0.0.5", 5060);
 	sipmsg_unref(m);
 	/* a TCP flow: alive, then closed */
-	peer_set(&f, PROTO_TCP, "203.0.113.9", 40000, 77);
+	fake_peer_set(&f, PROTO_TCP, "203.0.113.9", 40000, 77);
 	flow_token(&f, tok, sizeof(tok));
 	snprintf(route, sizeof(route), "<sip:%s@example.test;lr>", tok);
 	m = request("BYE", "sip:bob@10.0.0.5:5060", "tt1", route);
@@ -563,9 +492,9 @@ START_TEST(test_servers)
 	struct sip_peer hops[3];
 	struct target t[3];
 
-	peer_set(&hops[0], PROTO_TLS, "198.51.100.1", 5061, 0);
-	peer_set(&hops[1], PROTO_TCP, "198.51.100.2", 5060, 0);
-	peer_set(&hops[2], PROTO_UDP, "198.51.100.3", 5060, 0);
+	fake_peer_set(&hops[0], PROTO_TLS, "198.51.100.1", 5061, 0);
+	fake_peer_set(&hops[1], PROTO_TCP, "198.51.100.2", 5060, 0);
+	fake_peer_set(&hops[2], PROTO_UDP, "198.51.100.3", 5060, 0);
 	proxy_target_servers("sip:eve@other.test", hops, 3, t);
 	for (int i = 0; i < 3; i++) {
 		ck_assert_str_eq(t[i].uri, "sip:eve@other.test");
