@@ -184,20 +184,16 @@ via_has_hash(const char *p, size_t len, const char *want, proxy_edit_host_is_us 
 int
 proxy_edit_is_loop(const struct sipmsg *m, proxy_edit_host_is_us host_is_us)
 {
-	const struct sip_hdr *h = NULL;
+	struct sipmsg_iter it;
+	const char *v;
+	size_t n;
 	char want[32];
 
 	snprintf(want, sizeof(want), "%016llx", (unsigned long long)proxy_edit_loop_hash(m));
-	while ((h = sipmsg_hdr(m, HDR_VIA, h)) != NULL) {
-		const char *p = m->raw + h->voff;
-		size_t s = 0, e;
-		do {
-			e = grammar_next_comma(p, s, h->vlen);
-			if (via_has_hash(p + s, e - s, want, host_is_us))
-				return 1;
-			s = e + 1;
-		} while (e < h->vlen);
-	}
+	sipmsg_iter_init(&it, m, HDR_VIA);
+	while (sipmsg_iter_next(&it, &v, &n))
+		if (via_has_hash(v, n, want, host_is_us))
+			return 1;
 	return 0;
 }
 
@@ -244,19 +240,15 @@ value_uri(const char *p, size_t len, char *out, size_t outlen)
 int
 proxy_edit_route(const struct sipmsg *m, int want, char *out, size_t outlen)
 {
-	const struct sip_hdr *h = NULL;
+	struct sipmsg_iter it;
+	const char *v;
+	size_t n;
 	int i = 0;
 
-	while ((h = sipmsg_hdr(m, HDR_ROUTE, h)) != NULL) {
-		const char *p = m->raw + h->voff;
-		size_t s = 0, e;
-		do {
-			e = grammar_next_comma(p, s, h->vlen);
-			if (i++ == want)
-				return value_uri(p + s, e - s, out, outlen);
-			s = e + 1;
-		} while (e < h->vlen);
-	}
+	sipmsg_iter_init(&it, m, HDR_ROUTE);
+	while (sipmsg_iter_next(&it, &v, &n))
+		if (i++ == want)
+			return value_uri(v, n, out, outlen);
 	return -1;
 }
 
