@@ -13,6 +13,14 @@
 #include "reply.h"
 #include "sipbuild.h"
 
+/* End a header line copied without its line end: the last line of a datagram that stops
+ * right after it, maybe on a bare CR (which must not become CR CR LF). */
+static void
+end_line(struct buf *b)
+{
+	buf_adds(b, b->len > 0 && b->p[b->len - 1] == '\r' ? "\n" : "\r\n");
+}
+
 /* Copy a Route header line minus its first *drop values (counted down; 0: copy as is). */
 static void
 copy_route_line(struct buf *b, const struct sipmsg *m, const struct sip_hdr *h, int *drop)
@@ -72,7 +80,7 @@ proxy_edit_build(const struct sipmsg *m, const char *ruri, const char *via, cons
 			saw_cl |= h->id == HDR_CONTENT_LENGTH;
 			buf_add(&b, m->raw + h->off, h->len);
 			if (h->len == 0 || m->raw[h->off + h->len - 1] != '\n')
-				buf_adds(&b, "\r\n");
+				end_line(&b);
 		}
 	}
 	if (!saw_mf)
@@ -95,7 +103,7 @@ add_length(struct buf *b, const struct sipmsg *resp, size_t from)
 
 	buf_add(b, resp->raw + from, hend - from);
 	if (hend > from && resp->raw[hend - 1] != '\n')
-		buf_adds(b, "\r\n");
+		end_line(b);
 	buf_printf(b, "Content-Length: %zu\r\n", resp->body_len);
 	if (resp->body_off <= hend)
 		buf_adds(b, "\r\n");		/* no empty line: the headers ran to the end */

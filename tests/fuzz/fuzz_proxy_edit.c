@@ -19,6 +19,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct sipmsg_limits lim = { 65535, 128, 8192 };
+/* what sipd sends may hold the lines it adds (Via, Record-Route twice, Route, Max-Forwards,
+ * Content-Length) beyond what it accepted, and grow past the size limit with them */
+static const struct sipmsg_limits outlim = { 65535 + 4096, 128 + 8, 8192 };
 
 static int
 host_is_us(const char *host, int port)
@@ -40,7 +43,7 @@ static struct sipmsg *
 reparse(const char *out, size_t len, const char *body, size_t blen)
 {
 	struct sip_err err;
-	struct sipmsg *m = sipmsg_parse(out, len, 0, &lim, &err);
+	struct sipmsg *m = sipmsg_parse(out, len, 0, &outlim, &err);
 
 	if (m == NULL || err.status != 0 || m->len != len || m->body_len != blen ||
 	    memcmp(m->raw + m->body_off, body, blen) != 0)

@@ -323,6 +323,26 @@ START_TEST(strip_via_adds_length)
 }
 END_TEST
 
+/* A datagram that stops right after its last header, on a bare CR: forwarded, that line ends
+ * in one CRLF, not CR CR LF (fuzz_proxy_edit found the 400 this made at the next hop). */
+START_TEST(build_last_line_bare_cr)
+{
+	static const char in[] = "OPTIONS sip:bob@proxy.test SIP/2.0\r\n" VIA_UA
+	    "From: <sip:alice@proxy.test>;tag=f\r\nTo: <sip:bob@proxy.test>\r\n"
+	    "Call-ID: cr-1\r\nCSeq: 8 OPTIONS\r";
+	struct sipmsg *m = parse_from(in, sizeof(in) - 1);
+	size_t len;
+	char *out = proxy_edit_build(m, m->ruri, OUR_VIA, NULL, NULL, 0, &len);
+	struct sipmsg *f = parse_from(out, len);
+
+	ck_assert_ptr_nonnull(strstr(out, "\r\nCSeq: 8 OPTIONS\r\nMax-Forwards: 70\r\n"));
+	ck_assert_uint_eq(f->cseq, 8);
+	sipmsg_unref(f);
+	free(out);
+	sipmsg_unref(m);
+}
+END_TEST
+
 /* RFC 3261 9.1: the CANCEL has the INVITE's Request-URI, Call-ID, From, To, CSeq number, its
  * top Via only (same branch) and its Route; Max-Forwards, no body. */
 START_TEST(cancel)
@@ -522,6 +542,7 @@ proxy_edit_suite(void)
 	tcase_add_test(tc, unstrict_rewrite);
 	tcase_add_test(tc, strip_via);
 	tcase_add_test(tc, strip_via_adds_length);
+	tcase_add_test(tc, build_last_line_bare_cr);
 	tcase_add_test(tc, cancel);
 	tcase_add_test(tc, loop_hash);
 	tcase_add_test(tc, is_loop);
