@@ -150,7 +150,9 @@ wait_log "ban src=127.0.0.2 " $((bans0 + 1)) 3
 el=$(($(ms) - t0))
 at_ban=$(($(opts) - opts0))
 wait "$_fp"
-sleep 0.2	# what sipd had read before the flood ended
+# what sipd had read before the flood ended: wait until its count of them stops growing (2 s at most)
+_prev=-1 _i=0
+while [ "$(opts)" != "$_prev" ] && [ $_i -lt 20 ]; do _prev=$(opts); sleep 0.1; _i=$((_i + 1)); done
 sent=$(sed -n 's/^sent \([0-9]*\) in.*/\1/p' "$TMP/flood-cut.out")
 handled=$(($(opts) - opts0))
 say "flood-result: cut-off: ${sent:-?} OPTIONS at $CUT_RATE/s from 127.0.0.2, ban logged after $el ms," \
