@@ -39,6 +39,7 @@ cp "$TOP"/tests/fuzz/seeds/framing/* "$S/framing/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/uri/* "$S/uri/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/auth/* "$S/auth/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/proxy_edit/* "$S/proxy_edit/" 2>/dev/null
+cp "$TOP"/tests/fuzz/seeds/osipdiff/* "$S/osipdiff/" 2>/dev/null
 if [ -d "$CORPUS" ]; then
 	python3 - "$CORPUS" "$S" <<'PY'
 import glob, os, re, sys

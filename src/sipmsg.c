@@ -223,6 +223,8 @@ index_headers(struct sipmsg *m, size_t i, const struct sipmsg_limits *lim, struc
 		nl = line_end(m->raw, i, m->len, &eol);
 		if (eol - i > lim->max_line)
 			set_err(err, 513, "Header Line Too Long");
+		if (memchr(m->raw + i, '\r', eol - i) != NULL)
+			set_err(err, 400, "Bare CR in a header line");	/* RFC 3261 7.3.1: CRLF only */
 		if (eol == i) {			/* the empty line */
 			m->body_off = nl < m->len ? nl + 1 : nl;
 			return;
@@ -550,6 +552,8 @@ sipmsg_parse(const char *buf, size_t len, int datagram, const struct sipmsg_limi
 		set_err(err, 513, "Message Too Large");
 	nl = line_end(m->raw, 0, len, &eol);
 	m->sline_len = eol;
+	if (memchr(m->raw, '\r', eol) != NULL)
+		set_err(err, 400, "Bare CR in the start line");
 	if (strncasecmp(m->raw, "SIP/", 4) == 0)
 		parse_status_line(m, m->raw, eol, err);
 	else

@@ -511,6 +511,9 @@ START_TEST(test_text_strict)
 		{ "Organization: \"\xf4\x90\x80\x80\"\r\n", 0, "Bad Organization header: invalid UTF-8" },
 		{ "Contact: \"\xff\" <sip:a@192.0.2.1>\r\n", 0, "Bad Contact header: invalid UTF-8" },
 		{ "Contact: \"a\0\" <sip:a@192.0.2.1>\r\n", 33, "Bad Contact header: NUL byte" },
+		/* a CR only as part of CRLF (found by fuzz_osipdiff: libosip2 ends the head at CR CR) */
+		{ "Subject: a\r\r=b\r\n", 0, "Bare CR in a header line" },
+		{ "Subject: a\rb\r\n", 0, "Bare CR in a header line" },
 	};
 	static const char head[] =
 	    "OPTIONS sip:bob@example.com SIP/2.0\r\n"
