@@ -16,7 +16,7 @@
 #include "uri.h"
 
 /* Option tags sipd supports (RFC 3261 19.2); one place for Supported and the 420 check. */
-static const char *supported_tags[] = { "outbound", NULL };
+static const char *supported_tags[] = { "outbound", "gruu", NULL };
 
 static int
 tag_supported(const char *p, size_t n)

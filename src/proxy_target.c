@@ -13,6 +13,7 @@
 #include "domain.h"
 #include "flow.h"
 #include "grammar.h"
+#include "gruu.h"
 #include "location.h"
 #include "log.h"
 #include "pbx.h"
@@ -115,18 +116,20 @@ path_route(const struct binding *b, struct target *t)
 	return 0;
 }
 
-/* Targets of a registered AOR: its bindings (only the one with key, when not NULL), reached
- * at their received address (NAT).  *failed counts outbound bindings skipped because their
- * flow is gone. */
+/* Targets of a registered AOR: its bindings (only the one with key, when not NULL; only
+ * those of the instance a GRUU g names, when not NULL), reached at their received address
+ * (NAT).  *failed counts outbound bindings skipped because their flow is gone. */
 static int
-binding_targets(const char *aor, const char *key, struct target *t, int max, int *failed)
+binding_targets(const char *aor, const char *key, const struct gruu_ref *g, struct target *t,
+    int max, int *failed)
 {
 	struct aor *a = location_get(aor);
 	time_t now = time(NULL);
 	int n = 0;
 
 	for (struct binding *b = a ? a->bindings : NULL; b != NULL && n < max; b = b->next) {
-		if (b->expires <= now || (key != NULL && strcmp(b->key, key) != 0))
+		if (b->expires <= now || (key != NULL && strcmp(b->key, key) != 0) ||
+		    (g != NULL && !gruu_matches(g, b->instance, b->call_id, 0)))
 			continue;	/* expired (unusable at once), or not the one asked for */
 		struct sip_peer at_contact;
 		int dead = flow_dead(b);
@@ -164,7 +167,7 @@ binding_targets(const char *aor, const char *key, struct target *t, int max, int
 static int
 aor_targets(const char *aor, struct target *t, int max, int *failed)
 {
-	return binding_targets(aor, NULL, t, max, failed);
+	return binding_targets(aor, NULL, NULL, t, max, failed);
 }
 
 int
@@ -172,7 +175,7 @@ proxy_target_binding(const char *aor, const char *key, struct target *t)
 {
 	int failed = 0;
 
-	return binding_targets(aor, key, t, 1, &failed) == 1 ? 0 : -1;
+	return binding_targets(aor, key, NULL, t, 1, &failed) == 1 ? 0 : -1;
 }
 
 /* One PBX leg's targets at t: the bindings of a local leg, or the URI of a leg outside. */
@@ -235,6 +238,60 @@ user_known(const char *user, const char *domain)
 	    store_user_by_extension(user, domain, owner, sizeof(owner)) == 0;
 }
 
+/* Is an instance of the AOR g names registered at all (any epoch)? */
+static int
+instance_registered(const struct gruu_ref *g)
+{
+	struct aor *a = location_get(g->aor);
+	time_t now = time(NULL);
+
+	for (struct binding *b = a ? a->bindings : NULL; b != NULL; b = b->next)
+		if (b->expires > now && gruu_matches(g, b->instance, b->call_id, 1))
+			return 1;
+	return 0;
+}
+
+/* Does the user of an AOR "sip:user@domain" exist (or hold bindings)? */
+static int
+aor_known(const char *aor)
+{
+	struct uri_parts u;
+
+	return location_get(aor) != NULL || (uri_split(aor, strlen(aor), &u) == 0 &&
+	    user_known(u.user, u.host));
+}
+
+/* RFC 5627 6.1: a GRUU of ours reaches only the bindings of its instance (and of those, the
+ * newest flow, RFC 5626 5.3), PBX plans aside.  -1 when the Request-URI is no GRUU; else
+ * the count, with *status set when 0: 404 for a GRUU that does not exist (forged, made by an
+ * earlier run, or a temp-gruu whose registration was renewed under a new Call-ID, 5.1),
+ * 480 for one whose instance is not registered now, 430 when its flows are gone. */
+static int
+gruu_targets(const struct uri_parts *u, struct target *t, int max, int *status)
+{
+	struct gruu_ref g;
+	int failed = 0, n;
+
+	switch (gruu_parse(u, &g)) {
+	case GRUU_NONE:
+		return -1;
+	case GRUU_BAD:
+		*status = 404;
+		return 0;
+	default:
+		break;
+	}
+	if ((n = binding_targets(g.aor, NULL, &g, t, max, &failed)) > 0)
+		return n;
+	if (failed)
+		*status = 430;
+	else if (g.temp)
+		*status = instance_registered(&g) ? 404 : 480;
+	else
+		*status = aor_known(g.aor) ? 480 : 404;
+	return 0;
+}
+
 int
 proxy_target_local(const struct sipmsg *m, const struct uri_parts *u, struct target *t, int max,
     int *status)
@@ -244,6 +301,8 @@ proxy_target_local(const struct sipmsg *m, const struct uri_parts *u, struct tar
 	int n, failed = 0;
 
 	*status = 0;
+	if ((n = gruu_targets(u, t, max, status)) >= 0)
+		return n;
 	if (registrar_aor(m->ruri, strlen(m->ruri), aor, sizeof(aor)) == -1)
 		return 0;
 	if (m->to_tag == NULL && (n = plan_targets(u->user, domain, t, max)) > 0)

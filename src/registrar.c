@@ -15,6 +15,7 @@
 #include "domain.h"
 #include "flow.h"
 #include "grammar.h"
+#include "gruu.h"
 #include "local.h"
 #include "location.h"
 #include "log.h"
@@ -397,9 +398,10 @@ apply(struct sipmsg *m, struct reg_req *r, time_t now)
 	}
 }
 
-/* Contact lines of the 200: every current binding with its remaining time (10.3 step 8). */
+/* Contact lines of the 200: every current binding with its remaining time (10.3 step 8);
+ * with its GRUUs when the phone asked (gruu) and gave an instance (RFC 5627 5.2). */
 static char *
-contact_lines(const char *aorname, time_t now)
+contact_lines(const char *aorname, time_t now, int gruu)
 {
 	struct aor *a = location_get(aorname);
 	struct buf b;
@@ -409,6 +411,8 @@ contact_lines(const char *aorname, time_t now)
 		if (x->expires <= now)
 			continue;
 		buf_printf(&b, "Contact: <%s>%s", x->contact, x->params);
+		if (gruu && x->instance[0] != '\0')
+			gruu_contact_params(&b, aorname, x->instance, x->call_id);
 		if (x->q != 1000)
 			buf_printf(&b, ";q=%d.%03d", x->q / 1000, x->q % 1000);
 		buf_printf(&b, ";expires=%lld\r\n", (long long)(x->expires - now));
@@ -464,6 +468,18 @@ path_lines(struct sipmsg *m)
 	return buf_take(&b, NULL);
 }
 
+/* RFC 5627 5.1: a Contact that is a GRUU of ours would route to itself: refused (403). */
+static int
+contact_is_gruu(struct txn *t, const struct reg_req *r)
+{
+	for (int i = 0; i < r->n; i++)
+		if (r->c[i].expires != 0 && gruu_is_ours(r->c[i].uri)) {
+			txn_reply(t, 403, "Contact Is A GRUU", NULL, NULL, NULL, 0);
+			return -1;
+		}
+	return 0;
+}
+
 /* Answer after the commit of everything queued so far. */
 static void
 reply_when_durable(struct txn *t, struct sipmsg *m, const struct reg_req *r)
@@ -479,7 +495,8 @@ reply_when_durable(struct txn *t, struct sipmsg *m, const struct reg_req *r)
 			p->key = xstrdup(r->c[i].key);
 		}
 	p->t = txn_ref(t);
-	p->contacts = contact_lines(aor, time(NULL));
+	/* RFC 5627 5.1: GRUUs only for a REGISTER that says Supported: gruu */
+	p->contacts = contact_lines(aor, time(NULL), local_has_tag(m, HDR_SUPPORTED, "gruu"));
 	p->path = path_lines(m);
 	store_flush(committed, p);
 }
@@ -578,7 +595,8 @@ registrar_request(struct txn *t, struct sipmsg *m)
 		reply_when_durable(t, m, &r);
 		goto out;
 	}
-	if (check_owner(t, m, &r, &to) == -1 || check_intervals(t, &r) == -1)
+	if (check_owner(t, m, &r, &to) == -1 || check_intervals(t, &r) == -1 ||
+	    contact_is_gruu(t, &r) == -1)
 		goto out;
 	if (check_order(m, a, &r) != 0) {
 		txn_reply(t, 500, "Out Of Order CSeq", "Retry-After: 1\r\n", NULL, NULL, 0);

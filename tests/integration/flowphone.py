@@ -10,6 +10,9 @@ DIR/reg.resp; DIR/ready appears once the registration is accepted.
   --contact URI        Contact to register (default sip:NAME@BIND:LPORT;transport=PROTO)
   --via HOST:PORT      the sent-by of the Via (default the real local address) - NAT simulation
   --instance / --reg-id / --outbound  RFC 5626 Contact params and Supported: outbound
+  --gruu               Supported: gruu in the REGISTER (RFC 5627); the phone then takes the
+                       pub-gruu of the 200 as its Contact (in answers and calls), as Linphone does
+  --cparams STR        more Contact params, appended as given (";a=b;c")
   --listener           TCP/TLS: also listen on the local port while registering, then close the
                        listener (requests must come down the registered connection)
   --mute-after S       stop answering anything S seconds after registering (a dead phone)
@@ -148,6 +151,9 @@ class Phone:
             params += ';+sip.instance="<urn:uuid:%s>"' % a.instance
         if a.reg_id:
             params += ";reg-id=%d" % a.reg_id
+        params += a.cparams or ""
+        sup = [t for t, on in (("outbound", a.outbound), ("path", a.outbound),
+                               ("gruu", a.gruu)) if on]
         req = ("REGISTER sip:%s SIP/2.0\r\n"
                "Via: SIP/2.0/%s %s;branch=z9hG4bK-fp%d;rport\r\n"
                "Max-Forwards: 70\r\nFrom: <%s>;tag=fp%d\r\nTo: <%s>\r\n"
@@ -155,7 +161,7 @@ class Phone:
                "Expires: %d\r\nContent-Length: 0\r\n\r\n") % (
             a.domain, a.proto.upper(), self.via, os.getpid(), a.aor, os.getpid(), a.aor, a.name,
             os.getpid(), self.contact, params,
-            "Supported: outbound, path\r\n" if a.outbound else "", a.expires)
+            "Supported: %s\r\n" % ", ".join(sup) if sup else "", a.expires)
         self.src = None
         self.send(req.encode())
         end = time.monotonic() + 5
@@ -174,6 +180,8 @@ class Phone:
                         sys.stderr.write("flowphone %s: REGISTER got %d\n" % (a.name, st))
                         sys.exit(3)
                     self.registered = True
+                    if a.gruu:
+                        self.take_gruu(msg)
                     if self.lsock is not None:
                         self.lsock.close()   # from now on nobody can connect to the phone
                         self.lsock = None
@@ -181,6 +189,13 @@ class Phone:
                     return
         sys.stderr.write("flowphone %s: no answer to the REGISTER\n" % a.name)
         sys.exit(3)
+
+    def take_gruu(self, resp):
+        """RFC 5627 4.2: the pub-gruu of our own Contact in the 200 becomes our Contact."""
+        for v in headers(resp, "Contact"):
+            m = re.search(r'pub-gruu="([^"]*)"', v)
+            if m and v.startswith("<%s>" % self.contact):
+                self.contact = m.group(1)
 
     def answer(self, req, code, reason, extra=""):
         out = [("SIP/2.0 %d %s" % (code, reason)).encode()]
@@ -308,6 +323,8 @@ def main():
     ap.add_argument("--instance")
     ap.add_argument("--reg-id", type=int, default=0)
     ap.add_argument("--outbound", action="store_true")
+    ap.add_argument("--gruu", action="store_true")
+    ap.add_argument("--cparams")
     ap.add_argument("--expires", type=int, default=300)
     ap.add_argument("--listener", action="store_true")
     ap.add_argument("--mute-after", type=float)
