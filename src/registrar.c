@@ -163,6 +163,10 @@ contact_params(const char *p, size_t n, struct reg_contact *c, struct buf *rest)
 		while (ve > vs && isspace((unsigned char)p[ve - 1]))
 			ve--;
 		size_t nl = ne - ns;
+		if (nl == 0) {		/* LWS before the first ';' ("<uri> ;expires=60") */
+			i = e;
+			continue;
+		}
 		if (nl == 7 && strncasecmp(p + ns, "expires", 7) == 0) {
 			if (parse_expires(p + vs, ve - vs, &c->expires) == -1)
 				return -1;
