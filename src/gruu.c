@@ -143,6 +143,8 @@ b64_decode(const char *in, size_t n, unsigned char *out, size_t outlen)
 			bits -= 8;
 		}
 	}
+	if ((v & ((1u << bits) - 1)) != 0)
+		return -1;	/* one spelling per token: the unused low bits are zero */
 	return (int)o;
 }
 
