@@ -2,8 +2,8 @@
 # Build the libFuzzer harnesses (tests/fuzz) out of tree in build-fuzz/ with clang, seed them
 # from the conformance corpus (../shared/conformance) and tests/fuzz/seeds, and run each for
 # FUZZ_SECONDS (default 60): message parsing + validation, the TCP framer, the digest parser,
-# URIs, SDP rewriting, the proxy's message editing, and sipd's parser against libosip2's
-# (osipdiff).  Prints one line per harness:
+# URIs, SDP rewriting, the proxy's message editing, sipd's parser against libosip2's
+# (osipdiff), and GRUUs.  Prints one line per harness:
 #   PASS: fuzz/NAME: N runs in S s, corpus C   or   FAIL: fuzz/NAME: ... (crash file kept)
 # and exits non-zero when one found a crash.  FUZZ_ONLY="sipmsg uri" runs a subset; FUZZ_SEED
 # fixes libFuzzer's random seed (0, the default, picks one).
@@ -22,7 +22,7 @@ if [ ! -f "$B/Makefile" ]; then
 		{ tail -n 20 "$B/configure.out"; echo "FAIL: fuzz: configure --enable-fuzzing"; exit 1; }
 fi
 (cd "$B" && make src/schema.inc && make -j"$(nproc)" tests/fuzz/fuzz_sipmsg tests/fuzz/fuzz_framing tests/fuzz/fuzz_auth \
-    tests/fuzz/fuzz_uri tests/fuzz/fuzz_sdp tests/fuzz/fuzz_stun tests/fuzz/fuzz_proxy_edit tests/fuzz/fuzz_osipdiff) >"$B/make.out" 2>&1 ||
+    tests/fuzz/fuzz_uri tests/fuzz/fuzz_sdp tests/fuzz/fuzz_stun tests/fuzz/fuzz_proxy_edit tests/fuzz/fuzz_osipdiff tests/fuzz/fuzz_gruu) >"$B/make.out" 2>&1 ||
 	{ tail -n 30 "$B/make.out"; echo "FAIL: fuzz: build"; exit 1; }
 
 # Seeds: each conformance message (for sipmsg prefixed by the mode byte: 1 datagram, 0 stream),
@@ -31,7 +31,7 @@ CORPUS=${SIPD_SHARED:-$TOP/../shared}/conformance
 [ -d "$CORPUS" ] || echo "fuzz: no conformance corpus at $CORPUS (set SIPD_SHARED): hand-written seeds only"
 S=$B/seeds
 rm -rf "$S"
-mkdir -p "$S/sipmsg" "$S/framing" "$S/uri" "$S/auth" "$S/sdp" "$S/stun" "$S/proxy_edit" "$S/osipdiff"
+mkdir -p "$S/sipmsg" "$S/framing" "$S/uri" "$S/auth" "$S/sdp" "$S/stun" "$S/proxy_edit" "$S/osipdiff" "$S/gruu"
 cp "$TOP"/tests/fuzz/seeds/sipmsg/* "$S/sipmsg/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/stun/* "$S/stun/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/sdp/* "$S/sdp/" 2>/dev/null
@@ -40,6 +40,7 @@ cp "$TOP"/tests/fuzz/seeds/uri/* "$S/uri/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/auth/* "$S/auth/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/proxy_edit/* "$S/proxy_edit/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/osipdiff/* "$S/osipdiff/" 2>/dev/null
+cp "$TOP"/tests/fuzz/seeds/gruu/* "$S/gruu/" 2>/dev/null
 if [ -d "$CORPUS" ]; then
 	python3 - "$CORPUS" "$S" <<'PY'
 import glob, os, re, sys
@@ -66,7 +67,7 @@ PY
 fi
 
 rc=0
-for name in ${FUZZ_ONLY:-sipmsg framing auth uri sdp stun proxy_edit osipdiff}; do
+for name in ${FUZZ_ONLY:-sipmsg framing auth uri sdp stun proxy_edit osipdiff gruu}; do
 	work=$B/corpus-$name
 	mkdir -p "$work" "$B/artifacts"
 	"$B/tests/fuzz/fuzz_$name" -max_total_time="$SECS" -max_len=8192 -timeout=10 -rss_limit_mb=1024 \

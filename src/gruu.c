@@ -269,7 +269,7 @@ gruu_parse(const struct uri_parts *u, struct gruu_ref *g)
 		    GRUU_TEMP : GRUU_BAD;
 	/* a pub-gruu: the AOR of the URI, the instance in gr (RFC 5627 5.4) */
 	memcpy(user, u->user, sizeof(user));
-	if (gr[0] == '\0' || strlen(gr) >= GRUU_INSTANCE_MAX || unescape(gr) == -1 ||
+	if (gr[0] == '\0' || unescape(gr) == -1 || strlen(gr) >= GRUU_INSTANCE_MAX ||
 	    user[0] == '\0' || domain_aor(user, u->host, u->port, &domain) == -1 ||
 	    (size_t)snprintf(g->aor, sizeof(g->aor), "sip:%s@%s", user, domain) >= sizeof(g->aor))
 		return GRUU_BAD;

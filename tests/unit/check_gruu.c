@@ -213,6 +213,15 @@ START_TEST(test_escaped_instance)
 	ck_assert_str_eq(g.instance, "urn:example:a b%c;d\\\"e");
 	ck_assert_int_eq(parse(temp, &g), GRUU_TEMP);
 	ck_assert_str_eq(g.instance, "urn:example:a b%c;d\\\"e");
+	/* long once escaped (found by fuzz_gruu): the limit applies to the instance itself */
+	char inst[GRUU_INSTANCE_MAX], big[1024];
+	memset(inst, ' ', 100);
+	memcpy(inst, "urn:x:", 6);
+	inst[100] = '\0';
+	make(AOR, inst, "c", big, temp, sizeof(big));
+	ck_assert_uint_gt(strlen(big), 300);
+	ck_assert_int_eq(parse(big, &g), GRUU_PUB);
+	ck_assert_str_eq(g.instance, inst);
 }
 END_TEST
 
