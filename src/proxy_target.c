@@ -347,10 +347,33 @@ route_flow(const struct sipmsg *m, int drop, struct sip_peer *f)
 	return 0;
 }
 
+/* RFC 5627 6.1: the Request-URI is a GRUU of ours (an ACK along the route set to a phone that
+ * took its GRUU as Contact): the instance's binding, as for any request to it, never the
+ * GRUU's host.  0 with *t set; -1 when it names nothing reachable (-2: its flows are gone);
+ * 1 when it is no GRUU of ours. */
+static int
+gruu_routed(const struct sipmsg *m, struct target *t)
+{
+	struct target g;
+	struct uri_parts u;
+	int status, n;
+
+	if (uri_split(m->ruri, strlen(m->ruri), &u) == -1 || !domain_is_local(u.host, u.port) ||
+	    (n = gruu_targets(&u, &g, 1, &status)) == -1)
+		return 1;
+	if (n == 0)
+		return status == 430 ? -2 : -1;
+	free(g.routes);		/* a Path's first hop is g.dst already */
+	g.routes = NULL;
+	*t = g;
+	return 0;
+}
+
 int
 proxy_target_routed(const struct sipmsg *m, int drop, struct target *t)
 {
 	char next[1024];
+	int rc;
 
 	memset(t, 0, sizeof(*t));
 	snprintf(t->uri, sizeof(t->uri), "%s", m->ruri);
@@ -362,6 +385,8 @@ proxy_target_routed(const struct sipmsg *m, int drop, struct target *t)
 	}
 	if (proxy_edit_route(m, drop, next, sizeof(next)) == 0)
 		return uri_peer(next, &t->dst);		/* loose routing: toward the next Route */
+	if ((rc = gruu_routed(m, t)) != 1)
+		return rc;
 	return uri_peer(m->ruri, &t->dst);		/* none left: the Request-URI itself */
 }
 

@@ -34,8 +34,9 @@ int proxy_target_local(const struct sipmsg *m, const struct uri_parts *u, struct
  * flows, Path); 0, or -1 when it is gone or unusable.  Free with proxy_target_free. */
 int proxy_target_binding(const char *aor, const char *key, struct target *t);
 /* The next hop of m once its first drop Route values (ours) are gone (16.4): a flow named in
- * our Route (RFC 5626 5.3), the next Route value, or the Request-URI.  0; -1 when it cannot
- * be reached (a host name), -2 when it is a flow that is gone (430). */
+ * our Route (RFC 5626 5.3), the next Route value, the instance a GRUU of ours names (RFC 5627
+ * 6.1), or the Request-URI.  0; -1 when it cannot be reached (a host name, a GRUU of nothing
+ * registered), -2 when it is a flow that is gone (430). */
 int proxy_target_routed(const struct sipmsg *m, int drop, struct target *t);
 /* Start RFC 3263 resolution of u (m's Request-URI, another domain): cb gets the servers. */
 void proxy_target_resolve(const struct uri_parts *u, dns_cb cb, void *arg);

@@ -50,6 +50,7 @@ same "$CODE" 200 "a call to g1's pub-gruu is answered"
 same "$(received g1 INVITE)/$(received g2 INVITE)" 1/0 "... by g1 only"
 wait_until 5 sh -c "[ \"\$(grep -c '^in [0-9]* BYE ' '$TMP/g1/log')\" -ge 1 ]"
 same "$(received g1 BYE)" 1 "the caller's BYE to g1's GRUU Contact reached g1 through sipd"
+same "$(received g1 ACK)" 1 "... and so did its ACK (sent along the route set to the GRUU)"
 grep -a "^BYE " "$TMP"/g1/in.* | head -n 1 | sed 's/^/  /'
 call "$TEMP2"
 same "$CODE" 200 "a call to g2's temp-gruu is answered"

@@ -5,7 +5,8 @@
  * Then routing (proxy_target.c on a real store, the location service in memory): a GRUU
  * reaches only its instance's binding, the newest flow of an outbound instance, 480 for an
  * instance not registered, 404 for forged GRUUs, unknown users and a temp-gruu whose Call-ID
- * changed (RFC 5627 5.1). */
+ * changed (RFC 5627 5.1); an ACK whose route set is used up goes to the instance a GRUU
+ * Request-URI names, not to the GRUU's host. */
 #include <check.h>
 
 #include "check_main.h"
@@ -282,27 +283,48 @@ bind_add(const char *instance, int reg_id, const char *ip, int port, const char 
 	location_put(location_get_or_add(AOR), b);
 }
 
-/* proxy_target_local for an INVITE to ruri (in-dialog with to_tag). */
-static int
-local(const char *ruri, const char *to_tag, struct target *t, int *status)
+/* A request to ruri (in-dialog with to_tag). */
+static struct sipmsg *
+request(const char *method, const char *ruri, const char *to_tag)
 {
 	char buf[2048];
 	struct sip_err err;
 	struct sipmsg *m;
+
+	snprintf(buf, sizeof(buf), "%s %s SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKua1\r\n"
+	    "From: <sip:zed@remote.test>;tag=ft1\r\nTo: <%s>%s%s\r\n"
+	    "Call-ID: g-1@192.0.2.1\r\nCSeq: 1 %s\r\nMax-Forwards: 70\r\n"
+	    "Content-Length: 0\r\n\r\n", method, ruri, ruri, to_tag ? ";tag=" : "",
+	    to_tag ? to_tag : "", method);
+	m = sipmsg_parse(buf, strlen(buf), 1, &lim, &err);
+	ck_assert_msg(m != NULL && err.status == 0, "does not parse (%d):\n%s", err.status, buf);
+	return m;
+}
+
+/* proxy_target_local for an INVITE to ruri (in-dialog with to_tag). */
+static int
+local(const char *ruri, const char *to_tag, struct target *t, int *status)
+{
+	struct sipmsg *m = request("INVITE", ruri, to_tag);
 	struct uri_parts u;
 	int n;
 
-	snprintf(buf, sizeof(buf), "INVITE %s SIP/2.0\r\n"
-	    "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKua1\r\n"
-	    "From: <sip:zed@remote.test>;tag=ft1\r\nTo: <%s>%s%s\r\n"
-	    "Call-ID: g-1@192.0.2.1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
-	    "Content-Length: 0\r\n\r\n", ruri, ruri, to_tag ? ";tag=" : "", to_tag ? to_tag : "");
-	m = sipmsg_parse(buf, strlen(buf), 1, &lim, &err);
-	ck_assert_msg(m != NULL && err.status == 0, "does not parse (%d):\n%s", err.status, buf);
 	ck_assert_int_eq(uri_split(m->ruri, strlen(m->ruri), &u), 0);
 	n = proxy_target_local(m, &u, t, 8, status);
 	sipmsg_unref(m);
 	return n;
+}
+
+/* proxy_target_routed for an ACK to ruri whose route set is used up. */
+static int
+routed(const char *ruri, struct target *t)
+{
+	struct sipmsg *m = request("ACK", ruri, "tt");
+	int rc = proxy_target_routed(m, 0, t);
+
+	sipmsg_unref(m);
+	return rc;
 }
 
 /* RFC 5627 6.1: a GRUU reaches its instance only (new and in-dialog requests); 480 / 404. */
@@ -328,6 +350,17 @@ START_TEST(test_route)
 			proxy_target_free(t, 1);
 		}
 	}
+	/* an ACK along the route set to a GRUU: to the instance, not to the GRUU's host */
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(routed(to[i], t), 0);
+		ck_assert_str_eq(t[0].uri, i < 2 ? "sip:alice@192.0.2.11:5061" :
+		    "sip:alice@192.0.2.12:5062");
+		ck_assert_ptr_null(t[0].routes);
+	}
+	ck_assert_int_eq(routed(AOR ";gr=urn:uuid:ffffffff-0000-4000-8000-000000000000", t), -1);
+	ck_assert_int_eq(routed("sip:tgruu.AAAA@example.test;gr", t), -1);
+	ck_assert_int_eq(routed("sip:alice@192.0.2.11:5061", t), 0);	/* no GRUU: as before */
+	ck_assert_str_eq(t[0].uri, "sip:alice@192.0.2.11:5061");
 	/* the pub-gruu written another way (instance case) still reaches it */
 	ck_assert_int_eq(local("sip:alice@EXAMPLE.test;gr=URN:UUID:00000000-0000-4000-8000-0000000000A1",
 	    NULL, t, &status), 1);
