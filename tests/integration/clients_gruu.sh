@@ -34,11 +34,18 @@ call_and_hangup() {
 }
 call_and_hangup carol bob 1
 call_and_hangup bob carol 2
-# the in-dialog requests were addressed to the GRUUs and went through sipd
-for u in bob carol; do
-	n=$(grep -cE "^(BYE|ACK) sip:$u@[^ ]*;gr=urn:uuid:" "$(lp_debuglog $u)" "$(lp_debuglog bob)" "$(lp_debuglog carol)" | awk -F: '{s += $NF} END {print s}')
-	check "in-dialog requests were sent to $u's GRUU ($n)" test "$n" -ge 1
-done
+# got ROLE METHOD USER: how many METHOD requests USER's linphonec received from sipd
+# ("received" / the 2nd line of "received [N] new bytes" blocks) or sent to the other side's
+# GRUU ("sent": Request-URI sip:OTHER@...;gr=urn:uuid:...)
+got() { grep -A1 -F 'received [' "$(lp_debuglog "$2")" | grep -c "^$1 sip:$2@"; }
+to_gruu() { grep -cE "^$1 sip:$3@[^ ]*;gr=urn:uuid:" "$(lp_debuglog "$2")"; }
+# call 1: carol called, bob hung up; call 2: bob called, carol hung up
+check "bob (callee) got the ACK carol sent to his GRUU" test "$(to_gruu ACK carol bob)" -ge 1 -a "$(got ACK bob)" -ge 1
+check "carol got the BYE bob sent to her GRUU" test "$(to_gruu BYE bob carol)" -ge 1 -a "$(got BYE carol)" -ge 1
+check "carol (callee) got the ACK bob sent to her GRUU" test "$(to_gruu ACK bob carol)" -ge 1 -a "$(got ACK carol)" -ge 1
+check "bob got the BYE carol sent to his GRUU" test "$(to_gruu BYE carol bob)" -ge 1 -a "$(got BYE bob)" -ge 1
+n=$(grep -cE '^SIP/2.0 200 ' "$(lp_debuglog bob)" "$(lp_debuglog carol)" | awk -F: '{s += $NF} END {print s}')
+say "200 responses in both logs: $n (a lost ACK would show as many retransmitted 200s)"
 n=$(grep -c 'method=BYE .*status=200' "$TMP/sipd.log")
 check "sipd relayed both BYEs, answered 200 ($n)" test "$n" -ge 2
 stop_clients
