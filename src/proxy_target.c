@@ -347,18 +347,14 @@ route_flow(const struct sipmsg *m, int drop, struct sip_peer *f)
 	return 0;
 }
 
-/* RFC 5627 6.1: the Request-URI is a GRUU of ours (an ACK along the route set to a phone that
- * took its GRUU as Contact): the instance's binding, as for any request to it, never the
- * GRUU's host.  0 with *t set; -1 when it names nothing reachable (-2: its flows are gone);
- * 1 when it is no GRUU of ours. */
-static int
-gruu_routed(const struct sipmsg *m, struct target *t)
+int
+proxy_target_gruu(const char *uri, struct target *t)
 {
 	struct target g;
 	struct uri_parts u;
 	int status, n;
 
-	if (uri_split(m->ruri, strlen(m->ruri), &u) == -1 || !domain_is_local(u.host, u.port) ||
+	if (uri_split(uri, strlen(uri), &u) == -1 || !domain_is_local(u.host, u.port) ||
 	    (n = gruu_targets(&u, &g, 1, &status)) == -1)
 		return 1;
 	if (n == 0)
@@ -385,7 +381,9 @@ proxy_target_routed(const struct sipmsg *m, int drop, struct target *t)
 	}
 	if (proxy_edit_route(m, drop, next, sizeof(next)) == 0)
 		return uri_peer(next, &t->dst);		/* loose routing: toward the next Route */
-	if ((rc = gruu_routed(m, t)) != 1)
+	/* RFC 5627 6.1: a GRUU of ours (an ACK along the route set to a phone that took its GRUU
+	 * as Contact) goes to the instance's binding, never to the GRUU's host */
+	if ((rc = proxy_target_gruu(m->ruri, t)) != 1)
 		return rc;
 	return uri_peer(m->ruri, &t->dst);		/* none left: the Request-URI itself */
 }

@@ -38,6 +38,10 @@ int proxy_target_binding(const char *aor, const char *key, struct target *t);
  * 6.1), or the Request-URI.  0; -1 when it cannot be reached (a host name, a GRUU of nothing
  * registered), -2 when it is a flow that is gone (430). */
 int proxy_target_routed(const struct sipmsg *m, int drop, struct target *t);
+/* When uri is a GRUU of ours (RFC 5627): 0 with *t the target of its instance (the newest
+ * flow; routes NULL), -1 when no binding of it is reachable (-2: its flows are gone); 1 when
+ * uri is no GRUU of ours.  For requests sipd sends to a Contact that may be a GRUU. */
+int proxy_target_gruu(const char *uri, struct target *t);
 /* Start RFC 3263 resolution of u (m's Request-URI, another domain): cb gets the servers. */
 void proxy_target_resolve(const struct uri_parts *u, dns_cb cb, void *arg);
 /* Targets for the servers resolution found for ruri, in DNS order (q descending) into t

@@ -359,6 +359,10 @@ START_TEST(test_route)
 	}
 	ck_assert_int_eq(routed(AOR ";gr=urn:uuid:ffffffff-0000-4000-8000-000000000000", t), -1);
 	ck_assert_int_eq(routed("sip:tgruu.AAAA@example.test;gr", t), -1);
+	ck_assert_int_eq(proxy_target_gruu(temp1, t), 0);	/* for requests sipd originates */
+	ck_assert_str_eq(t[0].uri, "sip:alice@192.0.2.11:5061");
+	ck_assert_int_eq(proxy_target_gruu("sip:alice@192.0.2.11:5061", t), 1);
+	ck_assert_int_eq(proxy_target_gruu("sip:alice@elsewhere.test;gr=urn:x", t), 1);
 	ck_assert_int_eq(routed("sip:alice@192.0.2.11:5061", t), 0);	/* no GRUU: as before */
 	ck_assert_str_eq(t[0].uri, "sip:alice@192.0.2.11:5061");
 	/* the pub-gruu written another way (instance case) still reaches it */
