@@ -28,9 +28,12 @@
  * setup, ends, the sweep, stats, metrics).  So SIP work and the loop's timers never delay a
  * packet, and relay.priority can put the thread above other processes (SCHED_FIFO).
  * Ownership: the session table, the port pairs and nsockets belong to the loop alone; the
- * sessions' endpoints, sequence state, counters and `last` are shared and touched only with
+ * sessions' endpoints, sequence state and counters are shared and touched only with
  * relay_mtx held (the thread holds it while it serves one epoll batch; the loop while it
- * changes a session).  The thread's epoll_wait runs unlocked, so an endpoint it reports may
+ * changes a session or reads its counters).  A session's `last` and the totals for the
+ * metrics are atomics, so the loop's once-a-second sweep takes no lock unless it frees
+ * something.  The mutex inherits priority (PTHREAD_PRIO_INHERIT): a loop preempted while
+ * holding it runs at the thread's relay.priority until it lets go.  The thread's epoll_wait runs unlocked, so an endpoint it reports may
  * have been closed, even freed, before the thread gets the lock: closing bumps sock_gen, and
  * a thread that finds sock_gen changed re-polls (epoll_wait, timeout 0) under the lock,
  * which reports only sockets still in the set.  Forwarded packets and bytes are added to
@@ -107,7 +110,7 @@ struct relay_session {
 	int			 nstreams;
 	struct relay_stream	*st[SDP_MAX_STREAMS];
 	int			 answered;
-	time_t			 last;		/* last packet or signalling */
+	time_t			 last;		/* last packet or signalling: atomic */
 	time_t			 ended;		/* 0 while live */
 	struct relay_stats	 stats;
 };
@@ -122,17 +125,17 @@ static int			 npairs, pair_next, port_base;
 static size_t			 nsockets;
 static int			 relay_af = AF_INET6;	/* dual-stack when the host has IPv6 */
 
-/* Shared with the relay thread, under relay_mtx (see the header comment). */
-static pthread_mutex_t		 relay_mtx = PTHREAD_MUTEX_INITIALIZER;
+/* Shared with the relay thread, under relay_mtx or atomic (see the header comment). */
+static pthread_mutex_t		 relay_mtx;
 static pthread_t		 relay_thr;
 static int			 relay_threaded;	/* the thread runs */
 static int			 stopping;		/* the thread is to return */
 static int			 wake_fd = -1;		/* eventfd in relay_epfd: stop */
 static unsigned			 sock_gen;		/* bumped when a socket leaves the set */
 static time_t			 relay_now;		/* time of the batch being served */
-static uint64_t			 fwd_pkts, fwd_bytes;	/* not yet added to metrics */
-static uint64_t			 send_errs;		/* failed sends, logged by the sweep */
-static int			 send_errno;
+static uint64_t			 fwd_pkts, fwd_bytes;	/* not yet in metrics: atomic */
+static uint64_t			 send_errs;		/* failed sends, logged by the sweep: atomic */
+static int			 send_errno;		/* atomic */
 
 /* Buffers of whoever forwards (the relay thread, or the loop with relay.thread = 0). */
 static struct mmsghdr		 rx_msg[RELAY_BATCH], tx_msg[RELAY_BATCH];
@@ -151,6 +154,18 @@ relay_mode_parse(const char *s)
 	if (strcasecmp(s, "always") == 0)
 		return RELAY_ALWAYS;
 	return -1;
+}
+
+static time_t
+last_get(const struct relay_session *s)
+{
+	return __atomic_load_n(&s->last, __ATOMIC_RELAXED);
+}
+
+static void
+last_set(struct relay_session *s, time_t t)
+{
+	__atomic_store_n(&s->last, t, __ATOMIC_RELAXED);
 }
 
 static time_t
@@ -267,7 +282,8 @@ ep_read(struct relay_ep *ep)
 		rx_msg[i].msg_hdr.msg_namelen = sizeof(rx_from[i]);
 	if ((n = recvmmsg(fd, rx_msg, RELAY_BATCH, MSG_DONTWAIT, NULL)) <= 0)
 		return;
-	st->s->last = relay_now;
+	if (last_get(st->s) != relay_now)
+		last_set(st->s, relay_now);
 	for (int i = 0; i < n; i++) {
 		size_t len = rx_msg[i].msg_len;
 		if ((rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC) || !latch_accept(ep, &rx_from[i])) {
@@ -287,26 +303,29 @@ ep_read(struct relay_ep *ep)
 		tx_msg[k].msg_hdr.msg_namelen = out->connected ? 0 : tx_namelen;
 		k++;
 	}
-	fwd_pkts += (uint64_t)k;
-	fwd_bytes += nbytes;
-	if (k > 0 && sendmmsg(out->fd, tx_msg, (unsigned)k, MSG_DONTWAIT) == -1 &&
+	if (k == 0)
+		return;
+	__atomic_fetch_add(&fwd_pkts, (uint64_t)k, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&fwd_bytes, (uint64_t)nbytes, __ATOMIC_RELAXED);
+	if (sendmmsg(out->fd, tx_msg, (unsigned)k, MSG_DONTWAIT) == -1 &&
 	    errno != EAGAIN && errno != ECONNREFUSED) {
-		send_errs++;	/* no logging here: log.c belongs to the loop */
-		send_errno = errno;
+		/* no logging here: log.c belongs to the loop */
+		__atomic_store_n(&send_errno, errno, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&send_errs, 1, __ATOMIC_RELAXED);
 	}
 }
 
-/* Add what was forwarded since the last call to the metrics (loop side, relay_mtx held). */
+/* Add what was forwarded since the last call to the metrics (on the loop). */
 static void
 fold_metrics(void)
 {
-	metrics_add(M_RELAY_PACKETS, (int64_t)fwd_pkts);
-	metrics_add(M_RELAY_BYTES, (int64_t)fwd_bytes);
-	fwd_pkts = fwd_bytes = 0;
-	if (send_errs > 0)
-		log_debug("relay: %llu sends failed (last: %s)", (unsigned long long)send_errs,
-		    strerror(send_errno));
-	send_errs = 0;
+	uint64_t e;
+
+	metrics_add(M_RELAY_PACKETS, (int64_t)__atomic_exchange_n(&fwd_pkts, 0, __ATOMIC_RELAXED));
+	metrics_add(M_RELAY_BYTES, (int64_t)__atomic_exchange_n(&fwd_bytes, 0, __ATOMIC_RELAXED));
+	if ((e = __atomic_exchange_n(&send_errs, 0, __ATOMIC_RELAXED)) > 0)
+		log_debug("relay: %llu sends failed (last: %s)", (unsigned long long)e,
+		    strerror(__atomic_load_n(&send_errno, __ATOMIC_RELAXED)));
 }
 
 /* The relay sockets live in one epoll set, itself one event of the loop: a wake-up serves every
@@ -542,7 +561,7 @@ relay_create(const char *call_id, const char *a_tag)
 
 	s->call_id = xstrdup(call_id);
 	s->a_tag = xstrdup(a_tag ? a_tag : "");
-	s->last = now_s();
+	last_set(s, now_s());
 	metrics_add(M_RELAY_SESSIONS, 1);
 	pthread_mutex_lock(&relay_mtx);
 	if ((old = htab_put(sessions, call_id, strlen(call_id), s)) != NULL) {
@@ -614,7 +633,7 @@ set_sig(struct relay_ep *ep, int family, const char *addr, int port)
 static int
 sdp_apply(struct relay_session *s, int side, const struct sdp_info *info, struct sdp_subst *sub)
 {
-	s->last = now_s();
+	last_set(s, now_s());
 	for (int i = 0; i < info->nstreams; i++) {
 		const struct sdp_stream *m = &info->s[i];
 		sub->port[i] = 0;
@@ -657,9 +676,7 @@ relay_answered(struct relay_session *s)
 	if (!s->answered)
 		metrics_inc(M_RELAY_CALLS);
 	s->answered = 1;
-	pthread_mutex_lock(&relay_mtx);
-	s->last = now_s();
-	pthread_mutex_unlock(&relay_mtx);
+	last_set(s, now_s());
 }
 
 void
@@ -729,7 +746,7 @@ sweep_one(const void *key, size_t klen, void *val, void *arg)
 		return;
 	/* whole seconds: "more than limit - 1" would end a session as early as limit - 1 s after
 	 * its last packet; "more than limit" never ends it before limit s of silence */
-	if (s->ended ? w->now - s->ended > RELAY_LINGER_S : w->now - s->last > limit)
+	if (s->ended ? w->now - s->ended > RELAY_LINGER_S : w->now - last_get(s) > limit)
 		w->list[w->n++] = s;
 }
 
@@ -741,18 +758,17 @@ sweep(evutil_socket_t fd, short what, void *arg)
 	do {
 		memset(&w, 0, sizeof(w));
 		w.now = now_s();
-		pthread_mutex_lock(&relay_mtx);
 		fold_metrics();
-		htab_foreach(sessions, sweep_one, &w);
+		htab_foreach(sessions, sweep_one, &w);	/* loop-owned, `last` atomic: no lock */
 		for (int i = 0; i < w.n; i++) {
 			struct relay_session *s = w.list[i];
 			if (s->ended) {
+				/* closed RELAY_LINGER_S ago: no batch of the thread can name it */
 				htab_del(sessions, s->call_id, strlen(s->call_id));
 				session_free(s);
 				w.list[i] = NULL;
 			}
 		}
-		pthread_mutex_unlock(&relay_mtx);
 		/* only this loop frees sessions: the idle ones listed are still there */
 		for (int i = 0; i < w.n; i++)
 			if (w.list[i] != NULL)
@@ -772,6 +788,20 @@ raise_fd_limit(void)
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			log_warn("relay: raising the descriptor limit");
 	}
+}
+
+/* relay_mtx, priority-inheriting: the loop holding it never keeps a real-time thread waiting
+ * behind other processes. */
+static void
+mutex_init(void)
+{
+	pthread_mutexattr_t ma;
+
+	pthread_mutexattr_init(&ma);
+	if (pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_INHERIT) != 0)
+		log_warnx("relay: no priority-inheriting mutex");
+	pthread_mutex_init(&relay_mtx, &ma);
+	pthread_mutexattr_destroy(&ma);
 }
 
 /* SCHED_FIFO at relay.priority for the relay thread; a failure only costs the priority. */
@@ -847,6 +877,7 @@ relay_init(struct event_base *base)
 	int fd;
 
 	raise_fd_limit();
+	mutex_init();
 	relay_base = base;
 	sessions = htab_new();
 	if ((fd = socket(AF_INET6, SOCK_DGRAM, 0)) == -1)
@@ -910,4 +941,5 @@ relay_shutdown(void)
 	relay_epfd = -1;
 	free(pair_used);
 	pair_used = NULL;
+	pthread_mutex_destroy(&relay_mtx);
 }
