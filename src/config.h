@@ -82,6 +82,8 @@ struct sipd_config {
 	int			 relay_port_max;	/* relay.port_max: last port (RTCP included) */
 	int			 relay_timeout;		/* relay.timeout, s without media before a call's relay ends */
 	int			 relay_max_calls;	/* relay.max_calls: relayed calls at once (503 beyond) */
+	int			 relay_thread;		/* relay.thread: forward on a thread of its own (1) or the loop */
+	int			 relay_priority;	/* relay.priority: SCHED_FIFO priority of that thread, 0 = none */
 
 	/* timers.* (milliseconds; RFC 3261 17.1.1.1 / table 4) */
 	int			 t1_ms;		/* timers.t1, default 500 */

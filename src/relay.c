@@ -21,7 +21,25 @@
  * Sessions live in a table keyed by Call-ID.  Ending a session closes its sockets at once
  * (they leave the relay's epoll set, so no read can reach them after);
  * the memory is kept RELAY_LINGER_S for relay_call_stats and freed by the loop's sweep timer,
- * the only place a session is freed.  The sweep also ends sessions idle for relay.timeout. */
+ * the only place a session is freed.  The sweep also ends sessions idle for relay.timeout.
+ *
+ * Threads (relay.thread = 1, the default): one relay thread waits on the epoll set of every
+ * relay socket and forwards; the event loop does everything else (sessions, SDP, latching
+ * setup, ends, the sweep, stats, metrics).  So SIP work and the loop's timers never delay a
+ * packet, and relay.priority can put the thread above other processes (SCHED_FIFO).
+ * Ownership: the session table, the port pairs and nsockets belong to the loop alone; the
+ * sessions' endpoints, sequence state and counters are shared and touched only with
+ * relay_mtx held (the thread holds it while it serves one epoll batch; the loop while it
+ * changes a session or reads its counters).  A session's `last` and the totals for the
+ * metrics are atomics, so the loop's once-a-second sweep takes no lock unless it frees
+ * something.  The mutex inherits priority (PTHREAD_PRIO_INHERIT): a loop preempted while
+ * holding it runs at the thread's relay.priority until it lets go.  The thread's epoll_wait runs unlocked, so an endpoint it reports may
+ * have been closed, even freed, before the thread gets the lock: closing bumps sock_gen, and
+ * a thread that finds sock_gen changed re-polls (epoll_wait, timeout 0) under the lock,
+ * which reports only sockets still in the set.  Forwarded packets and bytes are added to
+ * metrics by the loop (sweep, session end), so metrics.c stays single-threaded.  Shutdown:
+ * the loop sets `stopping` under the lock and writes an eventfd that is in the epoll set;
+ * the thread sees it, returns, and is joined before any session is freed. */
 #include <sys/types.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -29,7 +47,12 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <sys/eventfd.h>
+
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -87,7 +110,7 @@ struct relay_session {
 	int			 nstreams;
 	struct relay_stream	*st[SDP_MAX_STREAMS];
 	int			 answered;
-	time_t			 last;		/* last packet or signalling */
+	time_t			 last;		/* last packet or signalling: atomic */
 	time_t			 ended;		/* 0 while live */
 	struct relay_stats	 stats;
 };
@@ -102,6 +125,19 @@ static int			 npairs, pair_next, port_base;
 static size_t			 nsockets;
 static int			 relay_af = AF_INET6;	/* dual-stack when the host has IPv6 */
 
+/* Shared with the relay thread, under relay_mtx or atomic (see the header comment). */
+static pthread_mutex_t		 relay_mtx;
+static pthread_t		 relay_thr;
+static int			 relay_threaded;	/* the thread runs */
+static int			 stopping;		/* the thread is to return */
+static int			 wake_fd = -1;		/* eventfd in relay_epfd: stop */
+static unsigned			 sock_gen;		/* bumped when a socket leaves the set */
+static time_t			 relay_now;		/* time of the batch being served */
+static uint64_t			 fwd_pkts, fwd_bytes;	/* not yet in metrics: atomic */
+static uint64_t			 send_errs;		/* failed sends, logged by the sweep: atomic */
+static int			 send_errno;		/* atomic */
+
+/* Buffers of whoever forwards (the relay thread, or the loop with relay.thread = 0). */
 static struct mmsghdr		 rx_msg[RELAY_BATCH], tx_msg[RELAY_BATCH];
 static socklen_t		 tx_namelen;
 static struct iovec		 rx_iov[RELAY_BATCH], tx_iov[RELAY_BATCH];
@@ -118,6 +154,18 @@ relay_mode_parse(const char *s)
 	if (strcasecmp(s, "always") == 0)
 		return RELAY_ALWAYS;
 	return -1;
+}
+
+static time_t
+last_get(const struct relay_session *s)
+{
+	return __atomic_load_n(&s->last, __ATOMIC_RELAXED);
+}
+
+static void
+last_set(struct relay_session *s, time_t t)
+{
+	__atomic_store_n(&s->last, t, __ATOMIC_RELAXED);
 }
 
 static time_t
@@ -234,7 +282,8 @@ ep_read(struct relay_ep *ep)
 		rx_msg[i].msg_hdr.msg_namelen = sizeof(rx_from[i]);
 	if ((n = recvmmsg(fd, rx_msg, RELAY_BATCH, MSG_DONTWAIT, NULL)) <= 0)
 		return;
-	st->s->last = now_s();
+	if (last_get(st->s) != relay_now)
+		last_set(st->s, relay_now);
 	for (int i = 0; i < n; i++) {
 		size_t len = rx_msg[i].msg_len;
 		if ((rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC) || !latch_accept(ep, &rx_from[i])) {
@@ -254,11 +303,29 @@ ep_read(struct relay_ep *ep)
 		tx_msg[k].msg_hdr.msg_namelen = out->connected ? 0 : tx_namelen;
 		k++;
 	}
-	metrics_add(M_RELAY_PACKETS, k);
-	metrics_add(M_RELAY_BYTES, (int64_t)nbytes);
-	if (k > 0 && sendmmsg(out->fd, tx_msg, (unsigned)k, MSG_DONTWAIT) == -1 &&
-	    errno != EAGAIN && errno != ECONNREFUSED)
-		log_debug("relay call-id=%s: send: %s", st->s->call_id, strerror(errno));
+	if (k == 0)
+		return;
+	__atomic_fetch_add(&fwd_pkts, (uint64_t)k, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&fwd_bytes, (uint64_t)nbytes, __ATOMIC_RELAXED);
+	if (sendmmsg(out->fd, tx_msg, (unsigned)k, MSG_DONTWAIT) == -1 &&
+	    errno != EAGAIN && errno != ECONNREFUSED) {
+		/* no logging here: log.c belongs to the loop */
+		__atomic_store_n(&send_errno, errno, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&send_errs, 1, __ATOMIC_RELAXED);
+	}
+}
+
+/* Add what was forwarded since the last call to the metrics (on the loop). */
+static void
+fold_metrics(void)
+{
+	uint64_t e;
+
+	metrics_add(M_RELAY_PACKETS, (int64_t)__atomic_exchange_n(&fwd_pkts, 0, __ATOMIC_RELAXED));
+	metrics_add(M_RELAY_BYTES, (int64_t)__atomic_exchange_n(&fwd_bytes, 0, __ATOMIC_RELAXED));
+	if ((e = __atomic_exchange_n(&send_errs, 0, __ATOMIC_RELAXED)) > 0)
+		log_debug("relay: %llu sends failed (last: %s)", (unsigned long long)e,
+		    strerror(__atomic_load_n(&send_errno, __ATOMIC_RELAXED)));
 }
 
 /* The relay sockets live in one epoll set, itself one event of the loop: a wake-up serves every
@@ -270,8 +337,39 @@ relay_poll(evutil_socket_t fd, short what, void *arg)
 	struct epoll_event evs[256];
 	int n = epoll_wait(relay_epfd, evs, 256, 0);
 
+	relay_now = now_s();
 	for (int i = 0; i < n; i++)
 		ep_read(evs[i].data.ptr);
+}
+
+/* The relay thread: wait for ready sockets, then serve them under relay_mtx (re-polled there
+ * if a socket left the set meanwhile: its endpoint may be gone); return once `stopping`. */
+static void *
+relay_run(void *arg)
+{
+	struct epoll_event evs[256];
+	struct timespec ts;
+	unsigned gen;
+	int n;
+
+	pthread_mutex_lock(&relay_mtx);
+	for (;;) {
+		gen = sock_gen;
+		pthread_mutex_unlock(&relay_mtx);
+		n = epoll_wait(relay_epfd, evs, 256, -1);
+		pthread_mutex_lock(&relay_mtx);
+		if (stopping)
+			break;
+		if (gen != sock_gen)
+			n = epoll_wait(relay_epfd, evs, 256, 0);
+		clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+		relay_now = ts.tv_sec;
+		for (int i = 0; i < n; i++)
+			if (evs[i].data.ptr != NULL)	/* NULL: wake_fd, seen as `stopping` */
+				ep_read(evs[i].data.ptr);
+	}
+	pthread_mutex_unlock(&relay_mtx);
+	return NULL;
 }
 
 /* An unconnected UDP socket on port, any address (dual-stack when possible); -1 if taken. */
@@ -306,6 +404,7 @@ ep_close(struct relay_ep *ep)
 		close(ep->fd);
 		ep->fd = -1;
 		nsockets--;
+		sock_gen++;	/* the thread's pending epoll batch may name ep */
 	}
 }
 
@@ -397,9 +496,11 @@ stats_update(struct relay_session *s)
 	}
 }
 
+/* End a session: its sockets close (relay_mtx held). */
 static void
 session_close(struct relay_session *s)
 {
+	fold_metrics();
 	if (!s->ended)
 		metrics_add(M_RELAY_SESSIONS, -1);
 	stats_update(s);
@@ -460,13 +561,15 @@ relay_create(const char *call_id, const char *a_tag)
 
 	s->call_id = xstrdup(call_id);
 	s->a_tag = xstrdup(a_tag ? a_tag : "");
-	s->last = now_s();
+	last_set(s, now_s());
 	metrics_add(M_RELAY_SESSIONS, 1);
+	pthread_mutex_lock(&relay_mtx);
 	if ((old = htab_put(sessions, call_id, strlen(call_id), s)) != NULL) {
 		if (!old->ended)
 			session_close(old);
-		session_free(old);	/* its sockets are closed: no callback can reach it */
+		session_free(old);	/* its sockets are closed: no read can reach it */
 	}
+	pthread_mutex_unlock(&relay_mtx);
 	log_debug("relay call-id=%s: session created", call_id);
 	return s;
 }
@@ -526,10 +629,11 @@ set_sig(struct relay_ep *ep, int family, const char *addr, int port)
 	ep->peer = a;
 }
 
-int
-relay_sdp(struct relay_session *s, int side, const struct sdp_info *info, struct sdp_subst *sub)
+/* relay_sdp with relay_mtx held. */
+static int
+sdp_apply(struct relay_session *s, int side, const struct sdp_info *info, struct sdp_subst *sub)
 {
-	s->last = now_s();
+	last_set(s, now_s());
 	for (int i = 0; i < info->nstreams; i++) {
 		const struct sdp_stream *m = &info->s[i];
 		sub->port[i] = 0;
@@ -555,28 +659,43 @@ relay_sdp(struct relay_session *s, int side, const struct sdp_info *info, struct
 	return 0;
 }
 
+int
+relay_sdp(struct relay_session *s, int side, const struct sdp_info *info, struct sdp_subst *sub)
+{
+	int rc;
+
+	pthread_mutex_lock(&relay_mtx);
+	rc = sdp_apply(s, side, info, sub);
+	pthread_mutex_unlock(&relay_mtx);
+	return rc;
+}
+
 void
 relay_answered(struct relay_session *s)
 {
 	if (!s->answered)
 		metrics_inc(M_RELAY_CALLS);
 	s->answered = 1;
-	s->last = now_s();
+	last_set(s, now_s());
 }
 
 void
 relay_end(const char *call_id, const char *why)
 {
 	struct relay_session *s = relay_find(call_id);
+	struct relay_stats x;
 
 	if (s == NULL)
 		return;
+	pthread_mutex_lock(&relay_mtx);
 	session_close(s);
+	x = s->stats;	/* final: its sockets are closed */
+	pthread_mutex_unlock(&relay_mtx);
 	log_info("relay call-id=%s: ended (%s) a->b pkts=%llu bytes=%llu lost=%llu "
 	    "b->a pkts=%llu bytes=%llu lost=%llu", call_id, why,
-	    (unsigned long long)s->stats.pkts[0], (unsigned long long)s->stats.bytes[0],
-	    (unsigned long long)s->stats.lost[0], (unsigned long long)s->stats.pkts[1],
-	    (unsigned long long)s->stats.bytes[1], (unsigned long long)s->stats.lost[1]);
+	    (unsigned long long)x.pkts[0], (unsigned long long)x.bytes[0],
+	    (unsigned long long)x.lost[0], (unsigned long long)x.pkts[1],
+	    (unsigned long long)x.bytes[1], (unsigned long long)x.lost[1]);
 }
 
 int
@@ -587,9 +706,11 @@ relay_call_stats(const char *call_id, struct relay_stats *out)
 	if (sessions == NULL || call_id == NULL ||
 	    (s = htab_get(sessions, call_id, strlen(call_id))) == NULL)
 		return -1;
+	pthread_mutex_lock(&relay_mtx);
 	if (!s->ended)
 		stats_update(s);
 	*out = s->stats;
+	pthread_mutex_unlock(&relay_mtx);
 	return 0;
 }
 
@@ -625,7 +746,7 @@ sweep_one(const void *key, size_t klen, void *val, void *arg)
 		return;
 	/* whole seconds: "more than limit - 1" would end a session as early as limit - 1 s after
 	 * its last packet; "more than limit" never ends it before limit s of silence */
-	if (s->ended ? w->now - s->ended > RELAY_LINGER_S : w->now - s->last > limit)
+	if (s->ended ? w->now - s->ended > RELAY_LINGER_S : w->now - last_get(s) > limit)
 		w->list[w->n++] = s;
 }
 
@@ -637,16 +758,21 @@ sweep(evutil_socket_t fd, short what, void *arg)
 	do {
 		memset(&w, 0, sizeof(w));
 		w.now = now_s();
-		htab_foreach(sessions, sweep_one, &w);
+		fold_metrics();
+		htab_foreach(sessions, sweep_one, &w);	/* loop-owned, `last` atomic: no lock */
 		for (int i = 0; i < w.n; i++) {
 			struct relay_session *s = w.list[i];
-			if (!s->ended) {
-				relay_end(s->call_id, "RTP timeout");
-				continue;
+			if (s->ended) {
+				/* closed RELAY_LINGER_S ago: no batch of the thread can name it */
+				htab_del(sessions, s->call_id, strlen(s->call_id));
+				session_free(s);
+				w.list[i] = NULL;
 			}
-			htab_del(sessions, s->call_id, strlen(s->call_id));
-			session_free(s);
 		}
+		/* only this loop frees sessions: the idle ones listed are still there */
+		for (int i = 0; i < w.n; i++)
+			if (w.list[i] != NULL)
+				relay_end(w.list[i]->call_id, "RTP timeout");
 	} while (w.n == (int)(sizeof(w.list) / sizeof(w.list[0])));
 }
 
@@ -664,6 +790,86 @@ raise_fd_limit(void)
 	}
 }
 
+/* relay_mtx, priority-inheriting: the loop holding it never keeps a real-time thread waiting
+ * behind other processes. */
+static void
+mutex_init(void)
+{
+	pthread_mutexattr_t ma;
+
+	pthread_mutexattr_init(&ma);
+	if (pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_INHERIT) != 0)
+		log_warnx("relay: no priority-inheriting mutex");
+	pthread_mutex_init(&relay_mtx, &ma);
+	pthread_mutexattr_destroy(&ma);
+}
+
+/* SCHED_FIFO at relay.priority for the relay thread; a failure only costs the priority. */
+static void
+thread_priority(void)
+{
+	struct sched_param sp = { .sched_priority = cfg->relay_priority };
+	int err;
+
+	if (cfg->relay_priority <= 0)
+		return;
+	if ((err = pthread_setschedparam(relay_thr, SCHED_FIFO, &sp)) != 0)
+		log_warnx("relay: real-time priority %d refused (%s): ordinary scheduling",
+		    cfg->relay_priority, strerror(err));
+}
+
+/* Start the relay thread (signals blocked: the loop handles them); 0, or -1 to relay on
+ * the loop instead. */
+static int
+thread_start(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	sigset_t all, old;
+	int err;
+
+	if ((wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
+	    epoll_ctl(relay_epfd, EPOLL_CTL_ADD, wake_fd, &ev) == -1) {
+		log_warn("relay: no wake-up descriptor: relaying on the event loop");
+		goto fail;
+	}
+	stopping = 0;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&relay_thr, NULL, relay_run, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0) {
+		log_warnx("relay: no thread (%s): relaying on the event loop", strerror(err));
+		goto fail;
+	}
+	relay_threaded = 1;
+	thread_priority();
+	return 0;
+fail:
+	if (wake_fd != -1)
+		close(wake_fd);
+	wake_fd = -1;
+	return -1;
+}
+
+/* Stop the relay thread and wait for it: no packet is served after this returns. */
+static void
+thread_stop(void)
+{
+	uint64_t one = 1;
+
+	if (!relay_threaded)
+		return;
+	pthread_mutex_lock(&relay_mtx);
+	stopping = 1;
+	pthread_mutex_unlock(&relay_mtx);
+	if (write(wake_fd, &one, sizeof(one)) == -1)
+		log_warn("relay: waking the thread");
+	pthread_join(relay_thr, NULL);
+	relay_threaded = 0;
+	close(wake_fd);
+	wake_fd = -1;
+}
+
 void
 relay_init(struct event_base *base)
 {
@@ -671,6 +877,7 @@ relay_init(struct event_base *base)
 	int fd;
 
 	raise_fd_limit();
+	mutex_init();
 	relay_base = base;
 	sessions = htab_new();
 	if ((fd = socket(AF_INET6, SOCK_DGRAM, 0)) == -1)
@@ -698,6 +905,8 @@ relay_init(struct event_base *base)
 	event_add(ev_sweep, &tv);
 	if ((relay_epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		fatal("relay: epoll_create1");
+	if (cfg->relay_thread && thread_start() == 0)
+		return;
 	ev_relay = event_new(base, relay_epfd, EV_READ | EV_PERSIST, relay_poll, NULL);
 	event_add(ev_relay, NULL);
 }
@@ -717,6 +926,7 @@ relay_shutdown(void)
 {
 	if (sessions == NULL)
 		return;
+	thread_stop();		/* from here the loop alone touches the sessions */
 	htab_foreach(sessions, close_one, NULL);
 	htab_free(sessions);
 	sessions = NULL;
@@ -731,4 +941,5 @@ relay_shutdown(void)
 	relay_epfd = -1;
 	free(pair_used);
 	pair_used = NULL;
+	pthread_mutex_destroy(&relay_mtx);
 }

@@ -6,6 +6,8 @@
 # with the anchor's settings, sipd's CPU watched.  Results: $OUT (default /tmp/rtpb/sipd.jsonl),
 # one RESULT line per N (relay "sipd", rss_per_call_kb added); summary.py prints the table.
 # Needs root (rtpblast --rt-prio).  Not a test: nothing is asserted.
+# Env: SIPD_BIN (another binary, e.g. a reference build), RELAY_OPTS (more relay settings, e.g.
+# 'thread = 0;' or 'priority = 10;'), LABEL (the "relay" name in the results, default sipd).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -33,7 +35,7 @@ for n in "$@"; do
 	d=$work/sipd.$n
 	rm -rf "$d"
 	pid=$("$here/sipd.sh" start "$d" "$port" 'auth: { register = 0; calls = 0; };' \
-		'relay: { mode = "always"; port_min = 30000; port_max = 49999; timeout = 600; max_calls = 20000; };')
+		'relay: { mode = "always"; port_min = 30000; port_max = 49999; timeout = 600; max_calls = 20000; '"${RELAY_OPTS:-}"' };')
 	sleep 0.5
 	r0=$(rss_kb "$pid")
 	python3 "$here/relay_calls.py" --server-port "$port" --calls "$n" --out "$work/sipd-calls.$n.txt" || exit 1
@@ -44,7 +46,7 @@ for n in "$@"; do
 		${BLAST_ARGS---rt-prio 10 --connect --warmup 2} > "$work/sipd-blast.$n.txt" 2> "$work/sipd-blast.$n.err"
 	grep -v '^RESULT' "$work/sipd-blast.$n.txt"
 	grep '^RESULT' "$work/sipd-blast.$n.txt" |
-		sed "s/^RESULT {/{\"relay\":\"sipd\",\"sipd_pid\":$pid,\"rss_per_call_kb\":$per,/" >> "$out"
+		sed "s/^RESULT {/{\"relay\":\"${LABEL:-sipd}\",\"sipd_pid\":$pid,\"rss_per_call_kb\":$per,/" >> "$out"
 	stop_sipd
 	sleep 1
 done

@@ -1,7 +1,7 @@
 /* check_relay.c - the relay engine on loopback: forwarding both ways from the advertised ports,
  * latching (signalled address, NAT'd source within the first packets, third parties refused,
  * re-latch on new SDP), loss estimate from RTP sequence numbers, counters after the end, and
- * every socket closed. */
+ * every socket closed; forwarding by the relay thread (the default) and on the loop. */
 #include <check.h>
 
 #include "check_main.h"
@@ -25,6 +25,18 @@ static void
 setup(void)
 {
 	cfg = config_defaults();
+	cfg->relay_port_min = 41000 + (getpid() % 200) * 20;
+	cfg->relay_port_max = cfg->relay_port_min + 19;
+	base = event_base_new();
+	relay_init(base);
+}
+
+/* The same on the event loop (relay.thread = 0). */
+static void
+setup_loop(void)
+{
+	cfg = config_defaults();
+	cfg->relay_thread = 0;
 	cfg->relay_port_min = 41000 + (getpid() % 200) * 20;
 	cfg->relay_port_max = cfg->relay_port_min + 19;
 	base = event_base_new();
@@ -232,6 +244,11 @@ relay_suite(void)
 	tcase_add_test(tc, test_forward_and_latch);
 	tcase_add_test(tc, test_nat_latch);
 	tcase_add_test(tc, test_port_zero_and_exhaustion);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("loop");
+	tcase_add_checked_fixture(tc, setup_loop, teardown);
+	tcase_add_test(tc, test_forward_and_latch);
+	tcase_add_test(tc, test_nat_latch);
 	suite_add_tcase(s, tc);
 	return s;
 }
