@@ -24,7 +24,7 @@ static const char schema_sql[] =
 #include "schema.inc"
 ;
 
-#define SCHEMA_VERSION	3
+#define SCHEMA_VERSION	4
 
 enum op_kind { OP_SAVE, OP_DELETE, OP_DELETE_EXPIRED, OP_ADMIN_DONE, OP_FLUSH, OP_CDR,
     OP_MSG_SAVE, OP_MSG_DELETE, OP_MSG_EXPIRE };
@@ -108,7 +108,8 @@ db_migrate(sqlite3 *db, const char *path)
 		    SCHEMA_VERSION);
 		return -1;
 	}
-	/* v == 0: new database.  v == 2: version 3 added the messages table and its view, which
+	/* v == 3: version 4 added the presence_allow table, which running the schema file
+	 * creates.  v == 0: new database.  v == 2: version 3 added the messages table and its view, which
 	 * running the schema file creates.  v == 1: version 2 added tables (ring groups, forwards, cdr) and
 	 * made admin_queue's ids AUTOINCREMENT: version 1 reused the ids of deleted rows, which
 	 * the poll (ids above the last applied) then skipped.  The queue holds only notes for a
@@ -984,4 +985,20 @@ store_msg_aors(void (*fn)(const char *, void *), void *arg, int64_t *min_expires
 	}
 	sqlite3_finalize(st);
 	return n;
+}
+
+int
+store_presence_allowed(const char *watcher, const char *aor)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(rdb, "SELECT 1 FROM presence_allow WHERE watcher = ?1 AND "
+	    "aor = ?2", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, watcher, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, aor, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return rc;
 }

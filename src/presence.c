@@ -1,0 +1,423 @@
+/* presence.c - the presence agent and event state compositor (see presence.h). */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "caller.h"
+#include "config.h"
+#include "dialoginfo.h"
+#include "domain.h"
+#include "htab.h"
+#include "local.h"
+#include "location.h"
+#include "log.h"
+#include "pidf.h"
+#include "presence.h"
+#include "sipval.h"
+#include "store.h"
+#include "txn.h"
+#include "xmalloc.h"
+
+#define PRES_ALLOW_EVENTS	"Allow-Events: presence, dialog\r\n"
+
+/* One publication (RFC 3903 4.1: an event state of one publisher). */
+struct pub {
+	char		 etag[24];
+	char		*aor;
+	char		*body;
+	size_t		 len;
+	time_t		 expires;
+	struct pub	*next;
+};
+
+static struct pub	*pubs;
+static struct htab	*derived;	/* aor -> last derived state sent + 1 (intptr) */
+static struct event	*ev_tick;
+
+const struct subs_package presence_package = {
+	"presence", "application/pidf+xml", 3600, presence_body
+};
+
+/* The derived state of aor: bit 0 a phone registered, bit 1 on a call. */
+static intptr_t
+derived_state(const char *aor)
+{
+	struct aor *a = location_get(aor);
+
+	return (a != NULL && a->bindings != NULL) | dialoginfo_busy(aor) << 1;
+}
+
+char *
+presence_body(const char *aor, unsigned version, size_t *len)
+{
+	const char *docs[64];
+	size_t lens[64];
+	int n = 0;
+	intptr_t st;
+	char *doc;
+
+	for (struct pub *p = pubs; p != NULL && n < 64; p = p->next)
+		if (strcmp(p->aor, aor) == 0) {
+			docs[n] = p->body;
+			lens[n++] = p->len;
+		}
+	if (n > 0 && (doc = pidf_compose(aor, docs, lens, n, len)) != NULL)
+		return doc;
+	/* nothing published: what registrations and calls say (RFC 3856 6.6 leaves the
+	 * composition policy to the agent) */
+	st = derived_state(aor);
+	htab_put(derived, aor, strlen(aor), (void *)(st + 1));
+	return pidf_derived(aor, st & 1, (st & 2) != 0, len);
+}
+
+static struct pub *
+pub_find(const char *aor, const char *etag, size_t n)
+{
+	for (struct pub *p = pubs; p != NULL; p = p->next)
+		if (strlen(p->etag) == n && memcmp(p->etag, etag, n) == 0 && strcmp(p->aor, aor) == 0)
+			return p;
+	return NULL;
+}
+
+static int
+pub_count(const char *aor)
+{
+	int n = 0;
+
+	for (struct pub *p = pubs; p != NULL; p = p->next)
+		n += strcmp(p->aor, aor) == 0;
+	return n;
+}
+
+static void
+pub_remove(struct pub *gone)
+{
+	for (struct pub **pp = &pubs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == gone) {
+			*pp = gone->next;
+			break;
+		}
+	free(gone->aor);
+	free(gone->body);
+	free(gone);
+}
+
+/* Seconds m's Expires asks for (default 3600); -1 when malformed. */
+static long
+expires_of(const struct sipmsg *m)
+{
+	const struct sip_hdr *h = sipmsg_hdr(m, HDR_EXPIRES, NULL);
+	long v = 0;
+	size_t i;
+
+	if (h == NULL)
+		return 3600;
+	for (i = 0; i < h->vlen && isdigit((unsigned char)m->raw[h->voff + i]); i++)
+		if (v < 100000000)
+			v = v * 10 + (m->raw[h->voff + i] - '0');
+	return i == 0 || i != h->vlen ? -1 : v;
+}
+
+/* 1 when m's Event names package (RFC 6665 7.2.1); sets *bad when it is absent or bad. */
+static int
+event_is(const struct sipmsg *m, const char *package, int *bad)
+{
+	const struct sip_hdr *h = sipmsg_hdr(m, HDR_EVENT, NULL);
+	struct sipval_event ev;
+
+	*bad = h == NULL || sipval_event(m->raw + h->voff, h->vlen, &ev) == -1;
+	return !*bad && strcmp(ev.package, package) == 0;
+}
+
+/* The body checks of RFC 3903 6 (steps 3-4): 415, 413, 400.  0 fine or no body, -1 answered. */
+static int
+body_check(struct txn *t, struct sipmsg *m)
+{
+	struct sipval_mtype mt;
+
+	if (m->body_len == 0)
+		return 0;
+	if (sipval_content_type(m, &mt) == -1 || !sipval_mtype_is(&mt, "application", "pidf+xml")) {
+		txn_reply(t, 415, NULL, "Accept: application/pidf+xml\r\n", NULL, NULL, 0);
+		return -1;
+	}
+	if (m->body_len > (size_t)cfg->presence_max_pidf) {
+		log_info("presence: call-id=%s PIDF of %zu bytes over presence.max_pidf, status=413",
+		    m->call_id, m->body_len);
+		txn_reply(t, 413, NULL, NULL, NULL, NULL, 0);
+		return -1;
+	}
+	if (!pidf_valid(m->raw + m->body_off, m->body_len)) {
+		txn_reply(t, 400, "Bad PIDF Document", NULL, NULL, NULL, 0);
+		return -1;
+	}
+	return 0;
+}
+
+/* The PUBLISH's Expires as granted: -1 when answered (400, 423). */
+static long
+publish_expires(struct txn *t, const struct sipmsg *m)
+{
+	long e = expires_of(m);
+	char extra[64];
+
+	if (e < 0) {
+		txn_reply(t, 400, "Bad Expires", NULL, NULL, NULL, 0);
+		return -1;
+	}
+	if (e > 0 && e < cfg->subs_min_expires) {	/* RFC 3903 6 step 5 */
+		snprintf(extra, sizeof(extra), "Min-Expires: %d\r\n", cfg->subs_min_expires);
+		txn_reply(t, 423, NULL, extra, NULL, NULL, 0);
+		return -1;
+	}
+	return e > cfg->subs_max_expires ? cfg->subs_max_expires : e;
+}
+
+/* A new publication of aor; NULL when aor has presence.max_publications (answered 503). */
+static struct pub *
+pub_new(struct txn *t, const char *aor)
+{
+	struct pub *p;
+
+	if (pub_count(aor) >= cfg->presence_max_publications) {
+		log_info("presence: aor=%s has presence.max_publications (%d), status=503", aor,
+		    cfg->presence_max_publications);
+		txn_reply(t, 503, "Too Many Publications", "Retry-After: 60\r\n", NULL, NULL, 0);
+		return NULL;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->aor = xstrdup(aor);
+	p->next = pubs;
+	pubs = p;
+	return p;
+}
+
+/* PUBLISH (RFC 3903 6): create, refresh, modify or remove a publication of aor. */
+static void
+publish(struct txn *t, struct sipmsg *m, const char *aor)
+{
+	const struct sip_hdr *im = sipmsg_hdr_named(m, "SIP-If-Match");
+	struct pub *p = NULL;
+	char extra[128];
+	int bad, change = m->body_len > 0;
+	long e;
+
+	if (!event_is(m, "presence", &bad)) {		/* step 2 */
+		txn_reply(t, 489, "Bad Event", PRES_ALLOW_EVENTS, NULL, NULL, 0);
+		return;
+	}
+	if (im != NULL && (p = pub_find(aor, m->raw + im->voff, im->vlen)) == NULL) {
+		txn_reply(t, 412, "Conditional Request Failed", NULL, NULL, NULL, 0);	/* step 6 */
+		return;
+	}
+	if ((e = publish_expires(t, m)) < 0 || body_check(t, m) == -1)
+		return;
+	if (p == NULL && m->body_len == 0) {	/* an initial PUBLISH carries the state */
+		txn_reply(t, 400, "Missing Body", NULL, NULL, NULL, 0);
+		return;
+	}
+	if (e == 0) {				/* removal (RFC 3903 4.5) */
+		if (p != NULL)
+			pub_remove(p);
+		txn_reply(t, 200, NULL, "Expires: 0\r\n", NULL, NULL, 0);
+		log_info("presence: removed call-id=%s aor=%s", m->call_id, aor);
+		subs_changed(&presence_package, aor);
+		return;
+	}
+	if (p == NULL && (p = pub_new(t, aor)) == NULL)
+		return;
+	if (change) {
+		free(p->body);
+		p->body = xstrndup(m->raw + m->body_off, m->body_len);
+		p->len = m->body_len;
+	}
+	sip_random_token(p->etag, 20);	/* a new entity-tag for every success (RFC 3903 6 step 8) */
+	p->expires = time(NULL) + e;
+	snprintf(extra, sizeof(extra), "SIP-ETag: %s\r\nExpires: %ld\r\n", p->etag, e);
+	txn_reply(t, 200, NULL, extra, NULL, NULL, 0);
+	log_info("presence: %s call-id=%s aor=%s etag=%s expires=%ld", change ? (im ? "modified" :
+	    "published") : "refreshed", m->call_id, aor, p->etag, e);
+	if (change)
+		subs_changed(&presence_package, aor);
+}
+
+/* The domain part of an AOR "sip:user@domain". */
+static const char *
+aor_domain(const char *aor)
+{
+	const char *at = strrchr(aor, '@');
+
+	return at ? at + 1 : "";
+}
+
+/* Who may publish aor's presence: the user (digest, as for calls; RFC 3903 6 step 1), a
+ * trusted peer.  0 allowed, -1 answered. */
+static int
+publish_allowed(struct txn *t, struct sipmsg *m, const struct uri_parts *u, const char *aor)
+{
+	char from[512];
+
+	if (caller_trusted(&m->src.addr))
+		return 0;
+	if (cfg->auth_calls)
+		return caller_authorise(t, m, HDR_PROXY_AUTHORIZATION, u->user, aor_domain(aor),
+		    "Not Your Presence");
+	if (dialoginfo_aor(m->from_uri, from, sizeof(from)) == 0 && strcmp(from, aor) == 0)
+		return 0;
+	txn_reply(t, 403, "Not Your Presence", NULL, NULL, NULL, 0);
+	return -1;
+}
+
+/* Who may watch aor (RFC 3856 5.1.2): local users of its domain (authenticated as for calls),
+ * trusted peers, and whom the allow-list (sipctl presence allow) names.  Anyone else gets
+ * 403, for a user that does not exist too (auth.hide_users).  0 allowed, -1 answered. */
+static int
+watch_allowed(struct txn *t, struct sipmsg *m, const char *aor, int exists)
+{
+	char from[600];
+	int known = caller_check(t, m), local;
+
+	if (known == -1)
+		return -1;		/* challenged (407) */
+	local = dialoginfo_aor(m->from_uri, from, sizeof(from)) == 0 &&
+	    (known == 1 || !cfg->auth_calls);
+	if (known == 1 && caller_trusted(&m->src.addr))
+		local = 1, snprintf(from, sizeof(from), "%s", aor);
+	if (local && strcasecmp(aor_domain(from), aor_domain(aor)) == 0) {
+		if (exists)
+			return 0;
+		txn_reply(t, 404, NULL, NULL, NULL, NULL, 0);
+		return -1;
+	}
+	if (exists && m->from_uri != NULL && store_presence_allowed(m->from_uri, aor) == 1)
+		return 0;
+	log_info("presence: call-id=%s watcher=%s may not watch %s, status=403", m->call_id,
+	    m->from_uri ? m->from_uri : "?", aor);
+	txn_reply(t, 403, NULL, NULL, NULL, NULL, 0);
+	return -1;
+}
+
+/* aor for u (an extension names its owner); *exists 0 when no such user. */
+static void
+resource_aor(const struct uri_parts *u, char *aor, size_t len, int *exists)
+{
+	char user[256];
+	const char *domain;
+
+	*exists = 0;
+	snprintf(user, sizeof(user), "%s", u->user);
+	if (domain_aor(user, u->host, u->port, &domain) == -1)
+		domain = domain_primary();
+	snprintf(aor, len, "sip:%s@%s", user, domain);
+	if (dialoginfo_aor(aor, aor, len) == 0)
+		*exists = 1;
+}
+
+int
+presence_request(struct txn *t, struct sipmsg *m, const struct uri_parts *u)
+{
+	const struct subs_package *p = NULL;
+	char aor[600];
+	int exists, bad;
+
+	if (!cfg->presence_enable || (m->method != SIP_PUBLISH && m->method != SIP_SUBSCRIBE))
+		return 0;
+	if (m->method == SIP_SUBSCRIBE) {
+		if (event_is(m, presence_package.name, &bad))
+			p = &presence_package;
+		else if (event_is(m, dialoginfo_package.name, &bad))
+			p = &dialoginfo_package;
+		else
+			return 0;	/* other packages: the phones' own (RFC 6665 4.1) */
+	}
+	if (local_check_require(t, m, HDR_REQUIRE))
+		return 1;
+	resource_aor(u, aor, sizeof(aor), &exists);
+	if (m->method == SIP_PUBLISH) {
+		if (publish_allowed(t, m, u, aor) == 0) {
+			if (exists)
+				publish(t, m, aor);
+			else
+				txn_reply(t, 404, NULL, NULL, NULL, NULL, 0);
+		}
+		return 1;
+	}
+	if (m->to_tag != NULL || watch_allowed(t, m, aor, exists) == 0)
+		subs_subscribe(t, m, p, aor);
+	return 1;
+}
+
+/* Removes expired publications; notices derived presence changes. */
+struct tick_ctx {
+	char	**changed;
+	int	  n, cap;
+};
+
+static void
+derived_check(const void *key, size_t klen, void *val, void *arg)
+{
+	struct tick_ctx *c = arg;
+	char *aor = xstrndup(key, klen);
+
+	if (c->n == c->cap)
+		c->changed = xrealloc(c->changed, (c->cap = c->cap * 2 + 8) * sizeof(char *));
+	if (!subs_watched(&presence_package, aor) || derived_state(aor) + 1 != (intptr_t)val)
+		c->changed[c->n++] = aor;	/* gone, or changed: looked at below */
+	else
+		free(aor);
+}
+
+/* Once a second: publications past their expiry go (RFC 3903 4.4); a watched user whose
+ * registrations or calls changed what sipd derives gets its watchers notified. */
+static void
+tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct tick_ctx c = { NULL, 0, 0 };
+	time_t now = time(NULL);
+
+	for (struct pub *p = pubs, *next; p != NULL; p = next) {
+		next = p->next;
+		if (p->expires <= now) {
+			char *aor = xstrdup(p->aor);
+			log_info("presence: publication etag=%s aor=%s expired", p->etag, aor);
+			pub_remove(p);
+			subs_changed(&presence_package, aor);
+			free(aor);
+		}
+	}
+	htab_foreach(derived, derived_check, &c);
+	for (int i = 0; i < c.n; i++) {
+		htab_del(derived, c.changed[i], strlen(c.changed[i]));
+		if (subs_watched(&presence_package, c.changed[i]))
+			subs_changed(&presence_package, c.changed[i]);	/* re-derives */
+		free(c.changed[i]);
+	}
+	free(c.changed);
+}
+
+void
+presence_init(struct event_base *base)
+{
+	struct timeval tv = { 1, 0 };
+
+	derived = htab_new();
+	ev_tick = event_new(base, -1, EV_PERSIST, tick, NULL);
+	event_add(ev_tick, &tv);
+}
+
+void
+presence_shutdown(void)
+{
+	while (pubs != NULL)
+		pub_remove(pubs);
+	if (ev_tick != NULL)
+		event_free(ev_tick);
+	ev_tick = NULL;
+	if (derived != NULL)
+		htab_free(derived);
+	derived = NULL;
+}
