@@ -326,6 +326,8 @@ presence_request(struct txn *t, struct sipmsg *m, const struct uri_parts *u)
 
 	if (!cfg->presence_enable || (m->method != SIP_PUBLISH && m->method != SIP_SUBSCRIBE))
 		return 0;
+	if (m->method == SIP_PUBLISH && !event_is(m, presence_package.name, &bad) && !bad)
+		return 0;	/* another package: the phones' (a PUBLISH without Event: 489) */
 	if (m->method == SIP_SUBSCRIBE) {
 		if (event_is(m, presence_package.name, &bad))
 			p = &presence_package;

@@ -5,7 +5,8 @@
 # alice PUBLISHes a PIDF: 200 with SIP-ETag, and bob gets it; refresh (SIP-If-Match, no body)
 # gets a new ETag; an unknown ETag 412; a modification and a second device's publication are
 # composed into one document with both tuples; removal (Expires: 0) goes back to the derived
-# document.  489 for another event package, 415 for another body, 413 for a PIDF over
+# document.  489 for a PUBLISH without Event or to sipd itself (another package goes to the
+# phone), 415 for another body, 413 for a PIDF over
 # presence.max_pidf, 400 for a body that is not PIDF, 423 + Min-Expires for too short a
 # subscription or publication, a refresh and an unsubscribe (Expires: 0: 200, NOTIFY
 # terminated), 481 for a refresh of no subscription.  Who may watch: an outside watcher gets
@@ -90,7 +91,10 @@ check "... open (the phone is registered)" grep -q '<basic>open</basic>' "$(last
 same "$(pub "" --etag "$E1" --expires 120 | cut -d' ' -f1)" 412 "the removed ETag: 412"
 
 # ---- errors ------------------------------------------------------------------------------------
-same "$(pub "$TMP/p1" --event foo | cut -d' ' -f1)" 489 "PUBLISH Event: foo: 489"
+same "$(pub "$TMP/p1" --event "" | cut -d' ' -f1)" 489 "PUBLISH without Event: 489"
+same "$($UA publish --server-port "$PORT" --aor sip:alice@example.test --to sip:example.test \
+    --event presence --body-file "$TMP/p1" | cut -d' ' -f1)" 489 "PUBLISH to sipd itself: 489"
+same "$(pub "$TMP/p1" --event foo | cut -d' ' -f1)" 200 "PUBLISH Event: foo goes to alice's phone (it answers 200)"
 same "$(pub "$TMP/p1" --ctype text/plain | cut -d' ' -f1)" 415 "PUBLISH of text/plain: 415"
 printf 'not xml at all' >"$TMP/bad"
 same "$(pub "$TMP/bad" | cut -d' ' -f1)" 400 "PUBLISH of a body that is not PIDF: 400"
