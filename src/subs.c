@@ -486,6 +486,7 @@ refresh(struct txn *t, struct sipmsg *m, const struct subs_package *p)
 		return;
 	s->remote_cseq = m->cseq;
 	s->expires = time(NULL) + e;
+	s->dst = m->src;	/* the watcher's latest way here (a new flow, a new NAT mapping) */
 	accept_subscribe(t, s, e);
 	if (e == 0) {
 		sub_end(s, "timeout", 0);
