@@ -31,7 +31,8 @@ CORPUS=${SIPD_SHARED:-$TOP/../shared}/conformance
 [ -d "$CORPUS" ] || echo "fuzz: no conformance corpus at $CORPUS (set SIPD_SHARED): hand-written seeds only"
 S=$B/seeds
 rm -rf "$S"
-mkdir -p "$S/sipmsg" "$S/framing" "$S/uri" "$S/auth" "$S/sdp" "$S/stun" "$S/proxy_edit" "$S/osipdiff"
+mkdir -p "$S/sipmsg" "$S/framing" "$S/uri" "$S/auth" "$S/sdp" "$S/stun" "$S/proxy_edit" "$S/osipdiff" "$S/pidf"
+cp "$TOP"/tests/fuzz/seeds/pidf/* "$S/pidf/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/sipmsg/* "$S/sipmsg/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/stun/* "$S/stun/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/sdp/* "$S/sdp/" 2>/dev/null
