@@ -36,7 +36,8 @@ static struct event	*ev_sweep;
 static const char *state_names[] = { "trying", "early", "confirmed", "terminated" };
 
 const struct subs_package dialoginfo_package = {
-	"dialog", "application/dialog-info+xml", 3600, dialoginfo_body
+	.name = "dialog", .ctype = "application/dialog-info+xml", .default_expires = 3600,
+	.body = dialoginfo_body,
 };
 
 int

@@ -303,3 +303,89 @@ pidf_derived(const char *entity, int open, int on_phone, size_t *outlen)
 	free(ent);
 	return buf_take(&b, outlen);
 }
+
+/* Undo the five predefined XML entities of v[0..n) (others are kept as written). */
+static char *
+unescape(const char *v, size_t n)
+{
+	static const struct { const char *e; char c; } ents[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&apos;", '\'' }
+	};
+	char *out = xmalloc(n + 1), *o = out;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t k;
+		for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++)
+			if (n - i >= strlen(ents[k].e) && memcmp(v + i, ents[k].e, strlen(ents[k].e)) == 0)
+				break;
+		if (k < sizeof(ents) / sizeof(ents[0])) {
+			*o++ = ents[k].c;
+			i += strlen(ents[k].e);
+		} else
+			*o++ = v[i++];
+	}
+	*o = '\0';
+	return out;
+}
+
+int
+pidf_resource_lists(const char *body, size_t len, char **uris, int max)
+{
+	const char *p = body, *e = body + len, *q, *v;
+	int n = 0;
+
+	if (body == NULL || memmem(body, len, "urn:ietf:params:xml:ns:resource-lists", 37) == NULL)
+		return -1;
+	/* every <entry ... uri="..."> (any prefix: "<rl:entry"), in document order */
+	while (n < max && (p = memmem(p, e - p, "entry", 5)) != NULL) {
+		const char *lt = p;
+		while (lt > body && lt[-1] != '<' && lt[-1] != ':' && is_name(lt[-1]))
+			lt--;
+		q = p + 5;
+		p = q;
+		if (lt == body || (lt[-1] != '<' && lt[-1] != ':') || q >= e || !is_ws(*q))
+			continue;
+		while (q < e && *q != '>' && !(e - q >= 4 && memcmp(q, "uri", 3) == 0 &&
+		    is_ws(q[-1]) && q[3] == '='))
+			q++;
+		if (q >= e || *q == '>' || e - q < 5 || (q[4] != '"' && q[4] != '\''))
+			continue;
+		v = q + 5;
+		if ((q = memchr(v, q[4], e - v)) == NULL || q - v > 256)
+			goto fail;
+		uris[n++] = unescape(v, q - v);
+		p = q;
+	}
+	return n;
+fail:
+	while (n > 0)
+		free(uris[--n]);
+	return -1;
+}
+
+char *
+pidf_rlmi(const char *uri, unsigned version, const char *const *uris,
+    const char *const *states, const char *const *cids, int n, size_t *outlen)
+{
+	char *u = pidf_escape(uri), *r;
+	struct buf b;
+
+	buf_init(&b, 256 + 128 * n);
+	buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<list xmlns=\"urn:ietf:params:"
+	    "xml:ns:rlmi\" uri=\"%s\" version=\"%u\" fullState=\"true\">\n", u, version);
+	free(u);
+	for (int i = 0; i < n; i++) {
+		r = pidf_escape(uris[i]);
+		buf_printf(&b, "<resource uri=\"%s\"><instance id=\"i%d\" state=\"%s\"", r, i,
+		    states[i]);
+		if (cids[i] != NULL)
+			buf_printf(&b, " cid=\"%s\"", cids[i]);
+		else
+			buf_adds(&b, " reason=\"rejected\"");
+		buf_adds(&b, "/></resource>\n");
+		free(r);
+	}
+	buf_adds(&b, "</list>\n");
+	return buf_take(&b, outlen);
+}

@@ -22,6 +22,16 @@ char *pidf_compose(const char *entity, const char *const *docs, const size_t *le
 /* The document sipd derives for entity: basic open when a phone is registered, closed when
  * none is; on_phone adds the RPID activity on-the-phone (RFC 4480 3.2). */
 char *pidf_derived(const char *entity, int open, int on_phone, size_t *outlen);
+/* The URIs of the entry elements of an RFC 4826 resource-lists document (the body of an RFC
+ * 5367 resource-list SUBSCRIBE), at most max, each unescaped (&amp; and the like) into a new
+ * string in uris[].  Returns the count, or -1 when the body is no resource-lists document or
+ * an entry's URI is too long (256). */
+int pidf_resource_lists(const char *body, size_t len, char **uris, int max);
+/* The RLMI document (RFC 4662 5.2) of list uri with n resources: uris[i], its state ("active"
+ * or "terminated") and, when active, the Content-ID (without <>) of its part. */
+char *pidf_rlmi(const char *uri, unsigned version, const char *const *uris,
+    const char *const *states, const char *const *cids, int n, size_t *outlen);
+
 /* XML-escape s into a new string (&, <, >, ", '). */
 char *pidf_escape(const char *s);
 

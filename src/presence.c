@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "buf.h"
 #include "caller.h"
 #include "config.h"
 #include "dialoginfo.h"
@@ -38,8 +39,16 @@ static struct pub	*pubs;
 static struct htab	*derived;	/* aor -> last derived state sent + 1 (intptr) */
 static struct event	*ev_tick;
 
+#define RLS_BOUNDARY	"sipd-rlmi-6f2d1c9a"
+#define RLS_MAX		100	/* resources in one list */
+
+static char *list_body(const char *, const char *, unsigned, size_t *);
+
 const struct subs_package presence_package = {
-	"presence", "application/pidf+xml", 3600, presence_body
+	.name = "presence", .ctype = "application/pidf+xml", .default_expires = 3600,
+	.body = presence_body, .list_body = list_body,
+	.list_ctype = "multipart/related;type=\"application/rlmi+xml\";start=\"<list@sipd>\";"
+	    "boundary=\"" RLS_BOUNDARY "\"",
 };
 
 /* The derived state of aor: bit 0 a phone registered, bit 1 on a call. */
@@ -301,6 +310,108 @@ watch_allowed(struct txn *t, struct sipmsg *m, const char *aor, int exists)
 	return -1;
 }
 
+/* A resource list's NOTIFY body (RFC 4662 5): multipart/related (RFC 2387), the RLMI
+ * document first (its Content-ID the start), then each member's presence document. */
+static char *
+list_body(const char *list, const char *members, unsigned version, size_t *len)
+{
+	char *copy = xstrdup(members), *save = NULL, *uris[RLS_MAX], cids[RLS_MAX][24], *doc;
+	const char *states[RLS_MAX], *cidp[RLS_MAX];
+	size_t dl;
+	struct buf b;
+	int n = 0;
+
+	for (char *one = strtok_r(copy, "\n", &save); one && n < RLS_MAX;
+	    one = strtok_r(NULL, "\n", &save), n++) {
+		uris[n] = one;
+		states[n] = "active";
+		snprintf(cids[n], sizeof(cids[n]), "r%d.%u@sipd", n, version);
+		cidp[n] = cids[n];
+	}
+	buf_init(&b, 1024);
+	doc = pidf_rlmi(list, version, (const char *const *)uris, states, cidp, n, &dl);
+	buf_printf(&b, "--" RLS_BOUNDARY "\r\nContent-Transfer-Encoding: binary\r\n"
+	    "Content-ID: <list@sipd>\r\nContent-Type: application/rlmi+xml;charset=\"UTF-8\""
+	    "\r\n\r\n");
+	buf_add(&b, doc, dl);
+	free(doc);
+	for (int i = 0; i < n; i++) {
+		doc = presence_body(uris[i], version, &dl);
+		buf_printf(&b, "\r\n--" RLS_BOUNDARY "\r\nContent-Transfer-Encoding: binary\r\n"
+		    "Content-ID: <%s>\r\nContent-Type: application/pidf+xml;charset=\"UTF-8\""
+		    "\r\n\r\n", cids[i]);
+		buf_add(&b, doc, dl);
+		free(doc);
+	}
+	buf_adds(&b, "\r\n--" RLS_BOUNDARY "--\r\n");
+	free(copy);
+	return buf_take(&b, len);
+}
+
+/* The members of the resource list in m's body that the watcher (from, an AOR of domain)
+ * may see, '\n'-separated; others (unknown users, other domains not allowed) are left out. */
+static char *
+list_members(const struct sipmsg *m, const char *from)
+{
+	char *uris[RLS_MAX], aor[600];
+	int n = pidf_resource_lists(m->raw + m->body_off, m->body_len, uris, RLS_MAX);
+	struct buf b;
+
+	if (n < 0)
+		return NULL;
+	buf_init(&b, 256);
+	buf_adds(&b, "");
+	for (int i = 0; i < n; i++) {
+		if (dialoginfo_aor(uris[i], aor, sizeof(aor)) == 0 &&
+		    (strcasecmp(aor_domain(aor), aor_domain(from)) == 0 ||
+		    store_presence_allowed(m->from_uri, aor) == 1) &&
+		    strstr(b.p, aor) == NULL) {
+			if (b.len)
+				buf_adds(&b, "\n");
+			buf_adds(&b, aor);
+		}
+		free(uris[i]);
+	}
+	return buf_take(&b, NULL);
+}
+
+/* A resource-list SUBSCRIBE (RFC 4662, body RFC 5367) from a local user to list. */
+static void
+list_subscribe(struct txn *t, struct sipmsg *m, const char *list)
+{
+	char from[600], *members;
+	int known = caller_check(t, m);
+
+	if (known == -1)
+		return;
+	if (!local_has_tag(m, HDR_SUPPORTED, "eventlist") && !local_has_tag(m, HDR_REQUIRE,
+	    "eventlist")) {
+		txn_reply(t, 421, NULL, "Require: eventlist\r\n", NULL, NULL, 0);	/* 4662 5 */
+		return;
+	}
+	if (dialoginfo_aor(m->from_uri, from, sizeof(from)) == -1 ||
+	    (known != 1 && cfg->auth_calls)) {
+		txn_reply(t, 403, NULL, NULL, NULL, NULL, 0);	/* lists are for our users */
+		return;
+	}
+	if ((members = list_members(m, from)) == NULL) {
+		txn_reply(t, 400, "Bad Resource List", NULL, NULL, NULL, 0);
+		return;
+	}
+	subs_subscribe_list(t, m, &presence_package, list, members);
+	free(members);
+}
+
+/* 1 when m carries a resource list (RFC 5367 4). */
+static int
+has_list(const struct sipmsg *m)
+{
+	struct sipval_mtype mt;
+
+	return m->body_len > 0 && sipval_content_type(m, &mt) == 0 &&
+	    sipval_mtype_is(&mt, "application", "resource-lists+xml");
+}
+
 /* aor for u (an extension names its owner); *exists 0 when no such user. */
 static void
 resource_aor(const struct uri_parts *u, char *aor, size_t len, int *exists)
@@ -348,7 +459,9 @@ presence_request(struct txn *t, struct sipmsg *m, const struct uri_parts *u)
 		}
 		return 1;
 	}
-	if (m->to_tag != NULL || watch_allowed(t, m, aor, exists) == 0)
+	if (m->to_tag == NULL && p == &presence_package && has_list(m))
+		list_subscribe(t, m, aor);
+	else if (m->to_tag != NULL || watch_allowed(t, m, aor, exists) == 0)
 		subs_subscribe(t, m, p, aor);
 	return 1;
 }

@@ -39,6 +39,7 @@ struct sub {
 	char		*routes;	/* the route set, values separated by '\n'; "" when none */
 	char		*event;		/* the Event value to send ("presence;id=x") */
 	char		*contact;	/* our Contact URI */
+	char		*members;	/* a resource list's member AORs, '\n'-separated; NULL: none */
 	char		 watcher_ip[64];
 	char		*watcher;	/* the From URI */
 	struct sip_peer	 dst;		/* where the SUBSCRIBE came from */
@@ -79,6 +80,32 @@ count_of(const char *kind, const char *what)
 	return (intptr_t)htab_get(counts, key, n);
 }
 
+/* 1 when aor is one of the '\n'-separated members. */
+static int
+member_of(const char *members, const char *aor)
+{
+	size_t n = strlen(aor);
+
+	for (const char *p = members; p != NULL && *p != '\0'; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, aor, n) == 0 && (p[n] == '\n' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* Count (d = 1) or uncount (-1) s's list members as watched. */
+static void
+members_count(const struct sub *s, int d)
+{
+	char *copy, *save = NULL;
+
+	if (s->members == NULL)
+		return;
+	copy = xstrdup(s->members);
+	for (char *one = strtok_r(copy, "\n", &save); one; one = strtok_r(NULL, "\n", &save))
+		count_add(s->p->name, one, d);
+	free(copy);
+}
+
 static void
 sub_free(struct sub *s)
 {
@@ -92,6 +119,7 @@ sub_free(struct sub *s)
 	count_add("ip", s->watcher_ip, -1);
 	count_add("from", s->watcher, -1);
 	count_add(s->p->name, s->resource, -1);
+	members_count(s, -1);
 	nsubs--;
 	if (s->t != NULL) {
 		txn_client_detach(s->t);
@@ -109,6 +137,7 @@ sub_free(struct sub *s)
 	free(s->event);
 	free(s->contact);
 	free(s->watcher);
+	free(s->members);
 	free(s);
 }
 
@@ -159,7 +188,13 @@ notify_build(struct sub *s, const char *reason, char *branch, size_t blen, size_
 	sipbuild_header(b, "Event", s->event);
 	substate(s, reason, state, sizeof(state));
 	sipbuild_header(b, "Subscription-State", state);
-	if (s->p->body != NULL && (body = s->p->body(s->resource, s->version, &bl)) != NULL) {
+	if (s->members != NULL) {	/* RFC 4662 5: a list's NOTIFY requires eventlist */
+		sipbuild_header(b, "Require", "eventlist");
+		if ((body = s->p->list_body(s->resource, s->members, s->version, &bl)) != NULL) {
+			sipbuild_body_as_sent(b, s->p->list_ctype, body, bl);
+			free(body);
+		}
+	} else if (s->p->body != NULL && (body = s->p->body(s->resource, s->version, &bl)) != NULL) {
 		sipbuild_body(b, s->p->ctype, body, bl);
 		free(body);
 	}
@@ -410,6 +445,7 @@ sub_link(struct sub *s)
 	count_add("ip", s->watcher_ip, 1);
 	count_add("from", s->watcher, 1);
 	count_add(s->p->name, s->resource, 1);
+	members_count(s, 1);
 	nsubs++;
 }
 
@@ -443,7 +479,8 @@ accept_subscribe(struct txn *t, const struct sub *s, long granted)
 {
 	char extra[1200];
 
-	snprintf(extra, sizeof(extra), "Expires: %ld\r\nContact: <%s>\r\n", granted, s->contact);
+	snprintf(extra, sizeof(extra), "Expires: %ld\r\nContact: <%s>\r\n%s", granted, s->contact,
+	    s->members ? "Require: eventlist\r\n" : "");
 	txn_reply(t, 200, NULL, extra, NULL, NULL, 0);
 }
 
@@ -497,20 +534,18 @@ refresh(struct txn *t, struct sipmsg *m, const struct subs_package *p)
 	notify_send(s);
 }
 
-void
-subs_subscribe(struct txn *t, struct sipmsg *m, const struct subs_package *p,
-    const char *resource)
+/* A new subscription from the initial SUBSCRIBE m (of a list when members is not NULL). */
+static void
+create(struct txn *t, struct sipmsg *m, const struct subs_package *p, const char *resource,
+    const char *members)
 {
 	struct sub *s;
 	long e;
 
-	if (m->to_tag != NULL) {
-		refresh(t, m, p);
-		return;
-	}
 	if ((e = granted_expires(t, m, p)) < 0 || over_limit(t, m) ||
 	    (s = sub_new(t, m, p, resource)) == NULL)
 		return;
+	s->members = members ? xstrdup(members) : NULL;
 	s->expires = time(NULL) + e;
 	sub_link(s);
 	accept_subscribe(t, s, e);
@@ -519,9 +554,26 @@ subs_subscribe(struct txn *t, struct sipmsg *m, const struct subs_package *p,
 		sub_end(s, "timeout", 0);
 		return;
 	}
-	log_info("subs: new call-id=%s event=%s resource=%s watcher=%s expires=%ld", s->call_id,
-	    p->name, resource, s->watcher, e);
+	log_info("subs: new call-id=%s event=%s resource=%s%s watcher=%s expires=%ld", s->call_id,
+	    p->name, resource, members ? " (list)" : "", s->watcher, e);
 	notify_send(s);
+}
+
+void
+subs_subscribe(struct txn *t, struct sipmsg *m, const struct subs_package *p,
+    const char *resource)
+{
+	if (m->to_tag != NULL)
+		refresh(t, m, p);
+	else
+		create(t, m, p, resource, NULL);
+}
+
+void
+subs_subscribe_list(struct txn *t, struct sipmsg *m, const struct subs_package *p,
+    const char *list, const char *members)
+{
+	create(t, m, p, list, members);
 }
 
 void
@@ -529,7 +581,8 @@ subs_changed(const struct subs_package *p, const char *resource)
 {
 	for (struct sub *s = subs, *next; s != NULL; s = next) {
 		next = s->next;
-		if ((p == NULL || s->p == p) && strcmp(s->resource, resource) == 0)
+		if ((p == NULL || s->p == p) && (strcmp(s->resource, resource) == 0 ||
+		    member_of(s->members, resource)))
 			notify_send(s);
 	}
 }
@@ -556,7 +609,7 @@ subs_memory(void)
 		    xmalloc_size(s->local_tag) + xmalloc_size(s->remote_tag) +
 		    xmalloc_size(s->key) + xmalloc_size(s->local) + xmalloc_size(s->remote) +
 		    xmalloc_size(s->target) + xmalloc_size(s->routes) + xmalloc_size(s->event) +
-		    xmalloc_size(s->contact) + xmalloc_size(s->watcher);
+		    xmalloc_size(s->contact) + xmalloc_size(s->watcher) + xmalloc_size(s->members);
 	return n;
 }
 

@@ -27,6 +27,11 @@ struct subs_package {
 	/* The NOTIFY body for resource (an AOR), malloc'ed with *len; version counts the
 	 * NOTIFYs of this subscription from 0 (RFC 4235 4.1's version).  NULL: no body. */
 	char		*(*body)(const char *resource, unsigned version, size_t *len);
+	/* A resource list's NOTIFY body (RFC 4662: multipart/related of an RLMI document and
+	 * one part per member) for list, members '\n'-separated; NULL: no lists served. */
+	char		*(*list_body)(const char *list, const char *members, unsigned version,
+			    size_t *len);
+	const char	*list_ctype;	/* its Content-Type */
 };
 
 void subs_init(struct event_base *);
@@ -38,10 +43,16 @@ void subs_shutdown(void);
  * Min-Expires when too short, 503 when the limits are reached. */
 void subs_subscribe(struct txn *, struct sipmsg *m, const struct subs_package *p,
     const char *resource);
+/* An initial SUBSCRIBE m to a resource list (RFC 4662) named list, whose members (AORs,
+ * '\n'-separated) are already authorised: as subs_subscribe, with Require: eventlist on the
+ * 200 and the NOTIFYs, which carry p->list_body; a change of any member notifies it. */
+void subs_subscribe_list(struct txn *, struct sipmsg *m, const struct subs_package *p,
+    const char *list, const char *members);
 /* resource changed: a NOTIFY to each of its subscriptions to package p (p NULL: every
  * package). */
 void subs_changed(const struct subs_package *p, const char *resource);
-/* 1 when resource has a subscription of package p (a hash lookup). */
+/* 1 when resource has a subscription of package p, or is a member of a list that has
+ * (a hash lookup). */
 int subs_watched(const struct subs_package *p, const char *resource);
 /* Live subscriptions; heap bytes they hold. */
 size_t subs_count(void);

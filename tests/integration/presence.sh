@@ -11,7 +11,8 @@
 # subscription or publication, a refresh and an unsubscribe (Expires: 0: 200, NOTIFY
 # terminated), 481 for a refresh of no subscription.  Who may watch: an outside watcher gets
 # 403 for a user and for a user that does not exist alike, until `sipctl presence allow`.
-# Hostile: subscriptions from one address are bounded (subs.max_per_watcher, 403 beyond), a
+# A resource-list subscription (RFC 4662, RFC 5367 body) gets multipart/related RLMI NOTIFYs
+# with the listed users it may see.  Hostile: subscriptions from one address are bounded (subs.max_per_watcher, 403 beyond), a
 # NOTIFY answered 481 ends its subscription.  Shutdown ends every subscription with
 # Subscription-State: terminated;reason=deactivated; the restarted sipd takes new ones.
 SIPD_DOMAINS='"example.test"'
@@ -22,7 +23,7 @@ UA="$PYTHON $TESTDIR/presua.py"
 PHONE="$PYTHON $TESTDIR/msgphone.py"
 start_sipd 'auth: { register = 0; };' \
     'subs: { max_per_watcher = 20; };' 'presence: { max_pidf = 2048; };'
-for u in alice bob; do
+for u in alice bob carol; do
 	printf 'pw\n' | "$SIPCTL" -c "$TMP/sipd.conf" user add "$u" >/dev/null 2>&1 || fail "sipctl user add $u"
 done
 same "$(db "PRAGMA user_version")" 4 "the database has schema version 4"
@@ -201,6 +202,30 @@ print(" ".join("%s:%d" % kv for kv in sorted(codes.items())))
 EOPY
 same "$(cat "$TMP/many2")" "200:20 403:5" "25 allowed SUBSCRIBEs from one address: 20 (subs.max_per_watcher) get 200, 5 get 403"
 wait_log "answered 481: subscription ended" 20 5 || not_ok "NOTIFYs answered 481 did not end their 20 subscriptions"
+
+# ---- a resource list (RFC 4662 with an RFC 5367 body), as Linphone sends to its RLS URI -----
+cat >"$TMP/list.xml" <<'EOL'
+<?xml version="1.0" encoding="UTF-8"?>
+<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists">
+<list><entry uri="sip:alice@example.test"/><entry uri="sip:bob@example.test"/>
+<entry uri="sip:carol@example.test"/><entry uri="sip:nosuchuser@example.test"/>
+<entry uri="sip:mallory@outside.invalid"/></list>
+</resource-lists>
+EOL
+watcher wl --body-file "$TMP/list.xml" --to sip:rls@example.test
+wait_until 5 has_notify wl 1 || not_ok "no NOTIFY for the resource-list subscription"
+same "$(sed -n 1p "$TMP/wl/log")" "sub 200 expires=600" "resource-list SUBSCRIBE to sip:rls@example.test: 200"
+check "... NOTIFY multipart/related with RLMI, Require: eventlist" sh -c "grep -qi '^Content-Type: multipart/related;type=\"application/rlmi+xml\"' '$TMP/wl/notify.1' && grep -qi '^Require: eventlist' '$TMP/wl/notify.1'"
+same "$(grep -o '<resource uri="[^"]*"' "$TMP/wl/notify.1" | tr '\n' ' ')" \
+    '<resource uri="sip:alice@example.test" <resource uri="sip:bob@example.test" <resource uri="sip:carol@example.test" ' \
+    "... the RLMI lists the three users (not the unknown one nor the outside one)"
+same "$(grep -c '^Content-Type: application/pidf+xml' "$TMP/wl/notify.1")" 3 "... and a PIDF part for each"
+pidf "$TMP/p4" dev9 open
+n=$(notes wl)
+same "$(pub "$TMP/p4" --expires 120 | cut -d' ' -f1)" 200 "alice publishes"
+wait_until 5 has_notify wl $((n + 1)) || not_ok "the list's watcher was not told"
+check "... the list's next NOTIFY carries alice's document" grep -q 'dev9-open' "$(last wl)"
+check "... with a higher RLMI version" grep -q 'version="[1-9]' "$(last wl)"
 
 # ---- shutdown ends subscriptions; a restarted sipd takes new ones -----------------------------
 n=$(notes w1)

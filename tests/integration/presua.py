@@ -8,7 +8,8 @@ watch: SUBSCRIBE from --aor to --to (--event, --expires; digest on 407), then an
   NOTIFY with --notify-code (200), keeping each as DIR/notify.N and writing DIR/log lines
   "sub CODE" (the SUBSCRIBE's final answer, with "expires=V min=V" when given) and
   "notify N STATE" (its Subscription-State).  --refresh-at T sends an in-dialog refresh at T
-  seconds, --end-at T one with Expires: 0.  Runs --time seconds."""
+  seconds, --end-at T one with Expires: 0.  --body-file: a resource list (RFC 5367) sent with
+  the SUBSCRIBE, with Supported: eventlist (RFC 4662).  Runs --time seconds."""
 import argparse
 import hashlib
 import os
@@ -164,8 +165,13 @@ def watch(a):
             ua.respond(data, 200, addr)
     ua.on_request = on_request
 
+    lbody = open(a.body_file).read() if a.body_file else ""
+
     def subscribe(expires, refresh):
         uri = st["target"] if refresh and st["target"] else a.to
+        body = "" if refresh else lbody
+        extra = ("Supported: eventlist\r\nContent-Type: application/resource-lists+xml\r\n"
+                 if body else "")
 
         def build(n, auth):
             st["cseq"] += 1
@@ -173,10 +179,11 @@ def watch(a):
             msg = ("SUBSCRIBE %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s;rport\r\n"
                    "Max-Forwards: 70\r\nFrom: <%s>;tag=%s\r\nTo: %s\r\nCall-ID: %s\r\n"
                    "CSeq: %d SUBSCRIBE\r\nContact: <sip:w@127.0.0.1:%d>\r\nEvent: %s\r\n"
-                   "Accept: %s\r\n%sExpires: %d\r\nContent-Length: 0\r\n\r\n") % (
+                   "Accept: %s\r\n%s%sExpires: %d\r\nContent-Length: %d\r\n\r\n%s") % (
                 uri, ua.port, token(), a.aor, ftag, to, cid, st["cseq"], ua.port, a.event,
-                "application/dialog-info+xml" if a.event == "dialog" else "application/pidf+xml",
-                auth, expires)
+                "application/dialog-info+xml" if a.event == "dialog" else
+                "application/pidf+xml, application/rlmi+xml, multipart/related",
+                auth, extra, expires, len(body.encode()), body)
             return msg, "SUBSCRIBE", uri
         data = ua.transact(build)
         if data is None:

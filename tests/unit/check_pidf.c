@@ -111,6 +111,45 @@ START_TEST(test_derived)
 }
 END_TEST
 
+START_TEST(test_resource_lists)
+{
+	const char *doc = "<?xml version=\"1.0\"?><rl:resource-lists xmlns:rl=\"urn:ietf:params:"
+	    "xml:ns:resource-lists\"><rl:list name=\"x\"><rl:entry uri=\"sip:a@b\"/>"
+	    "<rl:entry  uri='sip:c&amp;d@e'><rl:display-name>C</rl:display-name></rl:entry>"
+	    "<rl:entry-ref ref=\"x\"/><entry uri=\"sip:f@g\"/></rl:list></rl:resource-lists>";
+	char *uris[8];
+	int n = pidf_resource_lists(doc, strlen(doc), uris, 8);
+
+	ck_assert_int_eq(n, 3);
+	ck_assert_str_eq(uris[0], "sip:a@b");
+	ck_assert_str_eq(uris[1], "sip:c&d@e");
+	ck_assert_str_eq(uris[2], "sip:f@g");
+	for (int i = 0; i < n; i++)
+		free(uris[i]);
+	ck_assert_int_eq(pidf_resource_lists(doc, strlen(doc), uris, 1), 1);	/* bounded */
+	free(uris[0]);
+	ck_assert_int_eq(pidf_resource_lists("<x/>", 4, uris, 8), -1);
+	ck_assert_int_eq(pidf_resource_lists(doc, 60, uris, 8), -1);	/* cut short */
+}
+END_TEST
+
+START_TEST(test_rlmi)
+{
+	const char *uris[] = { "sip:a@b", "sip:<c>@d" }, *states[] = { "active", "terminated" };
+	const char *cids[] = { "r0@sipd", NULL };
+	size_t len;
+	char *d = pidf_rlmi("sip:rls@b", 3, uris, states, cids, 2, &len);
+
+	ck_assert_uint_eq(strlen(d), len);
+	ck_assert_ptr_nonnull(strstr(d, "uri=\"sip:rls@b\" version=\"3\" fullState=\"true\""));
+	ck_assert_ptr_nonnull(strstr(d, "<resource uri=\"sip:a@b\"><instance id=\"i0\" "
+	    "state=\"active\" cid=\"r0@sipd\"/></resource>"));
+	ck_assert_ptr_nonnull(strstr(d, "uri=\"sip:&lt;c&gt;@d\""));
+	ck_assert_ptr_nonnull(strstr(d, "state=\"terminated\" reason=\"rejected\""));
+	free(d);
+}
+END_TEST
+
 static Suite *
 pidf_suite(void)
 {
@@ -121,6 +160,8 @@ pidf_suite(void)
 	tcase_add_test(tc, test_compose_one);
 	tcase_add_test(tc, test_compose_many);
 	tcase_add_test(tc, test_derived);
+	tcase_add_test(tc, test_resource_lists);
+	tcase_add_test(tc, test_rlmi);
 	suite_add_tcase(s, tc);
 	return s;
 }

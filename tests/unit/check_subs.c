@@ -33,7 +33,9 @@ body(const char *resource, unsigned version, size_t *len)
 	return b;
 }
 
-static const struct subs_package pkg = { "presence", "application/pidf+xml", 600, body };
+static const struct subs_package pkg = {
+	.name = "presence", .ctype = "application/pidf+xml", .default_expires = 600, .body = body,
+};
 
 static void
 setup(void)
