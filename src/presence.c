@@ -69,17 +69,19 @@ presence_body(const char *aor, unsigned version, size_t *len)
 	intptr_t st;
 	char *doc;
 
-	for (struct pub *p = pubs; p != NULL && n < 64; p = p->next)
+	st = derived_state(aor);
+	htab_put(derived, aor, strlen(aor), (void *)(st + 1));	/* the tick compares */
+	/* RFC 3856 6.6 leaves the composition policy to the agent: the devices' documents
+	 * while a phone of the user is registered (a phone that vanished without removing
+	 * its publication does not keep its user online), else what registrations and calls
+	 * say */
+	for (struct pub *p = pubs; p != NULL && n < 64 && (st & 1); p = p->next)
 		if (strcmp(p->aor, aor) == 0) {
 			docs[n] = p->body;
 			lens[n++] = p->len;
 		}
 	if (n > 0 && (doc = pidf_compose(aor, docs, lens, n, len)) != NULL)
 		return doc;
-	/* nothing published: what registrations and calls say (RFC 3856 6.6 leaves the
-	 * composition policy to the agent) */
-	st = derived_state(aor);
-	htab_put(derived, aor, strlen(aor), (void *)(st + 1));
 	return pidf_derived(aor, st & 1, (st & 2) != 0, len);
 }
 
