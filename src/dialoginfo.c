@@ -77,13 +77,16 @@ changed(const struct di_call *c)
 		subs_changed(&dialoginfo_package, c->callee);
 }
 
-/* A new call to follow, or NULL when neither side is ours (or too many are followed). */
+/* A new call to follow, or NULL when neither side is ours, too many are followed, or there is
+ * no subscription at all (a call already up when the first watcher comes is not shown). */
 static struct di_call *
 call_new(const char *call_id, const char *caller, const char *callee)
 {
 	struct di_call *c;
 	char a[256], b[256];
 
+	if (subs_count() == 0)
+		return NULL;	/* nobody watches anything: no user lookups per call */
 	a[0] = b[0] = '\0';
 	if (dialoginfo_aor(caller, a, sizeof(a)) == -1)
 		a[0] = '\0';
