@@ -60,6 +60,8 @@ def main():
     ap.add_argument("--sipd", default="./sipd")
     ap.add_argument("--sipctl", default="./sipctl")
     ap.add_argument("--watchers", type=int, default=1000)
+    ap.add_argument("--per-watcher", type=int, default=100000,
+                    help="subs.max_per_watcher (a storm from one address: 100, the default)")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="fanout.")
     s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
@@ -67,7 +69,7 @@ def main():
     open(conf, "w").write('sip: { listen = [ "udp:127.0.0.1:%d" ]; domains = [ "example.test" ]; };\n'
                           'log: { level = "notice"; };\ndatabase: { path = "%s/sipd.db"; };\n'
                           'auth: { register = 0; calls = 0; };\nflood: { rate = 100000; burst = 100000; };\n'
-                          'subs: { max_per_watcher = 100000; max_total = 100000; };\n' % (port, tmp))
+                          'subs: { max_per_watcher = %d; max_total = 100000; };\n' % (port, tmp, a.per_watcher))
     subprocess.run([a.sipctl, "-c", conf, "user", "add", "alice"], input=b"pw\n", check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     p = subprocess.Popen([a.sipd, "-f", "-c", conf], stdout=open(os.path.join(tmp, "log"), "w"),
@@ -91,7 +93,8 @@ def main():
                 dn, df, _ = pump(sock, time.time() + 0.05, 10 ** 9, 10 ** 9)
                 n += dn
                 f += df
-        dn, df, _ = pump(sock, time.time() + 20, a.watchers - n, a.watchers - f)
+        live = min(a.watchers, a.per_watcher)
+        dn, df, _ = pump(sock, time.time() + 20, live - n, a.watchers - f)
         n += dn
         f += df
         time.sleep(0.5)
@@ -105,11 +108,12 @@ def main():
                      "Call-ID: pub1\r\nCSeq: 1 PUBLISH\r\nEvent: presence\r\nExpires: 600\r\n"
                      "Content-Type: application/pidf+xml\r\nContent-Length: %d\r\n\r\n%s" % (lp, len(body), body)).encode(),
                     ("127.0.0.1", port))
-        n2, f2, last = pump(sock, time.time() + 30, a.watchers, 1)
+        n2, f2, last = pump(sock, time.time() + 30, live, 1)
         time.sleep(0.3)
         c1 = cpu(p.pid)
         print("subscriptions: %d SUBSCRIBEs, %d final answers, %d initial NOTIFYs" % (a.watchers, f, n))
-        print("rss: %d kB before, %d kB after: %.0f bytes per subscription" % (rss0, rss1, (rss1 - rss0) * 1024.0 / max(1, a.watchers)))
+        print("rss: %d kB before, %d kB after: %.0f bytes per subscription (%d live)" % (
+            rss0, rss1, (rss1 - rss0) * 1024.0 / max(1, live), live))
         if last:
             print("fan-out: PUBLISH -> last of %d NOTIFYs answered: %.1f ms" % (n2, (last - t0) * 1000))
         print("cpu: %.1f ms for the fan-out, %.1f us per NOTIFY" % ((c1 - c0) * 1000, (c1 - c0) * 1e6 / max(1, n2)))
