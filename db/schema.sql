@@ -165,3 +165,14 @@ CREATE TABLE IF NOT EXISTS presence_allow (
 	created		INTEGER NOT NULL DEFAULT (strftime('%s','now')),
 	PRIMARY KEY (watcher, aor)
 );
+
+-- Presence publications (RFC 3903): each device's PIDF document as published, under the
+-- entity-tag sipd gave it, kept until it expires or is removed; sipd answers a PUBLISH only
+-- once its row is committed, and loads the rows at start.
+CREATE TABLE IF NOT EXISTS publications (
+	etag		TEXT PRIMARY KEY,
+	aor		TEXT NOT NULL,		-- sip:user@domain of the publishing user
+	body		BLOB NOT NULL,		-- the PIDF document, byte for byte
+	expires		INTEGER NOT NULL	-- Unix time
+);
+CREATE INDEX IF NOT EXISTS publications_aor ON publications (aor);

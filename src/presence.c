@@ -207,6 +207,46 @@ pub_new(struct txn *t, const char *aor)
 	return p;
 }
 
+/* A PUBLISH waiting for its row's commit before the 200. */
+struct saving {
+	struct txn	*t;
+	char		*aor;
+	char		*extra;
+	int		 change;
+};
+
+/* The publication is on disk: now the publisher hears 200, and the watchers a NOTIFY. */
+static void
+saved(void *arg, int ok)
+{
+	struct saving *sv = arg;
+
+	if (ok)
+		txn_reply(sv->t, 200, NULL, sv->extra, NULL, NULL, 0);
+	else
+		txn_reply(sv->t, 500, "Database Error", "Retry-After: 5\r\n", NULL, NULL, 0);
+	if (sv->change)
+		subs_changed(&presence_package, sv->aor);
+	txn_unref(sv->t);
+	free(sv->aor);
+	free(sv->extra);
+	free(sv);
+}
+
+/* Answer t with 200 + extra once what is queued is committed (nothing acknowledged is lost
+ * on a crash); change: then notify aor's watchers. */
+static void
+answer_saved(struct txn *t, const char *aor, const char *extra, int change)
+{
+	struct saving *sv = xcalloc(1, sizeof(*sv));
+
+	sv->t = txn_ref(t);
+	sv->aor = xstrdup(aor);
+	sv->extra = xstrdup(extra);
+	sv->change = change;
+	store_flush(saved, sv);
+}
+
 /* PUBLISH (RFC 3903 6): create, refresh, modify or remove a publication of aor. */
 static void
 publish(struct txn *t, struct sipmsg *m, const char *aor)
@@ -232,11 +272,12 @@ publish(struct txn *t, struct sipmsg *m, const char *aor)
 		return;
 	}
 	if (e == 0) {				/* removal (RFC 3903 4.5) */
-		if (p != NULL)
+		if (p != NULL) {
+			store_pub_delete(p->etag);
 			pub_remove(p);
-		txn_reply(t, 200, NULL, "Expires: 0\r\n", NULL, NULL, 0);
+		}
 		log_info("presence: removed call-id=%s aor=%s", m->call_id, aor);
-		subs_changed(&presence_package, aor);
+		answer_saved(t, aor, "Expires: 0\r\n", 1);
 		return;
 	}
 	if (p == NULL && (p = pub_new(t, aor)) == NULL)
@@ -246,14 +287,15 @@ publish(struct txn *t, struct sipmsg *m, const char *aor)
 		p->body = xstrndup(m->raw + m->body_off, m->body_len);
 		p->len = m->body_len;
 	}
+	if (p->etag[0] != '\0')
+		store_pub_delete(p->etag);
 	sip_random_token(p->etag, 20);	/* a new entity-tag for every success (RFC 3903 6 step 8) */
 	p->expires = time(NULL) + e;
+	store_pub_save(p->etag, aor, p->body, p->len, p->expires);
 	snprintf(extra, sizeof(extra), "SIP-ETag: %s\r\nExpires: %ld\r\n", p->etag, e);
-	txn_reply(t, 200, NULL, extra, NULL, NULL, 0);
 	log_info("presence: %s call-id=%s aor=%s etag=%s expires=%ld", change ? (im ? "modified" :
 	    "published") : "refreshed", m->call_id, aor, p->etag, e);
-	if (change)
-		subs_changed(&presence_package, aor);
+	answer_saved(t, aor, extra, change);
 }
 
 /* The domain part of an AOR "sip:user@domain". */
@@ -501,6 +543,7 @@ tick(evutil_socket_t fd, short what, void *arg)
 		if (p->expires <= now) {
 			char *aor = xstrdup(p->aor);
 			log_info("presence: publication etag=%s aor=%s expired", p->etag, aor);
+			store_pub_delete(p->etag);
 			pub_remove(p);
 			subs_changed(&presence_package, aor);
 			free(aor);
@@ -516,11 +559,32 @@ tick(evutil_socket_t fd, short what, void *arg)
 	free(c.changed);
 }
 
+/* One stored publication (start-up). */
+static void
+pub_load(const char *etag, const char *aor, const char *body, size_t len, int64_t expires,
+    void *arg)
+{
+	struct pub *p = xcalloc(1, sizeof(*p));
+
+	snprintf(p->etag, sizeof(p->etag), "%s", etag);
+	p->aor = xstrdup(aor);
+	p->body = xmalloc(len + 1);
+	memcpy(p->body, body, len);
+	p->body[len] = '\0';
+	p->len = len;
+	p->expires = expires;
+	p->next = pubs;
+	pubs = p;
+}
+
 void
 presence_init(struct event_base *base)
 {
 	struct timeval tv = { 1, 0 };
+	long n;
 
+	if ((n = store_pub_load(time(NULL), pub_load, NULL)) > 0)
+		log_notice("presence: %ld publication(s) loaded", n);
 	derived = htab_new();
 	ev_tick = event_new(base, -1, EV_PERSIST, tick, NULL);
 	event_add(ev_tick, &tv);

@@ -2,8 +2,8 @@
  * compositor (RFC 3903): PUBLISH of PIDF documents (RFC 3863) per publisher with SIP-ETag /
  * SIP-If-Match, SUBSCRIBE for the presence and dialog packages to a local user (subs.c sends
  * the NOTIFYs), who may watch whom, and the presence derived from registrations and calls
- * when nothing is published.  Publications live in memory (RFC 3903 soft state: publishers
- * refresh them; after a restart they publish again when their refresh is refused with 412). */
+ * when nothing is published.  Publications are stored (the publications table): a PUBLISH
+ * is answered once its row is committed, and they are loaded again at start. */
 #ifndef SIPD_PRESENCE_H
 #define SIPD_PRESENCE_H
 

@@ -14,7 +14,8 @@
 # A resource-list subscription (RFC 4662, RFC 5367 body) gets multipart/related RLMI NOTIFYs
 # with the listed users it may see.  Hostile: subscriptions from one address are bounded (subs.max_per_watcher, 403 beyond), a
 # NOTIFY answered 481 ends its subscription.  Shutdown ends every subscription with
-# Subscription-State: terminated;reason=deactivated; the restarted sipd takes new ones.
+# Subscription-State: terminated;reason=deactivated; the restarted sipd takes new ones, and
+# still has the publications (stored before the 200).
 SIPD_DOMAINS='"example.test"'
 . "$(dirname "$0")/lib.sh"
 
@@ -236,4 +237,6 @@ launch_sipd restart || fail "sipd did not restart"
 watcher w3
 wait_until 5 has_notify w3 1 || not_ok "no NOTIFY from the restarted sipd"
 check "the restarted sipd: open (alice's binding survived)" grep -q '<basic>open</basic>' "$TMP/w3/notify.1"
+check "... with the document alice published before (the publication is stored)" grep -q 'dev9-open' "$TMP/w3/notify.1"
+same "$(db "SELECT count(*) FROM publications WHERE aor = 'sip:alice@example.test'")" 1 "... its row in the publications table"
 finish
