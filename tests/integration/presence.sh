@@ -239,4 +239,12 @@ wait_until 5 has_notify w3 1 || not_ok "no NOTIFY from the restarted sipd"
 check "the restarted sipd: open (alice's binding survived)" grep -q '<basic>open</basic>' "$TMP/w3/notify.1"
 check "... with the document alice published before (the publication is stored)" grep -q 'dev9-open' "$TMP/w3/notify.1"
 same "$(db "SELECT count(*) FROM publications WHERE aor = 'sip:alice@example.test'")" 1 "... its row in the publications table"
+# kill -9 right after the 200 to a PUBLISH loses nothing: the row was committed first
+pidf "$TMP/p5" dev10 open
+same "$(pub "$TMP/p5" --expires 120 | cut -d' ' -f1)" 200 "a PUBLISH to the restarted sipd: 200"
+kill -9 "$SIPD_PID" 2>/dev/null
+wait "$SIPD_PID" 2>/dev/null
+SIPD_PID=
+same "$(db "SELECT count(*) FROM publications WHERE CAST(body AS TEXT) LIKE '%dev10-open%'")" 1 \
+    "kill -9 after its 200: the publication's row is on disk"
 finish
