@@ -23,7 +23,7 @@
 #include "txn.h"
 #include "xmalloc.h"
 
-#define PRES_ALLOW_EVENTS	"Allow-Events: presence, dialog\r\n"
+#define PRES_ALLOW_EVENTS	"Allow-Events: presence\r\n"	/* what PUBLISH takes */
 
 /* One publication (RFC 3903 4.1: an event state of one publisher). */
 struct pub {
@@ -472,6 +472,23 @@ resource_aor(const struct uri_parts *u, char *aor, size_t len, int *exists)
 		*exists = 1;
 }
 
+/* The event packages sipd serves for its users (RFC 6665 4.4.1); others go to the phones. */
+static const struct subs_package *const packages[] = {
+	&presence_package, &dialoginfo_package, NULL
+};
+
+/* The package of m's Event among those served, or NULL. */
+static const struct subs_package *
+package_of(const struct sipmsg *m)
+{
+	int bad;
+
+	for (int i = 0; packages[i] != NULL; i++)
+		if (event_is(m, packages[i]->name, &bad))
+			return packages[i];
+	return NULL;
+}
+
 int
 presence_request(struct txn *t, struct sipmsg *m, const struct uri_parts *u)
 {
@@ -483,14 +500,8 @@ presence_request(struct txn *t, struct sipmsg *m, const struct uri_parts *u)
 		return 0;
 	if (m->method == SIP_PUBLISH && !event_is(m, presence_package.name, &bad) && !bad)
 		return 0;	/* another package: the phones' (a PUBLISH without Event: 489) */
-	if (m->method == SIP_SUBSCRIBE) {
-		if (event_is(m, presence_package.name, &bad))
-			p = &presence_package;
-		else if (event_is(m, dialoginfo_package.name, &bad))
-			p = &dialoginfo_package;
-		else
-			return 0;	/* other packages: the phones' own (RFC 6665 4.1) */
-	}
+	if (m->method == SIP_SUBSCRIBE && (p = package_of(m)) == NULL)
+		return 0;	/* other packages: the phones' own (RFC 6665 4.1) */
 	if (local_check_require(t, m, HDR_REQUIRE))
 		return 1;
 	resource_aor(u, aor, sizeof(aor), &exists);
@@ -505,7 +516,8 @@ presence_request(struct txn *t, struct sipmsg *m, const struct uri_parts *u)
 	}
 	if (m->to_tag == NULL && p == &presence_package && has_list(m))
 		list_subscribe(t, m, aor);
-	else if (m->to_tag != NULL || watch_allowed(t, m, aor, exists) == 0)
+	else if (m->to_tag != NULL || (p->may_watch ? p->may_watch(t, m, aor, exists) :
+	    watch_allowed(t, m, aor, exists)) == 0)
 		subs_subscribe(t, m, p, aor);
 	return 1;
 }

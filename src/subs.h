@@ -32,6 +32,11 @@ struct subs_package {
 	char		*(*list_body)(const char *list, const char *members, unsigned version,
 			    size_t *len);
 	const char	*list_ctype;	/* its Content-Type */
+	/* Who may subscribe to resource (an AOR of ours; exists 0: no such user): 0 yes, -1
+	 * answered (407, 403, 404).  NULL: presence.c's policy (users of the same domain and
+	 * the allow-list).  message-summary (RFC 3842) will want the box's owner only. */
+	int		(*may_watch)(struct txn *, struct sipmsg *, const char *resource,
+			    int exists);
 };
 
 void subs_init(struct event_base *);
