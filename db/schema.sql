@@ -1,6 +1,6 @@
--- sipd database schema, version 3.  sipd creates it at start (and migrates older versions);
+-- sipd database schema, version 4.  sipd creates it at start (and migrates older versions);
 -- PRAGMA user_version holds the version.  Readable with: sqlite3 -readonly /var/lib/sipd/sipd.db
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 -- Users who may register and call.  Passwords are never stored: HA1 = H(user:realm:password)
 -- for MD5 and SHA-256 (RFC 3261 22, RFC 8760), computed for the realm in the realm column.
@@ -154,3 +154,25 @@ CREATE VIEW IF NOT EXISTS offline_messages AS
 	       datetime(expires, 'unixepoch', 'localtime') AS expires_at,
 	       CAST(body AS TEXT) AS text, call_id
 	FROM messages WHERE expires > CAST(strftime('%s','now') AS INTEGER);
+
+-- Version 4: presence.  A version-3 database is upgraded in place by running this file.
+
+-- Watchers from outside a user's domain who may see the user's presence and dialogs
+-- (sipctl presence allow WATCHER USER).  Users of the same domain need no row.
+CREATE TABLE IF NOT EXISTS presence_allow (
+	watcher		TEXT NOT NULL,		-- the watcher's From URI, e.g. sip:carol@example.org
+	aor		TEXT NOT NULL,		-- sip:user@domain of the watched user
+	created		INTEGER NOT NULL DEFAULT (strftime('%s','now')),
+	PRIMARY KEY (watcher, aor)
+);
+
+-- Presence publications (RFC 3903): each device's PIDF document as published, under the
+-- entity-tag sipd gave it, kept until it expires or is removed; sipd answers a PUBLISH only
+-- once its row is committed, and loads the rows at start.
+CREATE TABLE IF NOT EXISTS publications (
+	etag		TEXT PRIMARY KEY,
+	aor		TEXT NOT NULL,		-- sip:user@domain of the publishing user
+	body		BLOB NOT NULL,		-- the PIDF document, byte for byte
+	expires		INTEGER NOT NULL	-- Unix time
+);
+CREATE INDEX IF NOT EXISTS publications_aor ON publications (aor);

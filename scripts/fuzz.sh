@@ -22,7 +22,7 @@ if [ ! -f "$B/Makefile" ]; then
 		{ tail -n 20 "$B/configure.out"; echo "FAIL: fuzz: configure --enable-fuzzing"; exit 1; }
 fi
 (cd "$B" && make src/schema.inc && make -j"$(nproc)" tests/fuzz/fuzz_sipmsg tests/fuzz/fuzz_framing tests/fuzz/fuzz_auth \
-    tests/fuzz/fuzz_uri tests/fuzz/fuzz_sdp tests/fuzz/fuzz_stun tests/fuzz/fuzz_proxy_edit tests/fuzz/fuzz_osipdiff tests/fuzz/fuzz_gruu) >"$B/make.out" 2>&1 ||
+    tests/fuzz/fuzz_uri tests/fuzz/fuzz_sdp tests/fuzz/fuzz_stun tests/fuzz/fuzz_proxy_edit tests/fuzz/fuzz_osipdiff tests/fuzz/fuzz_gruu tests/fuzz/fuzz_pidf) >"$B/make.out" 2>&1 ||
 	{ tail -n 30 "$B/make.out"; echo "FAIL: fuzz: build"; exit 1; }
 
 # Seeds: each conformance message (for sipmsg prefixed by the mode byte: 1 datagram, 0 stream),
@@ -31,7 +31,8 @@ CORPUS=${SIPD_SHARED:-$TOP/../shared}/conformance
 [ -d "$CORPUS" ] || echo "fuzz: no conformance corpus at $CORPUS (set SIPD_SHARED): hand-written seeds only"
 S=$B/seeds
 rm -rf "$S"
-mkdir -p "$S/sipmsg" "$S/framing" "$S/uri" "$S/auth" "$S/sdp" "$S/stun" "$S/proxy_edit" "$S/osipdiff" "$S/gruu"
+mkdir -p "$S/sipmsg" "$S/framing" "$S/uri" "$S/auth" "$S/sdp" "$S/stun" "$S/proxy_edit" "$S/osipdiff" "$S/gruu" "$S/pidf"
+cp "$TOP"/tests/fuzz/seeds/pidf/* "$S/pidf/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/sipmsg/* "$S/sipmsg/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/stun/* "$S/stun/" 2>/dev/null
 cp "$TOP"/tests/fuzz/seeds/sdp/* "$S/sdp/" 2>/dev/null
@@ -67,7 +68,7 @@ PY
 fi
 
 rc=0
-for name in ${FUZZ_ONLY:-sipmsg framing auth uri sdp stun proxy_edit osipdiff gruu}; do
+for name in ${FUZZ_ONLY:-sipmsg framing auth uri sdp stun proxy_edit osipdiff gruu pidf}; do
 	work=$B/corpus-$name
 	mkdir -p "$work" "$B/artifacts"
 	"$B/tests/fuzz/fuzz_$name" -max_total_time="$SECS" -max_len=8192 -timeout=10 -rss_limit_mb=1024 \

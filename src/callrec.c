@@ -23,6 +23,7 @@
 
 #include "callrec.h"
 #include "config.h"
+#include "dialoginfo.h"
 #include "htab.h"
 #include "log.h"
 #include "metrics.h"
@@ -195,6 +196,7 @@ start(const struct sipmsg *m, const void *owner)
 	log_info("call start call-id=%s from=%s to=%s", r->call_id, r->caller[0] ? r->caller : "?",
 	    r->to);
 	publish();
+	dialoginfo_call(r->call_id, r->caller, r->callee, DI_TRYING);
 	return r;
 }
 
@@ -213,6 +215,7 @@ finish(struct call_rec *r, double now, int status, const char *reason)
 		nanswered--;
 	else
 		nringing--;
+	dialoginfo_call(r->call_id, r->caller, r->callee, DI_TERMINATED);
 	htab_del(calls, r->call_id, strlen(r->call_id));
 	r->next = ended;
 	ended = r;
@@ -271,6 +274,16 @@ callrec_answered(const struct sipmsg *m, const void *owner, int status, const ch
 	log_info("call answered call-id=%s status=%d after=%llds", r->call_id, status,
 	    (long long)(r->answer - r->start));
 	publish();
+	dialoginfo_call(r->call_id, r->caller, r->callee, DI_CONFIRMED);
+}
+
+void
+callrec_ringing(const struct sipmsg *m, const void *owner)
+{
+	struct call_rec *r = find_ringing(m, owner);
+
+	if (r != NULL)
+		dialoginfo_call(r->call_id, r->caller, r->callee, DI_EARLY);
 }
 
 void

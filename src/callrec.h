@@ -21,6 +21,9 @@ void callrec_invite(const struct sipmsg *invite, const void *owner);
 /* owner sent the caller a 2xx (status) to invite from the phone of who (an AOR or URI). */
 void callrec_answered(const struct sipmsg *invite, const void *owner, int status,
     const char *who);
+/* owner relayed a 1xx other than 100 to invite: the callee's phone rings (the dialog
+ * event package's early state). */
+void callrec_ringing(const struct sipmsg *invite, const void *owner);
 /* owner sent the caller a final failure to invite (or will send none: cancelled): the call
  * ended unanswered. */
 void callrec_failed(const struct sipmsg *invite, const void *owner, int status);

@@ -206,6 +206,23 @@ static const struct config_key config_keys[] = {
 	KINT("messages.lifetime", msg_lifetime, 604800, 1, 31536000,
 	    "Seconds a stored message waits at most (shorter when the MESSAGE's Expires, or the"
 	    " user's Contact parameter message-expires, says so); then it is dropped unsent."),
+	KINT("subs.min_expires", subs_min_expires, 60, 1, 3600,
+	    "Shortest subscription (SUBSCRIBE) or publication (PUBLISH) sipd accepts, in seconds;"
+	    " a shorter one gets 423 with Min-Expires."),
+	KINT("subs.max_expires", subs_max_expires, 3600, 60, 86400,
+	    "Longest subscription or publication, in seconds; longer ones are shortened to it."),
+	KINT("subs.max_total", subs_max_total, 10000, 1, 1000000,
+	    "Most live subscriptions (presence, dialog); beyond it SUBSCRIBE gets 503 + Retry-After."),
+	KINT("subs.max_per_watcher", subs_max_per_watcher, 100, 1, 100000,
+	    "Most live subscriptions from one source address, and from one watcher (From URI);"
+	    " beyond it SUBSCRIBE gets 403."),
+	KINT("presence.enable", presence_enable, 1, 0, 1,
+	    "1: sipd is the presence agent of its users (PUBLISH / SUBSCRIBE for the presence and"
+	    " dialog event packages are served, not forwarded); 0: they are forwarded to the phones."),
+	KINT("presence.max_pidf", presence_max_pidf, 16384, 256, 1048576,
+	    "Largest PIDF document, in bytes, a PUBLISH may carry; a larger one gets 413."),
+	KINT("presence.max_publications", presence_max_publications, 16, 1, 1000,
+	    "Most live publications (devices) per user; beyond it a new PUBLISH gets 503."),
 };
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 

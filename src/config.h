@@ -136,6 +136,15 @@ struct sipd_config {
 	int			 msg_max_bytes;		/* messages.max_bytes_per_user */
 	int			 msg_max_body;		/* messages.max_body: larger ones get 513 */
 	int			 msg_lifetime;		/* messages.lifetime, s */
+
+	/* subs.* (subs.c) and presence.* (presence.c) */
+	int			 subs_min_expires;	/* subs.min_expires, s: 423 below it */
+	int			 subs_max_expires;	/* subs.max_expires, s */
+	int			 subs_max_total;	/* subs.max_total */
+	int			 subs_max_per_watcher;	/* subs.max_per_watcher */
+	int			 presence_enable;	/* presence.enable */
+	int			 presence_max_pidf;	/* presence.max_pidf, bytes: 413 beyond */
+	int			 presence_max_publications;	/* presence.max_publications per user */
 };
 
 /* The configuration in force; swapped whole on SIGHUP. */

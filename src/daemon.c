@@ -20,6 +20,9 @@
 #include "location.h"
 #include "log.h"
 #include "msgstore.h"
+#include "presence.h"
+#include "dialoginfo.h"
+#include "subs.h"
 #include "metrics.h"
 #include "notify.h"
 #include "privdrop.h"
@@ -284,6 +287,9 @@ daemon_run(int foreground)
 	relay_init(base);
 	keepalive_init(base);
 	msgstore_init(base);
+	subs_init(base);
+	presence_init(base);
+	dialoginfo_init(base);
 	transport_set_receive_hook(dispatch_message);
 	transport_set_failure_hook(txn_transport_failed);
 	if (registrar_init(base) == -1 || transport_start(base, cfg) == -1 ||
@@ -311,6 +317,9 @@ daemon_run(int foreground)
 out:
 	if (ev_shutdown_poll)
 		event_free(ev_shutdown_poll);
+	subs_shutdown();	/* terminated NOTIFYs, while the transports still run */
+	presence_shutdown();
+	dialoginfo_shutdown();
 	callrec_shutdown();	/* records of calls still open, queued before the store closes */
 	notify_shutdown();
 	metrics_apply(base, NULL);

@@ -15,8 +15,9 @@
 #include "txn.h"
 #include "uri.h"
 
-/* Option tags sipd supports (RFC 3261 19.2); one place for Supported and the 420 check. */
-static const char *supported_tags[] = { "outbound", "gruu", NULL };
+/* Option tags sipd supports (RFC 3261 19.2); one place for Supported and the 420 check.
+ * eventlist: resource-list subscriptions (RFC 4662, presence.c). */
+static const char *supported_tags[] = { "outbound", "gruu", "eventlist", NULL };
 
 static int
 tag_supported(const char *p, size_t n)

@@ -23,6 +23,7 @@
 #include "media.h"
 #include "msgstore.h"
 #include "pbx.h"
+#include "presence.h"
 #include "proxy.h"
 #include "proxy_edit.h"
 #include "proxy_target.h"
@@ -544,6 +545,8 @@ branch_cb(struct txn *ct, struct sipmsg *resp, int status, void *arg)
 		}
 		if (br->cancel)
 			cancel_branch(br);
+		if (status > 100)
+			callrec_ringing(c->req, c);
 		if (status > 100 && !c->answered && (out = upstream(c, resp, &len)) != NULL)
 			txn_reply_raw(c->st, status, out, len);
 		return;
@@ -922,7 +925,8 @@ proxy_route(struct txn *t, struct sipmsg *m, int strict)
 		relay(t, m, &u, drop);
 		break;
 	case WAY_USER:
-		user_request(t, m, &u, drop);
+		if (!presence_request(t, m, &u))	/* PUBLISH, presence/dialog SUBSCRIBE: ours */
+			user_request(t, m, &u, drop);
 		break;
 	case WAY_HERE:
 		local_request(t, m);

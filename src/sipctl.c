@@ -57,7 +57,11 @@ usage(void)
 	    "  forward list [USER]\n"
 	    "  cdr list [N]                               the last N call records (20)\n"
 	    "  msg list [USER]                            messages waiting for offline users\n"
-	    "  msg del ID                                 remove a waiting message\n");
+	    "  msg del ID                                 remove a waiting message\n"
+	    "  presence allow WATCHER USER                WATCHER (a sip: URI outside USER's domain)\n"
+	    "                                             may watch USER's presence and dialogs\n"
+	    "  presence deny WATCHER USER                 remove that permission\n"
+	    "  presence list [USER]                       the allow-list\n");
 	exit(2);
 }
 
@@ -702,6 +706,53 @@ cmd_msg(int argc, char **argv)
 	usage();
 }
 
+/* The AOR of USER (a name or extension, NAME@DOMAIN) for the presence allow-list. */
+static void
+presence_aor(const char *spec, char *aor, size_t len)
+{
+	char name[256], user[128];
+	const char *at = strrchr(spec, '@'), *domain = domain_primary();
+
+	snprintf(name, sizeof(name), "%s", spec);
+	if (at != NULL) {
+		name[at - spec] = '\0';
+		domain = domain_arg(at + 1);
+	}
+	user_arg(name, domain, user, sizeof(user));
+	snprintf(aor, len, "sip:%s@%s", user, domain);
+}
+
+/* The presence allow-list (presence.c): watchers from outside a user's domain. */
+static int
+cmd_presence(int argc, char **argv)
+{
+	char aor[512];
+	sqlite3_stmt *st;
+
+	if (argc >= 1 && strcmp(argv[0], "list") == 0 && argc <= 2) {
+		if (argc == 2)
+			presence_aor(argv[1], aor, sizeof(aor));
+		print_rows(argc == 2 ? "SELECT watcher, aor FROM presence_allow WHERE aor = ?1 "
+		    "ORDER BY aor, watcher" : "SELECT watcher, aor FROM presence_allow ORDER BY aor, "
+		    "watcher", argc == 2 ? aor : NULL);
+		return 0;
+	}
+	if (argc != 3 || (strcmp(argv[0], "allow") != 0 && strcmp(argv[0], "deny") != 0))
+		usage();
+	if ((strncmp(argv[1], "sip:", 4) != 0 && strncmp(argv[1], "sips:", 5) != 0) ||
+	    strchr(argv[1], '@') == NULL || strlen(argv[1]) > 256 || strpbrk(argv[1], " ;<>\"") != NULL)
+		bad("a watcher is a sip: URI with a user part, without parameters: %s", argv[1]);
+	presence_aor(argv[2], aor, sizeof(aor));
+	st = prep(argv[0][0] == 'a' ? "INSERT OR IGNORE INTO presence_allow (watcher, aor) VALUES "
+	    "(?1, ?2)" : "DELETE FROM presence_allow WHERE watcher = ?1 AND aor = ?2");
+	sqlite3_bind_text(st, 1, argv[1], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, aor, -1, SQLITE_STATIC);
+	step_done(st, "changing the presence allow-list");
+	printf("%s %s %s %s\n", argv[1], argv[0][0] == 'a' ? "may watch" : "may no longer watch",
+	    aor, argv[0][0] == 'd' && sqlite3_changes(db) == 0 ? "(was not allowed)" : "");
+	return 0;
+}
+
 /* One number from the database, -1 on error. */
 static long
 db_count(const char *sql)
@@ -781,6 +832,8 @@ main(int argc, char **argv)
 		rc = cmd_cdr(argc - 1, argv + 1);
 	else if (strcmp(argv[0], "msg") == 0)
 		rc = cmd_msg(argc - 1, argv + 1);
+	else if (strcmp(argv[0], "presence") == 0)
+		rc = cmd_presence(argc - 1, argv + 1);
 	else
 		usage();
 	if (rc == 0 && (pbx_changed || (strcmp(argv[0], "user") == 0 && argc > 1 &&

@@ -139,6 +139,18 @@ void store_msg_clear(struct store_msg *);
 /* Call fn for every AOR with rows; *min_expires gets the earliest expiry (0: none). */
 long store_msg_aors(void (*fn)(const char *aor, void *), void *arg, int64_t *min_expires);
 
+/* Presence allow-list (sipctl presence allow): 1 when watcher (a URI) may watch aor's
+ * presence and dialogs though not a user of its domain, 0 when not, -1 on error. */
+int store_presence_allowed(const char *watcher, const char *aor);
+
+/* Presence publications (presence.c; RFC 3903 event state, one row per entity-tag): queue
+ * a row's insert (copied) or deletion; load those not expired at now (start-up). */
+void store_pub_save(const char *etag, const char *aor, const char *body, size_t len,
+    int64_t expires);
+void store_pub_delete(const char *etag);
+long store_pub_load(time_t now, void (*fn)(const char *etag, const char *aor, const char *body,
+    size_t len, int64_t expires, void *), void *arg);
+
 /* Admin queue: call fn(op, arg) for each entry sipctl queued, then delete them. */
 void store_admin_poll(void (*fn)(const char *op, const char *arg, void *ctx), void *ctx);
 

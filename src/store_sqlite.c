@@ -24,10 +24,10 @@ static const char schema_sql[] =
 #include "schema.inc"
 ;
 
-#define SCHEMA_VERSION	3
+#define SCHEMA_VERSION	4
 
 enum op_kind { OP_SAVE, OP_DELETE, OP_DELETE_EXPIRED, OP_ADMIN_DONE, OP_FLUSH, OP_CDR,
-    OP_MSG_SAVE, OP_MSG_DELETE, OP_MSG_EXPIRE };
+    OP_MSG_SAVE, OP_MSG_DELETE, OP_MSG_EXPIRE, OP_PUB_SAVE, OP_PUB_DELETE };
 
 struct op {
 	enum op_kind	 kind;
@@ -108,7 +108,8 @@ db_migrate(sqlite3 *db, const char *path)
 		    SCHEMA_VERSION);
 		return -1;
 	}
-	/* v == 0: new database.  v == 2: version 3 added the messages table and its view, which
+	/* v == 3: version 4 added the presence_allow table, which running the schema file
+	 * creates.  v == 0: new database.  v == 2: version 3 added the messages table and its view, which
 	 * running the schema file creates.  v == 1: version 2 added tables (ring groups, forwards, cdr) and
 	 * made admin_queue's ids AUTOINCREMENT: version 1 reused the ids of deleted rows, which
 	 * the poll (ids above the last applied) then skipped.  The queue holds only notes for a
@@ -239,6 +240,29 @@ msg_insert(struct op *o)
 	return 0;
 }
 
+/* A presence publication's row (presence.c): s[0] etag, s[1] aor, s[2] body (n2 bytes),
+ * n expires; OP_PUB_DELETE: s[0] etag.  PUBLISH is rare: prepared per use. */
+static int
+pub_apply(struct op *o)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(wdb, o->kind == OP_PUB_SAVE ? "INSERT OR REPLACE INTO publications "
+	    "(etag, aor, body, expires) VALUES (?1, ?2, ?3, ?4)" : "DELETE FROM publications WHERE "
+	    "etag = ?1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, o->s[0], -1, SQLITE_STATIC);
+	if (o->kind == OP_PUB_SAVE) {
+		sqlite3_bind_text(st, 2, o->s[1], -1, SQLITE_STATIC);
+		sqlite3_bind_blob64(st, 3, o->s[2], (sqlite3_uint64)o->n2, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, o->n);
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Run one queued write on the write connection. */
 static int
 op_apply(struct op *o)
@@ -301,6 +325,9 @@ op_apply(struct op *o)
 			log_info("msgstore: %d expired message(s) dropped unsent",
 			    sqlite3_changes(wdb));
 		return 0;
+	case OP_PUB_SAVE:
+	case OP_PUB_DELETE:
+		return pub_apply(o);
 	case OP_FLUSH:
 		return 0;
 	}
@@ -980,6 +1007,68 @@ store_msg_aors(void (*fn)(const char *, void *), void *arg, int64_t *min_expires
 			*min_expires = e;
 		if (fn != NULL)
 			fn(col(st, 0), arg);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+int
+store_presence_allowed(const char *watcher, const char *aor)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(rdb, "SELECT 1 FROM presence_allow WHERE watcher = ?1 AND "
+	    "aor = ?2", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, watcher, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, aor, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void
+store_pub_save(const char *etag, const char *aor, const char *body, size_t len, int64_t expires)
+{
+	struct op *o = xcalloc(1, sizeof(*o));
+
+	o->kind = OP_PUB_SAVE;
+	o->s[0] = xstrdup(etag);
+	o->s[1] = xstrdup(aor);
+	o->s[2] = xmalloc(len + 1);
+	memcpy(o->s[2], body, len);
+	o->n = expires;
+	o->n2 = (int64_t)len;
+	enqueue(o);
+}
+
+void
+store_pub_delete(const char *etag)
+{
+	struct op *o = xcalloc(1, sizeof(*o));
+
+	o->kind = OP_PUB_DELETE;
+	o->s[0] = xstrdup(etag);
+	enqueue(o);
+}
+
+long
+store_pub_load(time_t now, void (*fn)(const char *etag, const char *aor, const char *body,
+    size_t len, int64_t expires, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	long n = 0;
+
+	if (sqlite3_prepare_v2(rdb, "SELECT etag, aor, body, expires FROM publications WHERE "
+	    "expires > ?1 ORDER BY rowid", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		fn((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+		    sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
+		    sqlite3_column_int64(st, 3), arg);
 		n++;
 	}
 	sqlite3_finalize(st);

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Every method is proxied to a registered user (RFC 3261 16): OPTIONS, SUBSCRIBE, NOTIFY, PUBLISH,
 # INFO and a method sipd has never heard of reach the phone (Request-URI = its Contact, sipd's
-# Via on top) and the phone's 200 comes back; so presence and instant messaging between phones
-# work through sipd.  SUBSCRIBE creates a dialog and is record-routed (RFC 6665 4.1.2.1), the
+# Via on top) and the phone's 200 comes back.  (SUBSCRIBE and PUBLISH for the presence and
+# dialog packages sipd serves itself, presence.sh; other packages, here "foo", are the phones'.)  SUBSCRIBE creates a dialog and is record-routed (RFC 6665 4.1.2.1), the
 # others are not.  The same methods addressed to sipd itself (no user part) are answered by sipd:
 # OPTIONS with 200, an unknown one with 501 (RFC 3261 8.2.1), SUBSCRIBE/PUBLISH 489, a NOTIFY
 # 481 or 400 (its Subscription-State parsed by libosip2, sipval.c) - never forwarded.
@@ -19,9 +19,9 @@ for m in OPTIONS SUBSCRIBE NOTIFY PUBLISH INFO XFOOBAR; do
 	n=$((n + 1))
 	extra=
 	case $m in
-	SUBSCRIBE) extra="--header Event:presence --header Expires:600 --header Contact:<sip:alice@127.0.0.1:9>" ;;
+	SUBSCRIBE) extra="--header Event:foo --header Expires:600 --header Contact:<sip:alice@127.0.0.1:9>" ;;
 	NOTIFY) extra="--header Event:presence --header Subscription-State:active;expires=600" ;;
-	PUBLISH) extra="--header Event:presence --header Expires:600" ;;
+	PUBLISH) extra="--header Event:foo --header Expires:600" ;;
 	esac
 	# shellcheck disable=SC2086
 	$SIPSEND -p "$PORT" -m "$m" -u "sip:bob@127.0.0.1:$PORT" $extra -n 1 -w 5 --linger 0.2 \
