@@ -1,0 +1,121 @@
+#!/bin/sh
+# The web console's HTTP security: no session, a stale session, a missing or wrong CSRF token,
+# a cross-origin form, an action by GET, an oversized body, login brute force, the rate limit
+# each get their refusal and change nothing; a <script> in a user agent reaches the page only
+# escaped; cookies and headers; provisioning links work once and expire; sipd -t refuses a
+# console off loopback without TLS.
+CONSOLE_CONF='auth: { register = 0; max_failures = 4; failure_window = 60; ban_time = 60; };'
+. "$(dirname "$0")/console_lib.sh"
+
+users() { db "SELECT count(*) FROM users"; }
+
+# no session: the page redirects to the login, the data is refused
+same "$(status GET /)" 303 "GET / without a session"
+check "... to /login" grep -q '^Location: /login' "$($CURL -D - -o /dev/null "$B/" > "$TMP/h"; echo "$TMP/h")"
+same "$(status GET /api/users)" 401 "GET /api/users without a session"
+check "... gives no data" sh -c "! grep -q users '$TMP/body'"
+same "$(status GET /api/dashboard -H 'Cookie: sipd_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')" 401 \
+	"a made-up session"
+
+# the login wants its pre-login token (double submit), and the right password
+$CURL -c "$TMP/jar" "$B/api/pre" >/dev/null
+same "$(status POST /api/login --data 'name=root&password=console-secret-1')" 403 \
+	"a login without its CSRF token"
+same "$(status POST /api/login -H 'X-CSRF-Token: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' \
+	--data 'name=root&password=console-secret-1')" 403 "a login with a wrong CSRF token"
+same "$(login root "$ADMIN_PW")" 200 "login"
+check "the session cookie is HttpOnly and SameSite=Strict" \
+	grep -q '^Set-Cookie: sipd_session=[A-Za-z0-9]\{32\}; Path=/; HttpOnly; SameSite=Strict' "$TMP/login.h"
+$CURL -D "$TMP/h" -o /dev/null "$B/login"
+check "CSP without inline script" grep -q "^Content-Security-Policy: default-src 'none'; script-src 'self';" "$TMP/h"
+check "... no unsafe-inline anywhere" sh -c "! grep -q unsafe-inline '$TMP/h'"
+check "nosniff, no framing" sh -c "grep -q '^X-Content-Type-Options: nosniff' '$TMP/h' && grep -q '^X-Frame-Options: DENY' '$TMP/h'"
+$CURL -D "$TMP/h" -o /dev/null -c "$TMP/jar2" "$B/api/pre"
+check "cookies are SameSite=Strict, HttpOnly, not Secure on plain HTTP" \
+	sh -c "grep -q '^Set-Cookie: sipd_pre=.*; Path=/; HttpOnly; SameSite=Strict' '$TMP/h' && ! grep -q Secure '$TMP/h'"
+TOKEN=$(csrf)
+need "CSRF token" "$TOKEN" || finish
+
+# writes: CSRF token, POST only, same origin, size
+n0=$(users)
+same "$(status POST /api/user/add --data 'name=mallory&password=secret-m1')" 403 "add without a CSRF token"
+same "$(status POST /api/user/add -H 'X-CSRF-Token: wrongwrongwrongwrongwrongwrong12' \
+	--data 'name=mallory&password=secret-m1')" 403 "add with a wrong CSRF token"
+same "$(status GET '/api/user/add?name=mallory&password=secret-m1')" 405 "add by GET"
+same "$(status POST /api/user/add -H "X-CSRF-Token: $TOKEN" -H 'Origin: http://evil.example' \
+	--data 'name=mallory&password=secret-m1')" 403 "add from another origin"
+"$PYTHON" -c 'print("name=mallory&password=secret-m1&pad=" + "x" * 20000)' > "$TMP/big"
+same "$(status POST /api/user/add -H "X-CSRF-Token: $TOKEN" --data-binary "@$TMP/big" \
+	-H 'Content-Type: application/x-www-form-urlencoded')" 413 "an oversized body"
+same "$(users)" "$n0" "none of those added a user"
+same "$(status POST /api/user/add -H "X-CSRF-Token: $TOKEN" \
+	--data 'name=alice&password=secret-a1&extension=1001')" 200 "add with the token"
+same "$(db "SELECT username || ' ' || extension || ' ' || enabled FROM users")" "alice 1001 1" \
+	"alice is in the database at once"
+same "$(status POST /api/user/add -H "X-CSRF-Token: $TOKEN" \
+	--data 'name=alice2&password=secret-a1&extension=1001')" 409 "an extension taken twice"
+same "$(status POST /api/user/add -H "X-CSRF-Token: $TOKEN" \
+	--data 'name=a%20b&password=secret-a1')" 400 "a name that cannot be a SIP user"
+same "$(status POST /api/user/disable -H "X-CSRF-Token: $TOKEN" --data 'name=alice')" 200 "disable"
+same "$(db "SELECT enabled FROM users WHERE username = 'alice'")" 0 "... alice is disabled"
+
+# a user agent with a script: the JSON carries it escaped (\u003c), never raw
+printf '%s\r\n' "REGISTER sip:127.0.0.1:$PORT SIP/2.0" \
+	'Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]' 'Max-Forwards: 70' \
+	'From: <sip:carol@127.0.0.1>;tag=x1' 'To: <sip:carol@127.0.0.1>' 'Call-ID: [call_id]@ua' \
+	'CSeq: 1 REGISTER' 'Contact: <sip:carol@127.0.0.1:5999>;expires=60' \
+	'User-Agent: <script>alert(1)</script> "x" &amp;' 'Content-Length: 0' '' |
+	$SIPSEND -p "$PORT" --subst -w 2 -n 1 - > "$TMP/reg.out" 2>&1
+check "the REGISTER was accepted" grep -q '^SIP/2.0 200' "$TMP/reg.out"
+same "$(status GET /api/dashboard)" 200 "dashboard"
+check "the user agent is in the dashboard, escaped" grep -qF '\u003cscript\u003ealert(1)\u003c/script\u003e \"x\" \u0026amp;' "$TMP/body"
+check "... never raw" sh -c "! grep -qF '<script>' '$TMP/body'"
+"$PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["registrations"][0]["user_agent"].startswith("<script>")' "$TMP/body"
+check "... and decodes to the text the phone sent" [ $? -eq 0 ]
+
+# provisioning: once, and not after it expired
+same "$(status POST /api/provision -H "X-CSRF-Token: $TOKEN" --data 'user=alice')" 200 "a provisioning link"
+URL=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$TMP/body")
+check "its QR code is an SVG" grep -q '"svg":"\\u003csvg xmlns' "$TMP/body"
+same "$($CURL -o "$TMP/xml" -w '%{http_code}' "$URL")" 200 "the link gives the XML"
+check "... with the HA1, never the password" sh -c "grep -q '<entry name=\"ha1\" overwrite=\"true\">[0-9a-f]\{32\}</entry>' '$TMP/xml' && ! grep -q secret-a1 '$TMP/xml'"
+same "$($CURL -o /dev/null -w '%{http_code}' "$URL")" 410 "the link works once"
+check "the use is logged" log_has "console: provisioning link for alice used from 127.0.0.1"
+status POST /api/provision -H "X-CSRF-Token: $TOKEN" --data 'user=alice' >/dev/null
+URL=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$TMP/body")
+sqlite3 "$TMP/sipd.db" "UPDATE provision_links SET expires = 1 WHERE used = 0"
+same "$($CURL -o /dev/null -w '%{http_code}' "$URL")" 410 "an expired link"
+
+# stale session: logged out, the old cookie is refused
+cp "$TMP/jar" "$TMP/jar.old"
+same "$(status POST /api/logout -H "X-CSRF-Token: $TOKEN")" 200 "logout"
+same "$($CURL -o /dev/null -w '%{http_code}' -b "$TMP/jar.old" "$B/api/users")" 401 "the stale session"
+same "$($CURL -o /dev/null -w '%{http_code}' -b "$TMP/jar.old" -H "X-CSRF-Token: $TOKEN" \
+	--data 'name=mallory&password=secret-m1' "$B/api/user/add")" 401 "a write with the stale session"
+same "$(users)" 1 "nothing was added"
+
+# brute force: max_failures wrong passwords, then even the right one is refused
+for i in 1 2 3 4; do login root wrong-password >/dev/null; done
+same "$(login root "$ADMIN_PW")" 403 "the right password after 4 failures (banned)"
+check "the ban is logged" log_has "ban user=console:root"
+
+# the rate limit (console.rate, reloaded)
+sed -i 's/rate = 1000;/rate = 1;/' "$TMP/sipd.conf"
+kill -HUP "$SIPD_PID"
+wait_log "reloaded" || not_ok "reload"
+codes=$(for i in 1 2 3 4 5 6 7 8 9 10; do $CURL -o /dev/null -w '%{http_code} ' "$B/login"; done)
+check "a burst beyond console.rate gets 429 ($codes)" sh -c "echo '$codes' | grep -q 429"
+
+# sipd -t: a console off loopback needs TLS or an explicit allow_insecure
+cp "$TMP/sipd.conf" "$TMP/lan.conf"
+echo "console: { enable = 1; listen = \"0.0.0.0:$CPORT\"; };" > "$TMP/c1"
+sed -i '/^console:/d' "$TMP/lan.conf"
+cat "$TMP/lan.conf" "$TMP/c1" > "$TMP/lan1.conf"
+"$SIPD" -t -c "$TMP/lan1.conf" > "$TMP/t1" 2>&1
+check "sipd -t refuses a LAN console without TLS" sh -c "[ $? -ne 0 ] && grep -q 'not a loopback address' '$TMP/t1'"
+sed 's/enable = 1;/enable = 1; allow_insecure = 1;/' "$TMP/lan1.conf" > "$TMP/lan2.conf"
+check "... and accepts it with allow_insecure" "$SIPD" -t -c "$TMP/lan2.conf"
+sed 's/enable = 1;/enable = 1; tls = 1;/' "$TMP/lan1.conf" > "$TMP/lan3.conf"
+"$SIPD" -t -c "$TMP/lan3.conf" > "$TMP/t3" 2>&1
+check "... and with tls = 1 wants a certificate" sh -c "[ $? -ne 0 ] && grep -q 'needs tls.certificate' '$TMP/t3'"
+finish
