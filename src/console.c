@@ -402,6 +402,14 @@ static const struct route {
 	{ "/api/user/delete", 1, R_POST, console_api_user_delete },
 	{ "/api/binding/remove", 1, R_POST, console_api_binding_remove },
 	{ "/api/provision", 1, R_POST, console_provision_create },
+	{ "/api/groups", 0, R_SESSION, console_pbx_groups },
+	{ "/api/group/add", 1, R_POST, console_pbx_group_add },
+	{ "/api/group/delete", 1, R_POST, console_pbx_group_delete },
+	{ "/api/group/member/add", 1, R_POST, console_pbx_member_add },
+	{ "/api/group/member/remove", 1, R_POST, console_pbx_member_remove },
+	{ "/api/forwards", 0, R_SESSION, console_pbx_forwards },
+	{ "/api/forward/set", 1, R_POST, console_pbx_forward_set },
+	{ "/api/forward/clear", 1, R_POST, console_pbx_forward_clear },
 };
 
 /* The checks of a route: method, session, token.  0 go on, -1 answered. */

@@ -54,6 +54,22 @@ void console_api_bindings(struct console_req *);
 void console_api_binding_remove(struct console_req *);
 void console_api_cdr(struct console_req *);
 void console_api_cdr_csv(struct console_req *);
+/* Ring groups and forwards (console_pbx.c). */
+void console_pbx_groups(struct console_req *);
+void console_pbx_group_add(struct console_req *);
+void console_pbx_group_delete(struct console_req *);
+void console_pbx_member_add(struct console_req *);
+void console_pbx_member_remove(struct console_req *);
+void console_pbx_forwards(struct console_req *);
+void console_pbx_forward_set(struct console_req *);
+void console_pbx_forward_clear(struct console_req *);
+/* Helpers of the endpoints (console_api.c): a form's user name made canonical (NULL: answered
+ * 400); a write through the store's writer answered once committed (200, 409 refused, 404
+ * nothing changed), pbx tables reloaded; a query row as a JSON object. */
+const char *console_user_arg(struct console_req *, const char *name, char *out, size_t len);
+void console_write(struct console_req *, const char *what, const char *subject, const char *sql,
+    const char *const *args, int nargs);
+void console_row_json(int ncol, const char *const *names, const char *const *vals, void *arg);
 /* Once a minute: the counters of the last hour, for the dashboard's charts. */
 void console_api_sample(void);
 

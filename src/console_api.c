@@ -174,6 +174,16 @@ samples_json(struct buf *b)
 		    (unsigned long long)(s->calls_started - p->calls_started),
 		    (unsigned long long)(s->auth_failures - p->auth_failures));
 	}
+	if (nsamples > 0) {	/* and the minute under way, live */
+		const struct sample *p = &samples[(sample_next + SAMPLES - 1) % SAMPLES];
+		long ringing, answered;
+		callrec_live(&ringing, &answered);
+		buf_printf(b, ",{\"t\":%lld,\"registrations\":%zu,\"calls_live\":%ld,\"calls\":%llu,"
+		    "\"auth_failures\":%llu}", (long long)time(NULL), location_count(),
+		    ringing + answered,
+		    (unsigned long long)(metrics_get(M_CALLS_STARTED) - p->calls_started),
+		    (unsigned long long)(metrics_get(M_AUTH_FAILURES) - p->auth_failures));
+	}
 	buf_adds(b, "]");
 }
 
@@ -203,8 +213,8 @@ console_api_dashboard(struct console_req *r)
 }
 
 /* Rows as a JSON array of objects, column names as keys. */
-static void
-row_json(int n, const char *const *names, const char *const *vals, void *arg)
+void
+console_row_json(int n, const char *const *names, const char *const *vals, void *arg)
 {
 	struct buf *b = arg;
 
@@ -233,7 +243,7 @@ console_api_users(struct console_req *r)
 	buf_adds(&b, ",\"users\":[");
 	if (store_query("SELECT username, domain, extension, enabled, "
 	    "datetime(created, 'unixepoch', 'localtime') AS created FROM users "
-	    "ORDER BY domain, username LIMIT 10000", NULL, 0, row_json, &b) == -1) {
+	    "ORDER BY domain, username LIMIT 10000", NULL, 0, console_row_json, &b) == -1) {
 		buf_free(&b);
 		console_error(r->req, 500, "database");
 		return;
@@ -285,7 +295,7 @@ user_written(void *arg, int ok, int changes)
 		pbx_invalidate();	/* an extension may be a group's or a forward's key */
 		if (strcmp(p->what, "delete") == 0)
 			location_remove_aor(p->aor);
-		log_notice("console: user %s: %s", p->aor, p->what);
+		log_notice("console: %s: %s", p->aor, p->what);
 	}
 	if (req == NULL)
 		;
@@ -299,8 +309,8 @@ user_written(void *arg, int ok, int changes)
 }
 
 /* The user name of a form, canonical as sipd compares it; NULL (answered) when unusable. */
-static const char *
-user_arg(struct console_req *r, const char *name, char *out, size_t len)
+const char *
+console_user_arg(struct console_req *r, const char *name, char *out, size_t len)
 {
 	const char *v = console_arg(r, name);
 
@@ -314,14 +324,24 @@ user_arg(struct console_req *r, const char *name, char *out, size_t len)
 	return out;
 }
 
+void
+console_write(struct console_req *r, const char *what, const char *subject, const char *sql,
+    const char *const *args, int nargs)
+{
+	struct pending *p = pending_new(r, what);
+
+	snprintf(p->aor, sizeof(p->aor), "%s", subject);
+	store_exec(sql, args, nargs, user_written, p);
+}
+
 static void
 user_write(struct console_req *r, const char *what, const char *sql, const char *const *args,
     int nargs, const char *user)
 {
-	struct pending *p = pending_new(r, what);
+	char aor[300];
 
-	snprintf(p->aor, sizeof(p->aor), "sip:%s@%s", user, domain_primary());
-	store_exec(sql, args, nargs, user_written, p);
+	snprintf(aor, sizeof(aor), "sip:%s@%s", user, domain_primary());
+	console_write(r, what, aor, sql, args, nargs);
 }
 
 /* POST /api/user/add: name, password, extension (optional). */
@@ -331,11 +351,11 @@ console_api_user_add(struct console_req *r)
 	char user[128], ext[128], md5[AUTH_HEX_MAX], sha[AUTH_HEX_MAX];
 	const char *pw = console_arg(r, "password"), *e = console_arg(r, "extension");
 
-	if (user_arg(r, "name", user, sizeof(user)) == NULL)
+	if (console_user_arg(r, "name", user, sizeof(user)) == NULL)
 		return;
 	if (e != NULL && e[0] == '\0')
 		e = NULL;
-	if (e != NULL && user_arg(r, "extension", ext, sizeof(ext)) == NULL)
+	if (e != NULL && console_user_arg(r, "extension", ext, sizeof(ext)) == NULL)
 		return;
 	if (pw == NULL || strlen(pw) < 6 || strlen(pw) > 255) {
 		console_error(r->req, 400, "a password of 6 to 255 characters");
@@ -355,7 +375,7 @@ console_api_user_passwd(struct console_req *r)
 	char user[128], md5[AUTH_HEX_MAX], sha[AUTH_HEX_MAX];
 	const char *pw = console_arg(r, "password");
 
-	if (user_arg(r, "name", user, sizeof(user)) == NULL)
+	if (console_user_arg(r, "name", user, sizeof(user)) == NULL)
 		return;
 	if (pw == NULL || strlen(pw) < 6 || strlen(pw) > 255) {
 		console_error(r->req, 400, "a password of 6 to 255 characters");
@@ -373,7 +393,7 @@ user_simple(struct console_req *r, const char *what, const char *sql)
 {
 	char user[128];
 
-	if (user_arg(r, "name", user, sizeof(user)) == NULL)
+	if (console_user_arg(r, "name", user, sizeof(user)) == NULL)
 		return;
 	const char *args[] = { user, domain_primary() };
 	user_write(r, what, sql, args, 2, user);
@@ -406,7 +426,7 @@ console_api_bindings(struct console_req *r)
 	struct aor *a;
 	struct buf b;
 
-	if (user_arg(r, "user", user, sizeof(user)) == NULL)
+	if (console_user_arg(r, "user", user, sizeof(user)) == NULL)
 		return;
 	snprintf(aor, sizeof(aor), "sip:%s@%s", user, domain_primary());
 	buf_init(&b, 1024);
@@ -516,7 +536,7 @@ console_api_cdr(struct console_req *r)
 	    "'localtime') AS started, round(duration) AS seconds, status, reason, "
 	    "packets_from_caller, packets_from_callee, call_id FROM cdr " CDR_WHERE
 	    "ORDER BY id DESC LIMIT CAST(?5 AS INTEGER) OFFSET CAST(?6 AS INTEGER)", args, 6,
-	    row_json, &b) == -1) {
+	    console_row_json, &b) == -1) {
 		buf_free(&b);
 		console_error(r->req, 500, "database");
 		return;

@@ -155,6 +155,7 @@ function users() {
 					act('/api/user/passwd', { name: u.username, password: pw });
 			}));
 			acts.appendChild(button('Phones', function () { bindings(u.username); }));
+			acts.appendChild(button('Forwards', function () { forwards(u.username); }));
 			acts.appendChild(button('Phone setup', function () { provision(u.username); }));
 			acts.appendChild(button('Delete', function () {
 				if (window.confirm('Delete ' + u.username + '?'))
@@ -166,14 +167,62 @@ function users() {
 	}).catch(function (e) { say(e.message); });
 }
 
+function fields(formEl) {
+	var o = {};
+	new FormData(formEl).forEach(function (v, k) { o[k] = v; });
+	return o;
+}
+
+function groups() {
+	get('/api/groups').then(function (d) {
+		var tb = $('groups').tBodies[0];
+		clear(tb);
+		d.groups.forEach(function (g) {
+			var acts = el('span');
+			if (g.member)
+				acts.appendChild(button('Remove member', function () {
+					act('/api/group/member/remove', { number: g.number, member: g.member });
+				}));
+			acts.appendChild(button('Delete group', function () {
+				if (window.confirm('Delete ring group ' + g.number + '?'))
+					act('/api/group/delete', { number: g.number });
+			}));
+			row(tb, [g.number, g.strategy, g.timeout, g.member, g.q, g.member_timeout, acts]);
+		});
+	}).catch(function (e) { say(e.message); });
+}
+
+var fwdUser = '';
+
+function forwards(user) {
+	fwdUser = user;
+	get('/api/forwards?user=' + encodeURIComponent(user)).then(function (d) {
+		$('detail').hidden = false;
+		$('provision').hidden = true;
+		$('forwards').hidden = false;
+		clear($('bindings').tBodies[0]);
+		$('detail-title').textContent = 'Call forwarding of ' + user;
+		var tb = $('fwd').tBodies[0];
+		clear(tb);
+		d.forwards.forEach(function (f) {
+			row(tb, [f.kind, f.target, f.after, button('Clear', function () {
+				post('/api/forward/clear', { user: user, kind: f.kind }).then(function () {
+					forwards(user);
+				}).catch(function (e) { say(e.message); });
+			})]);
+		});
+	}).catch(function (e) { say(e.message); });
+}
+
 function act(url, data) {
-	post(url, data).then(function () { say(''); users(); }).catch(function (e) { say(e.message); });
+	post(url, data).then(function () { say(''); users(); groups(); }).catch(function (e) { say(e.message); });
 }
 
 function bindings(user) {
 	get('/api/bindings?user=' + encodeURIComponent(user)).then(function (d) {
 		$('detail').hidden = false;
 		$('provision').hidden = true;
+		$('forwards').hidden = true;
 		$('detail-title').textContent = 'Phones of ' + d.aor;
 		var tb = $('bindings').tBodies[0];
 		clear(tb);
@@ -194,6 +243,7 @@ function provision(user) {
 		$('detail-title').textContent = 'Phone setup for ' + user + ' (works once, for ' +
 		    Math.round(d.expires_in / 3600) + ' h)';
 		clear($('bindings').tBodies[0]);
+		$('forwards').hidden = true;
 		$('provision').hidden = false;
 		$('provision-url').textContent = d.url;
 		$('provision-qr').src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(d.svg);
@@ -239,8 +289,10 @@ function show(page) {
 	if (page === 'dashboard') {
 		dashboard();
 		pollTimer = setInterval(dashboard, 2000);
-	} else if (page === 'users')
+	} else if (page === 'users') {
 		users();
+		groups();
+	}
 	else
 		history();
 }
@@ -265,6 +317,20 @@ function startApp() {
 			say('');
 			users();
 		}).catch(function (e) { say(e.message); });
+	});
+	$('fwd-form').addEventListener('submit', function (ev) {
+		ev.preventDefault();
+		var f = fields($('fwd-form'));
+		f.user = fwdUser;
+		post('/api/forward/set', f).then(function () { say(''); forwards(fwdUser); })
+		    .catch(function (e) { say(e.message); });
+	});
+	[['group-form', '/api/group/add'], ['member-form', '/api/group/member/add']].forEach(function (x) {
+		$(x[0]).addEventListener('submit', function (ev) {
+			ev.preventDefault();
+			post(x[1], fields($(x[0]))).then(function () { say(''); groups(); })
+			    .catch(function (e) { say(e.message); });
+		});
 	});
 	$('cdr-filter').addEventListener('submit', function (ev) {
 		ev.preventDefault();

@@ -86,6 +86,21 @@ URL=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])'
 sqlite3 "$TMP/sipd.db" "UPDATE provision_links SET expires = 1 WHERE used = 0"
 same "$($CURL -o /dev/null -w '%{http_code}' "$URL")" 410 "an expired link"
 
+# ring groups and forwards, as sipctl keeps them
+same "$(status POST /api/group/add -H "X-CSRF-Token: $TOKEN" --data 'number=600&order=serial&timeout=15')" 200 "add a ring group"
+same "$(status POST /api/group/add -H "X-CSRF-Token: $TOKEN" --data 'number=1001')" 409 "a group number that is an extension"
+same "$(status POST /api/group/member/add -H "X-CSRF-Token: $TOKEN" --data 'number=600&member=1001&q=0.5')" 200 "add alice by extension"
+same "$(db "SELECT number || ' ' || strategy || ' ' || timeout FROM ring_groups")" "600 serial 15" "the group row"
+same "$(db "SELECT member || ' ' || q FROM ring_group_members")" "alice 0.5" "the member row (the user's name)"
+same "$(status POST /api/forward/set -H "X-CSRF-Token: $TOKEN" --data 'user=alice&kind=noanswer&target=600&after=10')" 200 "a forward"
+same "$(db "SELECT kind || ' ' || target || ' ' || after FROM forwards")" "noanswer 600 10" "the forward row"
+same "$(status POST /api/forward/set -H "X-CSRF-Token: $TOKEN" --data 'user=alice&kind=sometimes&target=600')" 400 "a forward of no known kind"
+same "$(status GET '/api/forwards?user=alice')" 200 "the forwards of alice"
+check "... listed" grep -q '"kind":"noanswer","target":"600","after":"10"' "$TMP/body"
+same "$(status POST /api/forward/clear -H "X-CSRF-Token: $TOKEN" --data 'user=alice&kind=noanswer')" 200 "clear it"
+same "$(status POST /api/group/delete -H "X-CSRF-Token: $TOKEN" --data 'number=600')" 200 "delete the group"
+same "$(db "SELECT (SELECT count(*) FROM forwards) + (SELECT count(*) FROM ring_group_members)")" 0 "forward and members gone"
+
 # stale session: logged out, the old cookie is refused
 cp "$TMP/jar" "$TMP/jar.old"
 same "$(status POST /api/logout -H "X-CSRF-Token: $TOKEN")" 200 "logout"
