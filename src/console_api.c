@@ -25,6 +25,7 @@
 #define CDR_PAGE	50
 #define CSV_MAX_ROWS	100000
 #define SAMPLES		60
+#define DASH_MAX_ROWS	500	/* rows of each dashboard table (the counters give the totals) */
 
 void
 console_json_str(struct buf *b, const char *s)
@@ -187,18 +188,45 @@ samples_json(struct buf *b)
 	buf_adds(b, "]");
 }
 
+/* The dashboard's tables stop at DASH_MAX_ROWS rows: a busy server's page stays small, and
+ * so does the time the loop spends on it. */
+struct capped {
+	struct buf	*b;
+	int		 n;
+};
+
+static void
+binding_capped(struct aor *a, struct binding *bd, void *arg)
+{
+	struct capped *c = arg;
+
+	if (c->n++ < DASH_MAX_ROWS)
+		binding_json(a, bd, c->b);
+}
+
+static void
+call_capped(const char *call_id, const char *caller, const char *callee, double start,
+    double answer, void *arg)
+{
+	struct capped *c = arg;
+
+	if (c->n++ < DASH_MAX_ROWS)
+		call_json(call_id, caller, callee, start, answer, c->b);
+}
+
 /* GET /api/dashboard */
 void
 console_api_dashboard(struct console_req *r)
 {
 	struct buf b;
+	struct capped regs = { &b, 0 }, calls = { &b, 0 };
 	long ringing, answered;
 
 	buf_init(&b, 4096);
 	buf_adds(&b, "{\"registrations\":[");
-	location_foreach(binding_json, &b);
+	location_foreach(binding_capped, &regs);
 	buf_adds(&b, "],\"calls\":[");
-	callrec_foreach(call_json, &b);
+	callrec_foreach(call_capped, &calls);
 	callrec_live(&ringing, &answered);
 	buf_printf(&b, "],\"counters\":{\"registrations\":%zu,\"calls_ringing\":%ld,"
 	    "\"calls_answered\":%ld,\"calls_started\":%llu,\"calls_failed\":%llu,"
