@@ -410,6 +410,8 @@ static const struct route {
 	{ "/api/forwards", 0, R_SESSION, console_pbx_forwards },
 	{ "/api/forward/set", 1, R_POST, console_pbx_forward_set },
 	{ "/api/forward/clear", 1, R_POST, console_pbx_forward_clear },
+	{ "/api/messages", 0, R_SESSION, console_pbx_messages },
+	{ "/api/message/delete", 1, R_POST, console_pbx_message_delete },
 };
 
 /* The checks of a route: method, session, token.  0 go on, -1 answered. */

@@ -63,6 +63,8 @@ void console_pbx_member_remove(struct console_req *);
 void console_pbx_forwards(struct console_req *);
 void console_pbx_forward_set(struct console_req *);
 void console_pbx_forward_clear(struct console_req *);
+void console_pbx_messages(struct console_req *);
+void console_pbx_message_delete(struct console_req *);
 /* Helpers of the endpoints (console_api.c): a form's user name made canonical (NULL: answered
  * 400); a write through the store's writer answered once committed (200, 409 refused, 404
  * nothing changed), pbx tables reloaded; a query row as a JSON object. */

@@ -233,3 +233,37 @@ console_pbx_forward_clear(struct console_req *r)
 	console_write(r, "forward cleared", user, "DELETE FROM forwards WHERE username = ?1 AND "
 	    "domain = ?2 AND kind = ?3", args, 3);
 }
+
+/* GET /api/messages: the messages waiting for offline users (msgstore.c's rows). */
+void
+console_pbx_messages(struct console_req *r)
+{
+	struct buf b;
+
+	buf_init(&b, 2048);
+	buf_adds(&b, "{\"messages\":[");
+	if (store_query("SELECT id, aor, sender, content_type, bytes, received_at, expires_at, text "
+	    "FROM offline_messages ORDER BY aor, id LIMIT 1000", NULL, 0, console_row_json, &b) == -1) {
+		buf_free(&b);
+		console_error(r->req, 500, "database");
+		return;
+	}
+	buf_adds(&b, "]}");
+	console_reply(r->req, 200, "application/json", b.p, b.len);
+	buf_free(&b);
+}
+
+/* POST /api/message/delete: id (it is then never delivered, as sipctl msg del) */
+void
+console_pbx_message_delete(struct console_req *r)
+{
+	const char *id = console_arg(r, "id");
+
+	if (id == NULL || id[0] == '\0' || strlen(id) > 18 || strspn(id, "0123456789") != strlen(id)) {
+		console_error(r->req, 400, "id");
+		return;
+	}
+	const char *args[] = { id };
+	console_write(r, "message deleted", id, "DELETE FROM messages WHERE id = CAST(?1 AS INTEGER)",
+	    args, 1);
+}

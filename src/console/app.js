@@ -275,6 +275,20 @@ function history() {
 	}).catch(function (e) { say(e.message); });
 }
 
+function messages() {
+	get('/api/messages').then(function (d) {
+		var tb = $('messages').tBodies[0];
+		clear(tb);
+		d.messages.forEach(function (m) {
+			row(tb, [m.aor, m.sender, m.received_at, m.expires_at, m.content_type, m.text,
+			    button('Delete', function () {
+				post('/api/message/delete', { id: m.id }).then(messages)
+				    .catch(function (e) { say(e.message); });
+			})]);
+		});
+	}).catch(function (e) { say(e.message); });
+}
+
 function show(page) {
 	Array.prototype.forEach.call(document.querySelectorAll('.page'), function (s) {
 		s.hidden = s.id !== 'page-' + page;
@@ -292,7 +306,8 @@ function show(page) {
 	} else if (page === 'users') {
 		users();
 		groups();
-	}
+	} else if (page === 'messages')
+		messages();
 	else
 		history();
 }

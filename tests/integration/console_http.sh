@@ -101,6 +101,15 @@ same "$(status POST /api/forward/clear -H "X-CSRF-Token: $TOKEN" --data 'user=al
 same "$(status POST /api/group/delete -H "X-CSRF-Token: $TOKEN" --data 'number=600')" 200 "delete the group"
 same "$(db "SELECT (SELECT count(*) FROM forwards) + (SELECT count(*) FROM ring_group_members)")" 0 "forward and members gone"
 
+# messages waiting for offline users: listed (escaped), deleted by POST
+sqlite3 "$TMP/sipd.db" "INSERT INTO messages (aor, sender, recipient, call_id, content_type, body, received, expires) VALUES ('sip:alice@x', '<sip:b@x>', '<sip:alice@x>', 'm1', 'text/plain', CAST('<b>hi</b>' AS BLOB), strftime('%s','now'), strftime('%s','now') + 600)"
+same "$(status GET /api/messages)" 200 "the waiting messages"
+check "... with the text escaped" grep -qF '"text":"\u003cb\u003ehi\u003c/b\u003e"' "$TMP/body"
+id=$(db "SELECT id FROM messages")
+same "$(status GET "/api/message/delete?id=$id")" 405 "no delete by GET"
+same "$(status POST /api/message/delete -H "X-CSRF-Token: $TOKEN" --data "id=$id")" 200 "delete it"
+same "$(db "SELECT count(*) FROM messages")" 0 "the message is gone"
+
 # stale session: logged out, the old cookie is refused
 cp "$TMP/jar" "$TMP/jar.old"
 same "$(status POST /api/logout -H "X-CSRF-Token: $TOKEN")" 200 "logout"
