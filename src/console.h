@@ -92,7 +92,8 @@ char *console_qr_svg(const char *text);
  * text is inert even if a browser took it for HTML), and text for HTML or XML. */
 void console_json_str(struct buf *, const char *s);
 void console_html_escape(struct buf *, const char *s);
-/* A CSV field (RFC 4180: quoted when it holds , " CR or LF; quotes doubled). */
+/* A CSV field (RFC 4180: quoted when it holds , " CR or LF; quotes doubled); one starting
+ * with = + - @ TAB or CR (not a negative number) gets a leading ' so no spreadsheet runs it. */
 void console_csv_field(struct buf *, const char *s);
 
 /* The compiled-in files (console_assets.c): the body, or NULL for an unknown path. */

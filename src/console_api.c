@@ -64,18 +64,25 @@ console_html_escape(struct buf *b, const char *s)
 void
 console_csv_field(struct buf *b, const char *s)
 {
+	int quote, formula;
+
 	s = s ? s : "";
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		buf_adds(b, s);
-		return;
-	}
-	buf_add(b, "\"", 1);
+	/* a cell a spreadsheet would run as a formula (a Call-ID comes from the network) is
+	 * prefixed with ' (OWASP "CSV injection") */
+	formula = s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL &&
+	    !(s[0] == '-' && s[1] >= '0' && s[1] <= '9');
+	quote = strpbrk(s, ",\"\r\n") != NULL;
+	if (quote)
+		buf_add(b, "\"", 1);
+	if (formula)
+		buf_add(b, "'", 1);
 	for (; *s; s++) {
 		if (*s == '"')
 			buf_add(b, "\"", 1);
 		buf_add(b, s, 1);
 	}
-	buf_add(b, "\"", 1);
+	if (quote)
+		buf_add(b, "\"", 1);
 }
 
 static void

@@ -55,6 +55,17 @@ START_TEST(test_html_csv_escape)
 	s = buf_take(&b, NULL);
 	ck_assert_str_eq(s, "plain,\"a,\"\"b\"\"\r\nc\",");
 	free(s);
+	buf_init(&b, 64);
+	console_csv_field(&b, "=HYPERLINK(\"x\")");
+	buf_adds(&b, ",");
+	console_csv_field(&b, "@SUM(1)");
+	buf_adds(&b, ",");
+	console_csv_field(&b, "-12.5");
+	buf_adds(&b, ",");
+	console_csv_field(&b, "sip:a@b");
+	s = buf_take(&b, NULL);
+	ck_assert_str_eq(s, "\"'=HYPERLINK(\"\"x\"\")\",'@SUM(1),-12.5,sip:a@b");
+	free(s);
 }
 END_TEST
 
