@@ -130,8 +130,20 @@ wait_log "reloaded" || not_ok "reload"
 codes=$(for i in 1 2 3 4 5 6 7 8 9 10; do $CURL -o /dev/null -w '%{http_code} ' "$B/login"; done)
 check "a burst beyond console.rate gets 429 ($codes)" sh -c "echo '$codes' | grep -q 429"
 
+# sipctl admin: listed, no password in the table, removed
+check "sipctl admin list shows root" sh -c "'$SIPCTL' -c '$TMP/sipd.conf' admin list 2>/dev/null | grep -q '^root'"
+check "the table holds an scrypt hash, not the password" sh -c "[ \"\$(sqlite3 -readonly '$TMP/sipd.db' \"SELECT substr(pwhash, 1, 17) FROM console_admins\")\" = 'scrypt\$16384\$8\$1\$' ] && ! sqlite3 -readonly '$TMP/sipd.db' .dump | grep -q '$ADMIN_PW'"
+check "a short password is refused" sh -c "! echo short | '$SIPCTL' -c '$TMP/sipd.conf' admin add eve 2>/dev/null"
+check "sipctl admin del" "$SIPCTL" -c "$TMP/sipd.conf" admin del root
+
+# a reload that turns the console off closes it
+sed -i 's/enable = 1;/enable = 0;/' "$TMP/sipd.conf"
+kill -HUP "$SIPD_PID"
+wait_log "console: closed" || not_ok "reload off"
+check "the console is closed" sh -c "[ \"\$(curl -s -m 3 -o /dev/null -w '%{http_code}' '$B/login')\" = 000 ]"
+
 # sipd -t: a console off loopback needs TLS or an explicit allow_insecure
-cp "$TMP/sipd.conf" "$TMP/lan.conf"
+sed 's/enable = 0;/enable = 1;/' "$TMP/sipd.conf" > "$TMP/lan.conf"
 echo "console: { enable = 1; listen = \"0.0.0.0:$CPORT\"; };" > "$TMP/c1"
 sed -i '/^console:/d' "$TMP/lan.conf"
 cat "$TMP/lan.conf" "$TMP/c1" > "$TMP/lan1.conf"
