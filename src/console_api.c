@@ -2,6 +2,7 @@
  * location service, live calls from the call records, counters), users, bindings, call
  * history.  Reads are small queries on the store's read connection; every write goes through
  * the store's writer thread (store_exec) and is answered once committed. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,8 +160,9 @@ call_json(const char *call_id, const char *caller, const char *callee, double st
 	console_json_str(b, caller);
 	buf_adds(b, ",\"callee\":");
 	console_json_str(b, callee);
+	double secs = (double)now.tv_sec + (double)now.tv_nsec / 1e9 - (answer > 0 ? answer : start);
 	buf_printf(b, ",\"state\":\"%s\",\"seconds\":%.0f,\"relayed\":%d", answer > 0 ? "answered" :
-	    "ringing", (double)now.tv_sec - (answer > 0 ? answer : start), relayed);
+	    "ringing", secs > 0 ? floor(secs) : 0.0, relayed);
 	if (relayed)
 		buf_printf(b, ",\"packets\":[%llu,%llu],\"lost\":[%llu,%llu]",
 		    (unsigned long long)rs.pkts[0], (unsigned long long)rs.pkts[1],

@@ -83,6 +83,32 @@ def run(d, cmd, args):
                 By.XPATH, ".//td[text()='no']")):
             return "ok disabled"
         return "fail still enabled: " + d.find_element(By.ID, "status").text
+    if cmd == "forward":
+        tab(d, "users")
+        sel = "#users tr[data-user='%s']" % args[0]
+        until(10, lambda: d.find_element(By.CSS_SELECTOR, sel))
+        d.find_element(By.CSS_SELECTOR, sel).find_element(
+            By.XPATH, ".//button[text()='Forwards']").click()
+        until(10, lambda: d.find_element(By.ID, "forwards").is_displayed())
+        for o in d.find_elements(By.CSS_SELECTOR, "#fwd-kind option"):
+            if o.text == args[1]:
+                o.click()
+        d.find_element(By.ID, "fwd-target").send_keys(args[2])
+        d.find_element(By.CSS_SELECTOR, "#fwd-form button[type=submit]").click()
+        if until(10, lambda: args[2] in text_of(d, "#fwd tbody")):
+            return "ok " + text_of(d, "#fwd tbody").replace("\n", " | ")
+        return "fail no forward row: " + d.find_element(By.ID, "status").text
+    if cmd == "group":
+        tab(d, "users")
+        d.find_element(By.ID, "group-number").send_keys(args[0])
+        d.find_element(By.CSS_SELECTOR, "#group-form button[type=submit]").click()
+        until(10, lambda: args[0] in text_of(d, "#groups tbody"))
+        d.find_element(By.ID, "member-number").send_keys(args[0])
+        d.find_element(By.ID, "member-name").send_keys(args[1])
+        d.find_element(By.CSS_SELECTOR, "#member-form button[type=submit]").click()
+        if until(10, lambda: args[1] in text_of(d, "#groups tbody")):
+            return "ok " + text_of(d, "#groups tbody").replace("\n", " | ")
+        return "fail no member row: " + d.find_element(By.ID, "status").text
     if cmd in ("waitreg", "waitcall", "waitnocall"):
         tab(d, "dashboard")
         table = "#regs tbody" if cmd == "waitreg" else "#calls tbody"

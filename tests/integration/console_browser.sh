@@ -2,8 +2,8 @@
 # The web console in a real headless browser (Chromium driven by python3-selenium,
 # console_browser.py): log in; add a user; the user's phone (linphonec) registers and the
 # dashboard shows it without a reload; a call between two phones shows as live, then in the
-# call history; the CSV export matches the cdr table; a user disabled in the browser has its
-# next REGISTER refused.  A screenshot of the dashboard during the call is kept as
+# call history; the CSV export matches the cdr table; a ring group and a forward set in the
+# browser reach the database; a user disabled in the browser has its next REGISTER refused.  A screenshot of the dashboard during the call is kept as
 # tests/integration/console_dashboard.png (of the build directory).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 CPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -85,6 +85,10 @@ print("csv matches %d row(s)" % len(want))
 PYEOF
 check "the CSV matches the cdr table" [ $? -eq 0 ]
 
+check "a ring group with bob, set in the browser" br group 700 bob
+same "$(db "SELECT number || ' ' || member FROM ring_group_members")" "700 bob" "... in the database"
+check "a forward of dave to the group, set in the browser" br forward dave busy 700
+same "$(db "SELECT kind || ' ' || target FROM forwards WHERE username = 'dave'")" "busy 700" "... in the database"
 check "disable dave in the browser" br disable dave
 same "$(db "SELECT enabled FROM users WHERE username = 'dave'")" 0 "dave is disabled in the database"
 lp_start dave2 dave secret-dave 127.0.0.1 "$PORT" "$d2p"
