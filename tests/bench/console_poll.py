@@ -15,6 +15,7 @@ c.request("POST", "/api/login", body, {"Content-Type": "application/x-www-form-u
           "X-CSRF-Token": pre, "Cookie": "sipd_pre=" + pre})
 r = c.getresponse(); r.read()
 sess = re.search(r"sipd_session=([A-Za-z0-9]+)", r.getheader("Set-Cookie")).group(1)
+print("ready", flush=True)	# logged in: the password check (scrypt, ~0.1 s of sipd CPU) is over
 lat, end = [], time.time() + secs
 while time.time() < end:
     t0 = time.perf_counter()
