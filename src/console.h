@@ -1,6 +1,7 @@
 /* console.h - the web console: an evhttp listener on sipd's loop (console.listen), its routes,
  * sessions, CSRF checks, limits and security headers (console.c); the JSON endpoints
- * (console_api.c); phone provisioning (console_provision.c); the compiled-in page
+ * (console_api.c); ring groups, forwards, waiting messages (console_pbx.c); phone
+ * provisioning (console_provision.c); the compiled-in page
  * (console_assets.c); administrators and sessions (console_auth.c). */
 #ifndef SIPD_CONSOLE_H
 #define SIPD_CONSOLE_H

@@ -128,6 +128,21 @@ def run(d, cmd, args):
             return want in text_of(d, "#cdr tbody")
         ok = until(args[-1], seen)
         return ("ok " if ok else "fail ") + text_of(d, "#cdr tbody").replace("\n", " | ")[:300]
+    if cmd == "xss":
+        tab(d, "history")
+        want = "<script>window.__xss=1</script>"
+
+        def seen():
+            d.find_element(By.CSS_SELECTOR, "#cdr-filter button[type=submit]").click()
+            time.sleep(0.3)
+            return want in text_of(d, "#cdr tbody")
+        if not until(10, seen):
+            return "fail the markup is not shown as text: " + text_of(d, "#cdr tbody")[:200]
+        ran = d.execute_script("return window.__xss")
+        tags = d.execute_script("return document.querySelectorAll('#cdr script, #cdr img').length")
+        if ran is not None or tags:
+            return "fail markup from the database ran (%r, %d elements)" % (ran, tags)
+        return "ok shown as text, nothing ran"
     if cmd == "csv":
         body = d.execute_async_script(
             "var done = arguments[0]; fetch('/api/cdr.csv', {credentials: 'same-origin'})"

@@ -63,6 +63,8 @@ check "the call leaves the dashboard" br waitnocall "sip:bob@127.0.0.1:$PORT" 15
 check "the call is in the history" br history "sip:bob@127.0.0.1:$PORT" 15
 check "still the same page" br noreload
 
+sqlite3 "$TMP/sipd.db" "INSERT INTO cdr (call_id, caller, callee, answered_by, start_time, end_time, status, reason) VALUES ('x1', '<script>window.__xss=1</script>', 'sip:bob@x', '<img src=x onerror=window.__xss=2>', strftime('%s','now'), strftime('%s','now'), 486, 'busy')"
+check "markup in a call record is shown as text and never runs" br xss
 check "CSV export through the browser" br csv "$TMP/cdr.csv"
 "$PYTHON" - "$TMP/cdr.csv" "$TMP/sipd.db" <<'PYEOF'
 import csv, sqlite3, sys
