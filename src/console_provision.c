@@ -215,6 +215,30 @@ console_provision_create(struct console_req *r)
 	evhttp_connection_set_closecb(evhttp_request_get_connection(r->req), creating_gone, c);
 }
 
+/* The host part (no port) of the Host the browser used, when it is a name or an address;
+ * host is left as it is otherwise. */
+static void
+host_of_request(struct evhttp_request *req, char *host, size_t len)
+{
+	char h[128];
+	unsigned char a[16];
+	char *close;
+
+	if (request_host(req, h, sizeof(h)) == -1)
+		return;
+	if (h[0] == '[') {
+		if ((close = strchr(h, ']')) == NULL)
+			return;
+		*close = '\0';
+		if (inet_pton(AF_INET6, h + 1, a) == 1)
+			snprintf(host, len, "[%s]", h + 1);
+		return;
+	}
+	h[strcspn(h, ":")] = '\0';
+	if (h[0] != '\0')
+		snprintf(host, len, "%s", h);
+}
+
 /* The SIP address phones should use: a TLS listener when there is one, else UDP; a wildcard
  * address is replaced by the host the browser reached the console at. */
 static void
@@ -232,10 +256,8 @@ proxy_uri(struct evhttp_request *req, char *out, size_t len)
 		sip_addr_host(&best->ss, addr, sizeof(addr), &port);
 		if (strcmp(addr, "0.0.0.0") != 0 && strcmp(addr, "::") != 0)
 			snprintf(host, sizeof(host), strchr(addr, ':') ? "[%s]" : "%s", addr);
-		else if (request_host(req, host, sizeof(host)) == 0 && host[0] != '[')
-			host[strcspn(host, ":")] = '\0';
-		else if (host[0] == '[')
-			*(strchr(host, ']') + 1) = '\0';
+		else
+			host_of_request(req, host, sizeof(host));
 	}
 	snprintf(out, len, "<sip:%s:%d;transport=%s>", host, port,
 	    sip_proto_name(best ? best->proto : PROTO_UDP));
