@@ -58,8 +58,8 @@ console_is_tls(void)
 }
 
 /* Headers of every answer: no script but our own file, no framing, no sniffing, no caching. */
-static void
-security_headers(struct evhttp_request *req)
+void
+console_reply_headers(struct evhttp_request *req)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 
@@ -80,7 +80,7 @@ console_reply(struct evhttp_request *req, int status, const char *type, const ch
 {
 	struct evbuffer *out = evbuffer_new();
 
-	security_headers(req);
+	console_reply_headers(req);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
 	evbuffer_add(out, body, len);
 	evhttp_send_reply(req, status, status < 400 ? "OK" : "Refused", out);
@@ -366,7 +366,7 @@ route_asset(struct console_req *r, const char *path)
 	size_t len;
 
 	if (strcmp(path, "/") == 0 && r->session == NULL) {
-		security_headers(r->req);
+		console_reply_headers(r->req);
 		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Location", "/login");
 		evhttp_send_reply(r->req, 303, "See Other", NULL);
 		return;

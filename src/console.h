@@ -38,6 +38,8 @@ const char *console_arg(struct console_req *, const char *name);
 /* Answer with body (type: its Content-Type) and the console's security headers. */
 void console_reply(struct evhttp_request *, int status, const char *type, const char *body,
     size_t len);
+/* The security headers every answer carries (console_reply adds them). */
+void console_reply_headers(struct evhttp_request *);
 /* Answer {"error": msg} with status. */
 void console_error(struct evhttp_request *, int status, const char *msg);
 struct event_base *console_base(void);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <event2/buffer.h>
 #include <event2/http.h>
 
 #include "auth.h"
@@ -24,7 +25,6 @@
 #include "xmalloc.h"
 
 #define CDR_PAGE	50
-#define CSV_MAX_ROWS	100000
 #define SAMPLES		60
 #define DASH_MAX_ROWS	500	/* rows of each dashboard table (the counters give the totals) */
 
@@ -529,7 +529,8 @@ cdr_args(struct console_req *r, const char *args[4])
 		int y, m, d;
 		char c;
 		if (args[i] != NULL && (strlen(args[i]) != 10 ||
-		    sscanf(args[i], "%4d-%2d-%2d%c", &y, &m, &d, &c) != 3)) {
+		    sscanf(args[i], "%4d-%2d-%2d%c", &y, &m, &d, &c) != 3 || y < 1970 || m < 1 ||
+		    m > 12 || d < 1 || d > 31)) {
 			console_error(r->req, 400, "dates are YYYY-MM-DD");
 			return -1;
 		}
@@ -582,50 +583,111 @@ console_api_cdr(struct console_req *r)
 	reply_json(r, &b);
 }
 
+/* A CSV export in flight: sent in chunks of CSV_CHUNK rows, one chunk per turn of the loop
+ * (keyset paging on id), so that a long history never holds the loop for long. */
+#define CSV_CHUNK	1000
+#define CSV_CHUNK_S	"1000"
+
+struct csv_stream {
+	struct evhttp_request	*req;
+	char			*args[4];
+	char			 after[24];
+	int			 header;	/* the header line was sent */
+	struct buf		*b;
+};
+
 static void
 row_csv(int n, const char *const *names, const char *const *vals, void *arg)
 {
-	struct buf *b = arg;
+	struct csv_stream *c = arg;
+	struct buf *b = c->b;
 
-	if (b->len == 0) {
+	if (!c->header) {
 		for (int i = 0; i < n; i++) {
 			buf_adds(b, i ? "," : "");
 			console_csv_field(b, names[i]);
 		}
 		buf_adds(b, "\r\n");
+		c->header = 1;
 	}
 	for (int i = 0; i < n; i++) {
 		buf_adds(b, i ? "," : "");
 		console_csv_field(b, vals[i]);
 	}
 	buf_adds(b, "\r\n");
+	snprintf(c->after, sizeof(c->after), "%s", vals[0] ? vals[0] : "0");	/* id */
+}
+
+static void
+csv_free(struct csv_stream *c)
+{
+	for (int i = 0; i < 4; i++)
+		free(c->args[i]);
+	free(c);
+}
+
+static void
+csv_gone(struct evhttp_connection *evcon, void *arg)
+{
+	csv_free(arg);
+}
+
+/* Send the next chunk, or end the reply when there is none. */
+static void
+csv_next(struct evhttp_connection *evcon, void *arg)
+{
+	struct csv_stream *c = arg;
+	const char *args[6] = { c->args[0], c->args[1], c->args[2], c->args[3], c->after, NULL };
+	struct evbuffer *out;
+	struct buf b;
+	long n;
+
+	buf_init(&b, 65536);
+	c->b = &b;
+	n = store_query("SELECT * FROM cdr " CDR_WHERE "AND id > CAST(?5 AS INTEGER) ORDER BY id "
+	    "LIMIT " CSV_CHUNK_S, args, 5, row_csv, c);
+	if (n <= 0) {
+		if (!c->header)		/* no row at all: the header alone */
+			buf_adds(&b, "id,call_id,caller,callee,answered_by,start_time,answer_time,"
+			    "end_time,duration,status,reason,packets_from_caller,packets_from_callee\r\n");
+		if (b.len > 0) {
+			out = evbuffer_new();
+			evbuffer_add(out, b.p, b.len);
+			evhttp_send_reply_chunk(c->req, out);
+			evbuffer_free(out);
+		}
+		evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), NULL, NULL);
+		evhttp_send_reply_end(c->req);
+		buf_free(&b);
+		csv_free(c);
+		return;
+	}
+	out = evbuffer_new();
+	evbuffer_add(out, b.p, b.len);
+	buf_free(&b);
+	evhttp_send_reply_chunk_with_cb(c->req, out, csv_next, c);
+	evbuffer_free(out);
 }
 
 /* GET /api/cdr.csv?filters: every column of the matching rows, oldest first (RFC 4180). */
 void
 console_api_cdr_csv(struct console_req *r)
 {
-	const char *args[5];
-	char limit[16];
-	struct buf b;
+	const char *args[4];
+	struct csv_stream *c;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 
 	if (cdr_args(r, args) == -1)
 		return;
-	snprintf(limit, sizeof(limit), "%d", CSV_MAX_ROWS);
-	args[4] = limit;
-	buf_init(&b, 65536);
-	b.len = 0;
-	if (store_query("SELECT * FROM cdr " CDR_WHERE "ORDER BY id LIMIT CAST(?5 AS INTEGER)", args,
-	    5, row_csv, &b) == -1) {
-		buf_free(&b);
-		console_error(r->req, 500, "database");
-		return;
-	}
-	if (b.len == 0)
-		buf_adds(&b, "id,call_id,caller,callee,answered_by,start_time,answer_time,end_time,"
-		    "duration,status,reason,packets_from_caller,packets_from_callee\r\n");
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Content-Disposition",
-	    "attachment; filename=\"cdr.csv\"");
-	console_reply(r->req, 200, "text/csv; charset=utf-8", b.p, b.len);
-	buf_free(&b);
+	c = xcalloc(1, sizeof(*c));
+	c->req = r->req;
+	for (int i = 0; i < 4; i++)
+		c->args[i] = args[i] ? xstrdup(args[i]) : NULL;
+	snprintf(c->after, sizeof(c->after), "0");
+	console_reply_headers(r->req);
+	evhttp_add_header(h, "Content-Type", "text/csv; charset=utf-8");
+	evhttp_add_header(h, "Content-Disposition", "attachment; filename=\"cdr.csv\"");
+	evhttp_connection_set_closecb(evhttp_request_get_connection(r->req), csv_gone, c);
+	evhttp_send_reply_start(r->req, 200, "OK");
+	csv_next(NULL, c);
 }
