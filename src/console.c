@@ -87,6 +87,15 @@ console_reply(struct evhttp_request *req, int status, const char *type, const ch
 	evbuffer_free(out);
 }
 
+/* The browser went away while its answer waited (a write, a password check, an export):
+ * libevent has then detached the request from the connection and left it to us to free. */
+void
+console_req_gone(struct evhttp_request *req)
+{
+	if (req != NULL && evhttp_request_get_connection(req) == NULL)
+		evhttp_request_free(req);
+}
+
 void
 console_error(struct evhttp_request *req, int status, const char *msg)
 {
@@ -245,6 +254,7 @@ struct login {
 static void
 login_gone(struct evhttp_connection *evcon, void *arg)
 {
+	console_req_gone(((struct login *)arg)->req);
 	((struct login *)arg)->req = NULL;
 }
 
@@ -256,6 +266,7 @@ login_done(void *arg, int ok)
 	char body[160];
 
 	if (l->req == NULL) {
+		log_info("console: login of %s: the browser left before the answer", l->ban_key + 8);
 		free(l);
 		return;
 	}

@@ -38,6 +38,8 @@ const char *console_arg(struct console_req *, const char *name);
 /* Answer with body (type: its Content-Type) and the console's security headers. */
 void console_reply(struct evhttp_request *, int status, const char *type, const char *body,
     size_t len);
+/* From a connection's close callback: free the request left waiting (see console.c). */
+void console_req_gone(struct evhttp_request *);
 /* The security headers every answer carries (console_reply adds them). */
 void console_reply_headers(struct evhttp_request *);
 /* Answer {"error": msg} with status. */

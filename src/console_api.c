@@ -299,6 +299,7 @@ struct pending {
 static void
 pending_gone(struct evhttp_connection *evcon, void *arg)
 {
+	console_req_gone(((struct pending *)arg)->req);
 	((struct pending *)arg)->req = NULL;
 }
 
@@ -629,6 +630,7 @@ csv_free(struct csv_stream *c)
 static void
 csv_gone(struct evhttp_connection *evcon, void *arg)
 {
+	console_req_gone(((struct csv_stream *)arg)->req);
 	csv_free(arg);
 }
 

@@ -139,6 +139,7 @@ struct creating {
 static void
 creating_gone(struct evhttp_connection *evcon, void *arg)
 {
+	console_req_gone(((struct creating *)arg)->req);
 	((struct creating *)arg)->req = NULL;
 }
 
@@ -273,6 +274,7 @@ struct fetching {
 static void
 fetching_gone(struct evhttp_connection *evcon, void *arg)
 {
+	console_req_gone(((struct fetching *)arg)->req);
 	((struct fetching *)arg)->req = NULL;
 }
 

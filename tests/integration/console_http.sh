@@ -143,6 +143,13 @@ same "$($CURL -o /dev/null -w '%{http_code}' -b "$TMP/jar.old" -H "X-CSRF-Token:
 	--data 'name=mallory&password=secret-m1' "$B/api/user/add")" 401 "a write with the stale session"
 same "$(users)" 1 "nothing was added"
 
+# a browser that leaves while its login is checked (scrypt on a worker) or its write commits
+$CURL -c "$TMP/jar3" "$B/api/pre" >/dev/null
+pre3=$(awk '$6 == "sipd_pre" { print $7 }' "$TMP/jar3")
+curl -s -m 0.01 -b "$TMP/jar3" -H "X-CSRF-Token: $pre3" --data "name=root&password=$ADMIN_PW" "$B/api/login" >/dev/null 2>&1
+wait_log "console: login of root: the browser left before the answer" || not_ok "the login left half way"
+same "$($CURL -o /dev/null -w '%{http_code}' "$B/login")" 200 "the console serves on after a login left half way"
+
 # brute force: max_failures wrong passwords, then even the right one is refused
 for i in 1 2 3 4; do login root wrong-password >/dev/null; done
 same "$(login root "$ADMIN_PW")" 403 "the right password after 4 failures (banned)"
