@@ -1,6 +1,6 @@
--- sipd database schema, version 4.  sipd creates it at start (and migrates older versions);
+-- sipd database schema, version 5.  sipd creates it at start (and migrates older versions);
 -- PRAGMA user_version holds the version.  Readable with: sqlite3 -readonly /var/lib/sipd/sipd.db
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 
 -- Users who may register and call.  Passwords are never stored: HA1 = H(user:realm:password)
 -- for MD5 and SHA-256 (RFC 3261 22, RFC 8760), computed for the realm in the realm column.
@@ -176,3 +176,28 @@ CREATE TABLE IF NOT EXISTS publications (
 	expires		INTEGER NOT NULL	-- Unix time
 );
 CREATE INDEX IF NOT EXISTS publications_aor ON publications (aor);
+
+-- Version 5: web console.  A version-3 or -4 database is upgraded in place by running this
+-- file (CREATE ... IF NOT EXISTS adds what is missing).  Console sessions live in sipd's
+-- memory only (a restart logs everyone out).
+
+-- Console administrators (sipctl admin add NAME).  pwhash: "scrypt$N$r$p$SALT$HASH" (hex),
+-- never the password.
+CREATE TABLE IF NOT EXISTS console_admins (
+	name		TEXT PRIMARY KEY,
+	pwhash		TEXT NOT NULL,
+	created		INTEGER NOT NULL DEFAULT (strftime('%s','now'))
+);
+
+-- One-time phone provisioning links: the SHA-256 of the link's secret (never the secret),
+-- whose account it sets up, until when it works, and when it was used (0: not yet).
+CREATE TABLE IF NOT EXISTS provision_links (
+	token_sha256	TEXT PRIMARY KEY,
+	username	TEXT NOT NULL,
+	domain		TEXT NOT NULL,
+	created_by	TEXT NOT NULL,
+	created		INTEGER NOT NULL DEFAULT (strftime('%s','now')),
+	expires		INTEGER NOT NULL,
+	used		INTEGER NOT NULL DEFAULT 0,
+	used_from	TEXT NOT NULL DEFAULT ''
+);

@@ -87,6 +87,30 @@ callrec_live(long *ringing, long *answered)
 	*answered = nanswered;
 }
 
+struct foreach_arg {
+	void	(*fn)(const char *, const char *, const char *, double, double, void *);
+	void	*arg;
+};
+
+static void
+foreach_one(const void *key, size_t klen, void *val, void *arg)
+{
+	const struct call_rec *r = val;
+	struct foreach_arg *a = arg;
+
+	a->fn(r->call_id, r->caller, r->callee, r->start, r->answer, a->arg);
+}
+
+void
+callrec_foreach(void (*fn)(const char *, const char *, const char *, double, double, void *),
+    void *arg)
+{
+	struct foreach_arg a = { fn, arg };
+
+	if (calls != NULL)
+		htab_foreach(calls, foreach_one, &a);
+}
+
 /* Heap bytes of one record, and of its hash entry while it is open. */
 static size_t
 rec_memory(const struct call_rec *r)

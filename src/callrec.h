@@ -38,6 +38,9 @@ void callrec_bye(const struct sipmsg *bye);
 const char *callrec_cause(int status);
 /* Calls ringing (started, no final answer yet) and answered (no end yet), now. */
 void callrec_live(long *ringing, long *answered);
+/* Call fn for every open call (answer 0: ringing); fn must not start or end calls. */
+void callrec_foreach(void (*fn)(const char *call_id, const char *caller, const char *callee,
+    double start, double answer, void *arg), void *arg);
 /* Heap bytes the records of open calls and of ended calls not yet handed over hold. */
 size_t callrec_memory(void);
 

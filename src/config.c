@@ -139,6 +139,20 @@ static const struct config_key config_keys[] = {
 	    "1: serve Prometheus metrics at http://<metrics.listen>/metrics (sipctl status reads them); 0: off."),
 	KSTR("metrics.listen", metrics_listen, "127.0.0.1:9060", 1,
 	    "Address:port of the metrics endpoint (\"[::1]:9060\" for IPv6); keep it on loopback or a trusted network."),
+	KINT("console.enable", console_enable, 0, 0, 1,
+	    "1: serve the web console at <console.listen> (administrators: sipctl admin add NAME); 0: off."),
+	KSTR("console.listen", console_listen, "127.0.0.1:8060", 1,
+	    "Address:port of the web console; an address other than loopback needs console.tls (or console.allow_insecure)."),
+	KINT("console.tls", console_tls, 0, 0, 1,
+	    "1: serve the console over HTTPS with tls.certificate / tls.private_key; 0: plain HTTP."),
+	KINT("console.allow_insecure", console_insecure, 0, 0, 1,
+	    "1: allow plain HTTP on an address other than loopback (passwords and cookies cross the network in clear)."),
+	KINT("console.session_timeout", console_session_timeout, 3600, 60, 604800,
+	    "Seconds a console session stays valid without a request."),
+	KINT("console.provision_lifetime", console_provision_lifetime, 86400, 60, 2592000,
+	    "Seconds a phone provisioning link works (it works once)."),
+	KINT("console.rate", console_rate, 20, 1, 10000,
+	    "Console requests a second from one address (burst 5x); beyond, 429."),
 	KINT("limits.max_message_size", max_message_size, 65535, 1024, 1048576,
 	    "Largest SIP message accepted, in bytes."),
 	KINT("limits.max_headers", max_headers, 128, 16, 1024,
@@ -728,6 +742,36 @@ trusted_parse(struct cfload *ld, const config_t *lc)
 	}
 }
 
+/* The console: its address, and plain HTTP only on loopback unless allowed. */
+static void
+console_check(struct cfload *ld, const config_t *lc)
+{
+	const struct sipd_config *c = ld->c;
+	char host[64];
+	unsigned char a[16];
+	int port;
+
+	if (metrics_parse_listen(c->console_listen, host, sizeof(host), &port) == -1) {
+		cf_err(ld, setting_of(lc, "console.listen"), "key 'console.listen': '%s' is not"
+		    " address:port, e.g. \"127.0.0.1:8060\" or \"[::1]:8060\"", c->console_listen);
+		return;
+	}
+	int v4 = inet_pton(AF_INET, host, a) == 1, v6 = !v4 && inet_pton(AF_INET6, host, a) == 1;
+	if (!v4 && !v6) {
+		cf_err(ld, setting_of(lc, "console.listen"), "key 'console.listen': '%s' is not an"
+		    " IP address", host);
+		return;
+	}
+	int loopback = v4 ? a[0] == 127 : memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0;
+	if (c->console_enable && !loopback && !c->console_tls && !c->console_insecure)
+		cf_err(ld, setting_of(lc, "console.listen"), "key 'console.listen': %s is not a"
+		    " loopback address: set console.tls = 1 (with tls.certificate), or"
+		    " console.allow_insecure = 1 to send passwords in clear", c->console_listen);
+	if (c->console_enable && c->console_tls && (c->tls_cert[0] == '\0' || c->tls_key[0] == '\0'))
+		cf_err(ld, setting_of(lc, "console.tls"), "key 'console.tls': needs tls.certificate"
+		    " and tls.private_key");
+}
+
 /* Checks that involve more than one key. */
 static void
 config_check(struct cfload *ld, const config_t *lc)
@@ -760,6 +804,7 @@ config_check(struct cfload *ld, const config_t *lc)
 	if (metrics_parse_listen(ld->c->metrics_listen, host, sizeof(host), &port) == -1)
 		cf_err(ld, setting_of(lc, "metrics.listen"), "key 'metrics.listen': '%s' is not"
 		    " address:port, e.g. \"127.0.0.1:9060\" or \"[::1]:9060\"", ld->c->metrics_listen);
+	console_check(ld, lc);
 	trusted_parse(ld, lc);
 }
 

@@ -94,6 +94,15 @@ struct sipd_config {
 	int			 metrics_enable;	/* metrics.enable: serve /metrics over HTTP */
 	char			*metrics_listen;	/* metrics.listen: "127.0.0.1:9060" */
 
+	/* console.* (the web console, console.c) */
+	int			 console_enable;	/* console.enable */
+	char			*console_listen;	/* console.listen: "127.0.0.1:8060" */
+	int			 console_tls;		/* console.tls: HTTPS with tls.certificate */
+	int			 console_insecure;	/* console.allow_insecure: plain HTTP off loopback */
+	int			 console_session_timeout;	/* console.session_timeout, s idle */
+	int			 console_provision_lifetime;	/* console.provision_lifetime, s */
+	int			 console_rate;		/* console.rate: requests/s per address */
+
 	/* limits.* */
 	int			 max_message_size;	/* limits.max_message_size, bytes, default 65535 */
 	int			 max_headers;		/* limits.max_headers, default 128 */

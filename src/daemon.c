@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "callrec.h"
+#include "console.h"
 #include "daemon.h"
 #include "dispatch.h"
 #include "dns.h"
@@ -89,6 +90,7 @@ reload(void)
 	auth_set_sha256_first(cfg->sha256_first);
 	store_set_commit_interval(cfg->commit_interval_ms);
 	metrics_apply(base, cfg->metrics_enable ? cfg->metrics_listen : NULL);
+	console_apply(base, cfg);
 	metrics_inc(M_RELOADS);
 	log_notice("reloaded %s", cfg->path);
 	log_config();
@@ -301,6 +303,10 @@ daemon_run(int foreground)
 		rc = 1;
 		goto out;
 	}
+	if (console_apply(base, cfg) == -1) {
+		rc = 1;
+		goto out;
+	}
 	for (int i = 0; i < 3; i++) {
 		sigs[i] = evsignal_new(base, signos[i], on_signal, NULL);
 		event_add(sigs[i], NULL);
@@ -323,6 +329,7 @@ out:
 	callrec_shutdown();	/* records of calls still open, queued before the store closes */
 	notify_shutdown();
 	metrics_apply(base, NULL);
+	console_stop();		/* before the store: no write of it is left waiting */
 	store_close();		/* commits what is queued; answers the REGISTERs waiting on it */
 	dns_shutdown();		/* pending lookups end without calling back */
 	proxy_shutdown();

@@ -20,6 +20,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "console_auth.h"
 #include "domain.h"
 #include "log.h"
 #include "privdrop.h"
@@ -62,6 +63,9 @@ usage(void)
 	    "                                             may watch USER's presence and dialogs\n"
 	    "  presence deny WATCHER USER                 remove that permission\n"
 	    "  presence list [USER]                       the allow-list\n");
+	    "  admin add|passwd NAME                      a web console administrator (password\n"
+	    "                                             prompted or on stdin; scrypt-hashed)\n"
+	    "  admin del NAME   admin list\n");
 	exit(2);
 }
 
@@ -750,6 +754,49 @@ cmd_presence(int argc, char **argv)
 	step_done(st, "changing the presence allow-list");
 	printf("%s %s %s %s\n", argv[1], argv[0][0] == 'a' ? "may watch" : "may no longer watch",
 	    aor, argv[0][0] == 'd' && sqlite3_changes(db) == 0 ? "(was not allowed)" : "");
+/* Web console administrators (console_admins): passwords kept as scrypt hashes only. */
+static int
+cmd_admin(int argc, char **argv)
+{
+	char hash[CONSOLE_HASH_MAX];
+	sqlite3_stmt *st;
+
+	if (argc == 1 && strcmp(argv[0], "list") == 0) {
+		print_rows("SELECT name, datetime(created, 'unixepoch', 'localtime') AS created FROM "
+		    "console_admins ORDER BY name", NULL);
+		return 0;
+	}
+	if (argc != 2)
+		usage();
+	if (argv[1][0] == '\0' || strlen(argv[1]) >= 64 || strpbrk(argv[1], " \t\r\n:") != NULL)
+		bad("an administrator's name is 1 to 63 characters without spaces or ':': %s", argv[1]);
+	if (strcmp(argv[0], "del") == 0) {
+		st = prep("DELETE FROM console_admins WHERE name = ?1");
+		sqlite3_bind_text(st, 1, argv[1], -1, SQLITE_STATIC);
+		step_done(st, "removing the administrator");
+		if (sqlite3_changes(db) == 0)
+			bad("no administrator %s", argv[1]);
+		printf("removed administrator %s\n", argv[1]);
+		return 0;
+	}
+	if (strcmp(argv[0], "add") != 0 && strcmp(argv[0], "passwd") != 0)
+		usage();
+	char *pw = read_password();
+	if (strlen(pw) < 8)
+		bad("%s", "a console password has 8 characters or more");
+	if (console_auth_hash(pw, hash, sizeof(hash)) == -1)
+		bad("%s", "cannot hash the password (OpenSSL scrypt)");
+	memset(pw, 0, strlen(pw));
+	st = prep(strcmp(argv[0], "add") == 0 ?
+	    "INSERT INTO console_admins (name, pwhash) VALUES (?1, ?2)" :
+	    "UPDATE console_admins SET pwhash = ?2 WHERE name = ?1");
+	sqlite3_bind_text(st, 1, argv[1], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+	step_done(st, "storing the administrator");
+	if (sqlite3_changes(db) == 0)
+		bad("no administrator %s", argv[1]);
+	printf("%s administrator %s\n", strcmp(argv[0], "add") == 0 ? "added" : "password set for",
+	    argv[1]);
 	return 0;
 }
 
@@ -834,6 +881,8 @@ main(int argc, char **argv)
 		rc = cmd_msg(argc - 1, argv + 1);
 	else if (strcmp(argv[0], "presence") == 0)
 		rc = cmd_presence(argc - 1, argv + 1);
+	else if (strcmp(argv[0], "admin") == 0)
+		rc = cmd_admin(argc - 1, argv + 1);
 	else
 		usage();
 	if (rc == 0 && (pbx_changed || (strcmp(argv[0], "user") == 0 && argc > 1 &&

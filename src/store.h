@@ -150,6 +150,18 @@ void store_pub_save(const char *etag, const char *aor, const char *body, size_t 
 void store_pub_delete(const char *etag);
 long store_pub_load(time_t now, void (*fn)(const char *etag, const char *aor, const char *body,
     size_t len, int64_t expires, void *), void *arg);
+/* Any write of the administration (the web console): sql with up to STORE_EXEC_ARGS text
+ * parameters (NULL binds NULL), run by the writer thread in its own savepoint, so that a
+ * refused statement (a constraint) fails alone.  done(arg, ok, changes) runs on the loop once
+ * it is committed (ok 0: refused or not committed; changes: rows changed). */
+#define STORE_EXEC_ARGS	8
+void store_exec(const char *sql, const char *const *args, int nargs,
+    void (*done)(void *arg, int ok, int changes), void *arg);
+/* A read on the loop's read connection: fn(ncol, names, values, arg) for each row (values NULL
+ * when SQL NULL); returns the rows, or -1 (logged).  For small, indexed or LIMITed queries. */
+long store_query(const char *sql, const char *const *args, int nargs,
+    void (*fn)(int ncol, const char *const *names, const char *const *vals, void *arg),
+    void *arg);
 
 /* Admin queue: call fn(op, arg) for each entry sipctl queued, then delete them. */
 void store_admin_poll(void (*fn)(const char *op, const char *arg, void *ctx), void *ctx);

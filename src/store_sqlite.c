@@ -24,10 +24,10 @@ static const char schema_sql[] =
 #include "schema.inc"
 ;
 
-#define SCHEMA_VERSION	4
+#define SCHEMA_VERSION	5
 
 enum op_kind { OP_SAVE, OP_DELETE, OP_DELETE_EXPIRED, OP_ADMIN_DONE, OP_FLUSH, OP_CDR,
-    OP_MSG_SAVE, OP_MSG_DELETE, OP_MSG_EXPIRE, OP_PUB_SAVE, OP_PUB_DELETE };
+    OP_MSG_SAVE, OP_MSG_DELETE, OP_MSG_EXPIRE, OP_PUB_SAVE, OP_PUB_DELETE, OP_EXEC };
 
 struct op {
 	enum op_kind	 kind;
@@ -38,6 +38,7 @@ struct op {
 	int64_t		 n;		/* OP_DELETE_EXPIRED time, OP_ADMIN_DONE id, OP_MSG_* */
 	int64_t		 n2;		/* OP_MSG_SAVE: most bytes; n: most messages */
 	void		(*done)(void *, int);
+	void		(*exec_done)(void *, int, int);	/* OP_EXEC: s[0] sql, s[1..] args */
 	void		*arg;
 	int		 ok;
 	struct op	*next;
@@ -108,13 +109,14 @@ db_migrate(sqlite3 *db, const char *path)
 		    SCHEMA_VERSION);
 		return -1;
 	}
-	/* v == 3: version 4 added the presence_allow table, which running the schema file
-	 * creates.  v == 0: new database.  v == 2: version 3 added the messages table and its view, which
-	 * running the schema file creates.  v == 1: version 2 added tables (ring groups, forwards, cdr) and
+	/* v == 0: new database.  v == 1: version 2 added tables (ring groups, forwards, cdr) and
 	 * made admin_queue's ids AUTOINCREMENT: version 1 reused the ids of deleted rows, which
 	 * the poll (ids above the last applied) then skipped.  The queue holds only notes for a
-	 * running sipd, so it is dropped and created anew; the schema file is all CREATE ... IF
-	 * NOT EXISTS: running it upgrades in place.  Later versions add their steps here. */
+	 * running sipd, so it is dropped and created anew.  v == 2: version 3 added the messages
+	 * table and its view.  v == 3: version 4 added presence_allow and publications (presence).
+	 * v == 4: version 5 added the web console's admin accounts and provisioning links.  The
+	 * schema file is all CREATE ... IF NOT EXISTS: running it upgrades in place.  Later
+	 * versions add their steps here. */
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
 	    (v == 1 && sqlite3_exec(db, "DROP TABLE IF EXISTS admin_queue", NULL, NULL, &err) !=
 	    SQLITE_OK) ||
@@ -261,6 +263,33 @@ pub_apply(struct op *o)
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+
+/* An administration statement in its own savepoint: when refused, only it is undone (the
+ * bindings and records committed with it are not lost); its result goes back in o->ok. */
+static int
+exec_apply(struct op *o)
+{
+	sqlite3_stmt *st = NULL;
+
+	o->ok = 0;
+	if (sqlite3_exec(wdb, "SAVEPOINT console", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(wdb, o->s[0], -1, &st, NULL) == SQLITE_OK) {
+		for (int i = 0; i < o->n; i++)
+			if (o->s[i + 1] != NULL)
+				sqlite3_bind_text(st, i + 1, o->s[i + 1], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_DONE) {
+			o->ok = 1;
+			o->n2 = sqlite3_changes(wdb);
+		}
+	}
+	if (!o->ok)
+		log_warnx("database: console write refused: %s", sqlite3_errmsg(wdb));
+	sqlite3_finalize(st);
+	if (!o->ok)
+		sqlite3_exec(wdb, "ROLLBACK TO console", NULL, NULL, NULL);
+	sqlite3_exec(wdb, "RELEASE console", NULL, NULL, NULL);
+	return 0;
 }
 
 /* Run one queued write on the write connection. */
@@ -328,6 +357,9 @@ op_apply(struct op *o)
 	case OP_PUB_SAVE:
 	case OP_PUB_DELETE:
 		return pub_apply(o);
+
+	case OP_EXEC:
+		return exec_apply(o);
 	case OP_FLUSH:
 		return 0;
 	}
@@ -466,8 +498,8 @@ writer_main(void *arg)
 		while (list != NULL) {
 			struct op *o = list;
 			list = o->next;
-			if (o->kind == OP_FLUSH) {
-				o->ok = ok;
+			if (o->kind == OP_FLUSH || o->kind == OP_EXEC) {
+				o->ok = o->kind == OP_FLUSH ? ok : ok && o->ok;
 				o->next = NULL;
 				*dtail = o;
 				dtail = &o->next;
@@ -498,7 +530,10 @@ on_done(evutil_socket_t fd, short what, void *arg)
 	while (list != NULL) {
 		struct op *o = list;
 		list = o->next;
-		o->done(o->arg, o->ok);
+		if (o->kind == OP_EXEC)
+			o->exec_done(o->arg, o->ok, (int)o->n2);
+		else
+			o->done(o->arg, o->ok);
 		op_free(o);
 	}
 }
@@ -709,6 +744,24 @@ store_flush(void (*done)(void *, int), void *arg)
 
 	o->kind = OP_FLUSH;
 	o->done = done;
+	o->arg = arg;
+	enqueue(o);
+}
+
+void
+store_exec(const char *sql, const char *const *args, int nargs,
+    void (*done)(void *, int, int), void *arg)
+{
+	struct op *o = xcalloc(1, sizeof(*o));
+
+	if (nargs > STORE_EXEC_ARGS)
+		fatalx("store_exec: %d arguments", nargs);
+	o->kind = OP_EXEC;
+	o->s[0] = xstrdup(sql);
+	for (int i = 0; i < nargs; i++)
+		o->s[i + 1] = args[i] ? xstrdup(args[i]) : NULL;
+	o->n = nargs;
+	o->exec_done = done;
 	o->arg = arg;
 	enqueue(o);
 }
@@ -934,6 +987,42 @@ store_admin_poll(void (*fn)(const char *, const char *, void *), void *ctx)
 		enqueue(o);
 	}
 	note_read(t0);
+}
+
+long
+store_query(const char *sql, const char *const *args, int nargs,
+    void (*fn)(int, const char *const *, const char *const *, void *), void *arg)
+{
+	const char *names[32], *vals[32];
+	sqlite3_stmt *st;
+	uint64_t t0 = now_us();
+	long rows = 0;
+	int n, rc;
+
+	if (sqlite3_prepare_v2(rdb, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("database: %s: %s", sql, sqlite3_errmsg(rdb));
+		return -1;
+	}
+	for (int i = 0; i < nargs; i++)
+		if (args[i] != NULL)
+			sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
+	n = sqlite3_column_count(st);
+	n = n > 32 ? 32 : n;
+	for (int i = 0; i < n; i++)
+		names[i] = sqlite3_column_name(st, i);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++)
+			vals[i] = (const char *)sqlite3_column_text(st, i);
+		fn(n, names, vals, arg);
+		rows++;
+	}
+	if (rc != SQLITE_DONE) {
+		log_warnx("database: %s: %s", sql, sqlite3_errmsg(rdb));
+		rows = -1;
+	}
+	sqlite3_finalize(st);
+	note_read(t0);
+	return rows;
 }
 
 int

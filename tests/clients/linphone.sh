@@ -29,6 +29,8 @@
 #   LP_EXPIRES      registration expiry in s                (default 300)
 #   LP_DOMAIN       host[:port] of the AOR sip:USER@DOMAIN  (default SERVER_HOST:SERVER_PORT)
 #   LP_SUPPORTED    [sip] supported=                        (default "replaces": no gruu/outbound)
+#   LP_CONFIG_URI   remote provisioning URL ([misc] config-uri): the account comes from it,
+#                   USER/PASS then only name the instance (no [proxy_0]/[auth_info_0] written)
 #   LP_MAX_SECS     linphonec is sent SIGTERM after this many seconds (default 900)
 #   LP_DEBUG        liblinphone log level for -d            (default 4: message level, needed for
 #                                                            lp_wait_registered)
@@ -141,7 +143,11 @@ mime=speex
 rate=8000
 channels=1
 enabled=0
-
+EOF
+	if [ -n "${LP_CONFIG_URI:-}" ]; then
+		printf '[misc]\nuuid=%s\nconfig-uri=%s\n' "$uuid" "$LP_CONFIG_URI" >> "$d/linphonerc"
+	else
+		cat >> "$d/linphonerc" <<EOF
 [proxy_0]
 reg_proxy=<sip:$shost:$sport;transport=$tp>
 reg_identity=<sip:$user@$domain>
@@ -159,6 +165,7 @@ username=$user
 userid=$user
 passwd=$pass
 EOF
+	fi
 	echo "$aout" > "$d/aout"
 	rm -f "$d/stdin"; mkfifo "$d/stdin" || return 1
 	local aa=""; [ "${LP_AUTOANSWER:-1}" = 1 ] && aa="-a"
