@@ -62,7 +62,7 @@ usage(void)
 	    "  presence allow WATCHER USER                WATCHER (a sip: URI outside USER's domain)\n"
 	    "                                             may watch USER's presence and dialogs\n"
 	    "  presence deny WATCHER USER                 remove that permission\n"
-	    "  presence list [USER]                       the allow-list\n");
+	    "  presence list [USER]                       the allow-list\n"
 	    "  admin add|passwd NAME                      a web console administrator (password\n"
 	    "                                             prompted or on stdin; scrypt-hashed)\n"
 	    "  admin del NAME   admin list\n");
@@ -754,6 +754,9 @@ cmd_presence(int argc, char **argv)
 	step_done(st, "changing the presence allow-list");
 	printf("%s %s %s %s\n", argv[1], argv[0][0] == 'a' ? "may watch" : "may no longer watch",
 	    aor, argv[0][0] == 'd' && sqlite3_changes(db) == 0 ? "(was not allowed)" : "");
+	return 0;
+}
+
 /* Web console administrators (console_admins): passwords kept as scrypt hashes only. */
 static int
 cmd_admin(int argc, char **argv)

@@ -150,6 +150,7 @@ void store_pub_save(const char *etag, const char *aor, const char *body, size_t 
 void store_pub_delete(const char *etag);
 long store_pub_load(time_t now, void (*fn)(const char *etag, const char *aor, const char *body,
     size_t len, int64_t expires, void *), void *arg);
+
 /* Any write of the administration (the web console): sql with up to STORE_EXEC_ARGS text
  * parameters (NULL binds NULL), run by the writer thread in its own savepoint, so that a
  * refused statement (a constraint) fails alone.  done(arg, ok, changes) runs on the loop once

@@ -263,6 +263,7 @@ pub_apply(struct op *o)
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
 
 /* An administration statement in its own savepoint: when refused, only it is undone (the
  * bindings and records committed with it are not lost); its result goes back in o->ok. */
@@ -357,7 +358,6 @@ op_apply(struct op *o)
 	case OP_PUB_SAVE:
 	case OP_PUB_DELETE:
 		return pub_apply(o);
-
 	case OP_EXEC:
 		return exec_apply(o);
 	case OP_FLUSH:
