@@ -609,6 +609,8 @@ admin_op(const char *op, const char *arg, void *ctx)
 		log_info("sipctl: removed %d bindings of %s", location_remove_aor(arg), arg);
 	else if (strcmp(op, "pbx_changed") == 0)
 		pbx_invalidate();	/* ring groups / forwards: reloaded by the next call */
+	else if (strcmp(op, "users_changed") == 0)
+		store_user_forget();	/* user records: read again by the next request */
 }
 
 static void

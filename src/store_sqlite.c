@@ -16,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "htab.h"
 #include "log.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -58,6 +59,9 @@ static uint64_t		 sum_commit_us, commit_hist[STORE_HIST_N];	/* for metrics */
 static uint64_t		 max_read_us;	/* longest SQLite call on the event loop */
 static int		 commit_interval_ms;
 static int		 writer_idle;	/* the writer sleeps until signalled (queue was empty) */
+static struct htab	*user_cache;	/* "user\0domain" -> struct user_ent */
+
+#define USER_CACHE_MAX	4096
 static int		 wal_blocked;	/* a reader keeps the WAL from being checkpointed */
 
 #define WAL_BLOCKED_FRAMES	16384	/* 64 MiB of WAL that cannot be checkpointed */
@@ -584,6 +588,7 @@ store_close(void)
 	if (efd != -1)
 		close(efd);
 	efd = -1;
+	store_user_forget();
 	sqlite3_close(rdb);
 	sqlite3_close(wdb);
 	rdb = wdb = NULL;
@@ -769,8 +774,35 @@ store_max_read_us(void)
 	return max_read_us;
 }
 
-int
-store_user_get(const char *username, const char *domain, struct auth_user *out)
+/* One cached lookup: the row, or that there was none. */
+struct user_ent {
+	time_t		 fetched;
+	int		 found;
+	struct auth_user u;
+};
+
+/* htab_foreach callback: wipe and free one cached record (the table goes right after). */
+static void
+user_ent_free(const void *key, size_t klen, void *val, void *arg)
+{
+	(void)key, (void)klen, (void)arg;
+	explicit_bzero(val, sizeof(struct user_ent));
+	free(val);
+}
+
+void
+store_user_forget(void)
+{
+	if (user_cache == NULL)
+		return;
+	htab_foreach(user_cache, user_ent_free, NULL);
+	htab_free(user_cache);
+	user_cache = NULL;
+}
+
+/* The users row of username@domain from SQLite.  0 found, -1 not. */
+static int
+user_read(const char *username, const char *domain, struct auth_user *out)
 {
 	int rc = -1;
 	uint64_t t0 = now_us();
@@ -789,6 +821,46 @@ store_user_get(const char *username, const char *domain, struct auth_user *out)
 	sqlite3_clear_bindings(st_user);
 	note_read(t0);
 	return rc;
+}
+
+/* The cache slot of key (made, empty, when absent; the cache is emptied when full). */
+static struct user_ent *
+user_slot(const char *key, size_t klen)
+{
+	struct user_ent *e;
+
+	if (user_cache != NULL && (e = htab_get(user_cache, key, klen)) != NULL)
+		return e;
+	if (user_cache != NULL && htab_count(user_cache) >= USER_CACHE_MAX)
+		store_user_forget();	/* a spray of made-up names stays bounded */
+	if (user_cache == NULL)
+		user_cache = htab_new();
+	e = xcalloc(1, sizeof(*e));
+	htab_put(user_cache, key, klen, e);
+	return e;
+}
+
+int
+store_user_get(const char *username, const char *domain, struct auth_user *out)
+{
+	size_t ul = strlen(username), dl = strlen(domain);
+	time_t now = time(NULL);
+	struct user_ent *e;
+	char key[512];
+
+	if (ul + dl + 1 > sizeof(key))
+		return user_read(username, domain, out);
+	memcpy(key, username, ul + 1);		/* "user\0domain" */
+	memcpy(key + ul + 1, domain, dl);
+	e = user_slot(key, ul + 1 + dl);
+	if (e->fetched == 0 || now < e->fetched || now - e->fetched >= STORE_USER_TTL) {
+		e->found = user_read(username, domain, &e->u) == 0;
+		e->fetched = now;
+	}
+	if (!e->found)
+		return -1;
+	*out = e->u;
+	return 0;
 }
 
 int
