@@ -340,15 +340,70 @@ step_reset(sqlite3_stmt *st)
 	return rc;
 }
 
+/* The table key of the binding an OP_SAVE / OP_DELETE writes ("aor\0key") into k; its length,
+ * or 0 for other ops and keys too long to coalesce. */
+static size_t
+binding_of(const struct op *o, char *k, size_t ksz)
+{
+	size_t al, kl;
+
+	if (o->kind != OP_SAVE && o->kind != OP_DELETE)
+		return 0;
+	al = strlen(o->b.aor), kl = strlen(o->b.key);
+	if (al + 1 + kl > ksz)
+		return 0;
+	memcpy(k, o->b.aor, al + 1);
+	memcpy(k + al + 1, o->b.key, kl);
+	return al + 1 + kl;
+}
+
+/* The last save or delete of each binding in list, when one binding is written more than once
+ * (a phone refreshing twice within one group, a load test's single AOR); NULL otherwise. */
+static struct htab *
+last_writes(struct op *list)
+{
+	struct htab *h = NULL;
+	char k[1024];
+	size_t kl;
+	int saves = 0;
+
+	for (struct op *o = list; o != NULL; o = o->next)
+		saves += o->kind == OP_SAVE;
+	if (saves < 2)
+		return NULL;
+	h = htab_new();
+	for (struct op *o = list; o != NULL; o = o->next)
+		if ((kl = binding_of(o, k, sizeof(k))) > 0)
+			htab_put(h, k, kl, o);
+	return h;
+}
+
+/* 1 when a later op of the same group rewrites (upsert of every column) or deletes o's
+ * binding: the transaction's end state is the same without o's write. */
+static int
+superseded(struct htab *last, const struct op *o)
+{
+	char k[1024];
+	size_t kl;
+	void *v;
+
+	if (last == NULL || o->kind != OP_SAVE || (kl = binding_of(o, k, sizeof(k))) == 0)
+		return 0;
+	return (v = htab_get(last, k, kl)) != NULL && v != o;
+}
+
 /* Commit one group; returns 1 when it reached the disk. */
 static int
 commit_group(struct op *list)
 {
 	int ok = step_reset(st_begin) == SQLITE_DONE;
+	struct htab *last = last_writes(list);
 	uint64_t rows = 0;
 
 	for (struct op *o = list; o != NULL && ok; o = o->next) {
-		if (op_apply(o) == -1) {
+		if (superseded(last, o))
+			rows++;
+		else if (op_apply(o) == -1) {
 			log_warnx("database write: %s", sqlite3_errmsg(wdb));
 			ok = 0;
 		} else if (o->kind != OP_FLUSH)
@@ -360,6 +415,8 @@ commit_group(struct op *list)
 	}
 	if (!ok)
 		sqlite3_exec(wdb, "ROLLBACK", NULL, NULL, NULL);
+	if (last != NULL)
+		htab_free(last);
 	nrows += rows;
 	return ok;
 }
@@ -531,6 +588,7 @@ store_open(const char *path, struct event_base *base)
 	ev_done = event_new(base, efd, EV_READ | EV_PERSIST, on_done, NULL);
 	event_add(ev_done, NULL);
 	stopping = 0;
+	(void)htab_hash("", 0);		/* key the hash here: the writer's tables use it too */
 	if (pthread_create(&writer, NULL, writer_main, NULL) != 0) {
 		log_warnx("store: cannot start the writer thread");
 		store_close();
