@@ -439,13 +439,14 @@ static void
 committed(void *arg, int ok)
 {
 	struct pending *p = arg;
+	const char *date = date_line();
 	char *extra;
 
 	if (ok) {
 		char ob[80] = "";
 		if (p->outbound)	/* RFC 5626 6, 4.4.1: keep-alives every flow_timer s */
 			snprintf(ob, sizeof(ob), "Require: outbound\r\nFlow-Timer: %d\r\n", cfg->flow_timer);
-		xasprintf(&extra, "%s%s%s%s", p->contacts, p->path ? p->path : "", ob, date_line());
+		xasprintf(&extra, "%s%s%s%s", p->contacts, p->path ? p->path : "", ob, date);
 		txn_reply(p->t, 200, NULL, extra, NULL, NULL, 0);
 		free(extra);
 		if (p->key != NULL)
