@@ -1,10 +1,10 @@
 /* auth.c - HTTP digest authentication (RFC 3261 22.4, RFC 2617 qop=auth, RFC 7616, RFC 8760).
  *
- * A nonce is base64url (no padding) of 32 bytes: an 8-byte big-endian timestamp, 8 random bytes
- * and the first 16 bytes of HMAC-SHA256(secret, those 16 bytes).  It proves on its own that we
- * issued it and when, so no per-challenge state exists.  State exists only once a nonce has been
- * used successfully: the highest nonce count accepted for it (RFC 2617 3.2.2), so a captured
- * Authorization cannot be replayed.  Those records live until the nonce expires, and there are at
+ * A nonce is base64url (no padding) of 32 bytes: an 8-byte big-endian timestamp, an 8-byte
+ * counter that starts at a random value, and the first 16 bytes of HMAC-SHA256(secret, those
+ * 16 bytes).  It proves on its own that we issued it and when, so no per-challenge state
+ * exists.  State exists only once a nonce has been used successfully: the highest nonce count
+ * accepted for it (RFC 2617 3.2.2), so a captured Authorization cannot be replayed.  Those records live until the nonce expires, and there are at
  * most AUTH_TRACK_MAX of them: when the table is full, a nonce not yet in it is refused (AUTH_FAIL,
  * so the client is challenged again) instead of being accepted untracked, which would reopen
  * replay; memory stays bounded at the cost of refusing new logins under a flood of them. */
@@ -48,6 +48,9 @@ struct ncent {
 static unsigned char	*secret;
 static size_t		 secret_len;
 static EVP_MD_CTX	*hmac_inner, *hmac_outer, *hmac_tmp;	/* SHA-256 after the keyed pads */
+static EVP_MD_CTX	*dig_ctx;		/* reused by digest_hex */
+static EVP_MD		*md_md5, *md_sha256;	/* fetched once (OpenSSL 3 would per Init) */
+static uint64_t		 nonce_seq;		/* the middle of the next nonce */
 static int		 lifetime = LIFETIME_DEF;
 static struct htab	*nc_tab;
 static int		 full_warned;
@@ -97,6 +100,26 @@ hmac_prepare(void)
 	OPENSSL_cleanse(pad, sizeof(pad));
 }
 
+/* The digest context and algorithms digest_hex uses, set up once. */
+static void
+digest_prepare(void)
+{
+	md_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (md_md5 == NULL || md_sha256 == NULL || (dig_ctx = EVP_MD_CTX_new()) == NULL)
+		fatalx("auth: MD5 or SHA-256 unavailable");
+}
+
+static void
+digest_release(void)
+{
+	EVP_MD_CTX_free(dig_ctx);
+	EVP_MD_free(md_md5);
+	EVP_MD_free(md_sha256);
+	dig_ctx = NULL;
+	md_md5 = md_sha256 = NULL;
+}
+
 static void
 hmac_release(void)
 {
@@ -120,6 +143,8 @@ auth_init(const unsigned char *s, size_t len, int nonce_lifetime_s)
 		memcpy(secret, s, len);
 	}
 	hmac_prepare();
+	digest_prepare();
+	random_fill((unsigned char *)&nonce_seq, sizeof(nonce_seq));
 	lifetime = nonce_lifetime_s > 0 ? nonce_lifetime_s : LIFETIME_DEF;
 	nc_tab = htab_new();
 	full_warned = 0;
@@ -142,6 +167,7 @@ auth_shutdown(void)
 		nc_tab = NULL;
 	}
 	hmac_release();
+	digest_release();
 	if (secret != NULL) {
 		OPENSSL_cleanse(secret, secret_len);
 		free(secret);
@@ -168,12 +194,14 @@ digest_hex(enum auth_algo algo, const char *const *parts, size_t n, char out[AUT
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx;
+	EVP_MD_CTX *ctx = dig_ctx;
 	int ok;
 
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		fatalx("auth: EVP_MD_CTX_new");
-	ok = EVP_DigestInit_ex(ctx, algo == AUTH_SHA256 ? EVP_sha256() : EVP_md5(), NULL);
+	/* sipctl hashes passwords without auth_init */
+	if (ctx == NULL)
+		digest_prepare();
+	ctx = dig_ctx;
+	ok = EVP_DigestInit_ex(ctx, algo == AUTH_SHA256 ? md_sha256 : md_md5, NULL);
 	for (size_t i = 0; ok && i < n; i++) {
 		if (i > 0)
 			ok = EVP_DigestUpdate(ctx, ":", 1);
@@ -182,7 +210,6 @@ digest_hex(enum auth_algo algo, const char *const *parts, size_t n, char out[AUT
 	}
 	if (ok)
 		ok = EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
 	if (!ok || mdlen > (AUTH_HEX_MAX - 1) / 2)
 		fatalx("auth: %s digest failed", algo == AUTH_SHA256 ? "SHA-256" : "MD5");
 	hex_encode(md, mdlen, out);
@@ -292,16 +319,19 @@ nonce_mac(const unsigned char raw[NONCE_RAW], unsigned char mac[NONCE_MAC])
 	OPENSSL_cleanse(md, sizeof(md));
 }
 
-/* A fresh nonce string for time now into out (NONCE_B64 + 1 chars). */
+/* A fresh nonce string for time now into out (NONCE_B64 + 1 chars).  Its middle is a counter
+ * from a random start: unique, which is all the nonce-count records need; the MAC makes it
+ * unforgeable (one HMAC per nonce, no DRBG call). */
 static void
 nonce_make(time_t now, char *out)
 {
 	unsigned char raw[NONCE_RAW];
-	uint64_t t = (uint64_t)now;
+	uint64_t t = (uint64_t)now, seq = nonce_seq++;
 
 	for (int i = NONCE_TIME - 1; i >= 0; i--, t >>= 8)
 		raw[i] = (unsigned char)t;
-	random_fill(raw + NONCE_TIME, NONCE_RAND);
+	for (int i = NONCE_RAND - 1; i >= 0; i--, seq >>= 8)
+		raw[NONCE_TIME + i] = (unsigned char)seq;
 	nonce_mac(raw, raw + NONCE_TIME + NONCE_RAND);
 	b64url_encode(raw, NONCE_RAW, out);
 }

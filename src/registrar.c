@@ -369,9 +369,10 @@ static void
 apply(struct sipmsg *m, struct reg_req *r, time_t now)
 {
 	struct aor *a = location_get(r->aor);
-	char ps[80];
+	char ps[80] = "";
 
-	sip_peer_str(&m->src, ps, sizeof(ps));
+	if (log_enabled(LOG_INFO))	/* the lines below are info: no formatting for nothing */
+		sip_peer_str(&m->src, ps, sizeof(ps));
 	if (r->star) {
 		int n = location_remove_aor(r->aor);
 		log_info("unregister aor=%s contacts=%d (wildcard) src=%s", r->aor, n, ps);
@@ -424,17 +425,31 @@ contact_lines(const char *aorname, time_t now, int gruu)
 	return buf_take(&b, NULL);
 }
 
+/* The Date line of the 200 (RFC 3261 10.3 step 8), formatted once a second. */
+static const char *
+date_line(void)
+{
+	static char date[64];
+	static time_t made;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (now != made || date[0] == '\0') {
+		gmtime_r(&now, &tm);
+		strftime(date, sizeof(date), "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+		made = now;
+	}
+	return date;
+}
+
 /* Runs once the store committed the change: now the 200 may go. */
 static void
 committed(void *arg, int ok)
 {
 	struct pending *p = arg;
-	char date[64], *extra;
-	time_t now = time(NULL);
-	struct tm tm;
+	const char *date = date_line();
+	char *extra;
 
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
 	if (ok) {
 		char ob[80] = "";
 		if (p->outbound)	/* RFC 5626 6, 4.4.1: keep-alives every flow_timer s */
@@ -631,6 +646,8 @@ admin_op(const char *op, const char *arg, void *ctx)
 		log_info("sipctl: removed %d bindings of %s", location_remove_aor(arg), arg);
 	else if (strcmp(op, "pbx_changed") == 0)
 		pbx_invalidate();	/* ring groups / forwards: reloaded by the next call */
+	else if (strcmp(op, "users_changed") == 0)
+		store_user_forget();	/* user records: read again by the next request */
 }
 
 static void

@@ -489,6 +489,15 @@ queue_pbx_changed(void)
 		die("queueing for sipd");
 }
 
+/* sipd caches user records (HA1s, enabled): this note makes it drop them (within a second). */
+static void
+queue_users_changed(void)
+{
+	if (sqlite3_exec(db, "INSERT INTO admin_queue (op, arg) VALUES ('users_changed', '')", NULL,
+	    NULL, NULL) != SQLITE_OK)
+		die("queueing for sipd");
+}
+
 static void
 group_add(const struct words *w)
 {
@@ -891,6 +900,8 @@ main(int argc, char **argv)
 	if (rc == 0 && (pbx_changed || (strcmp(argv[0], "user") == 0 && argc > 1 &&
 	    (strcmp(argv[1], "add") == 0 || strcmp(argv[1], "del") == 0))))
 		queue_pbx_changed();	/* an extension may be a forward's or a group's key */
+	if (rc == 0 && strcmp(argv[0], "user") == 0 && argc > 1 && strcmp(argv[1], "list") != 0)
+		queue_users_changed();
 	sqlite3_close(db);
 	domain_free();
 	config_free(cfg);

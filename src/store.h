@@ -64,8 +64,13 @@ void store_commit_histogram(uint64_t buckets[STORE_HIST_N], uint64_t *sum_us, ui
 /* Longest SQLite call made on the event loop, in microseconds. */
 uint64_t store_max_read_us(void);
 
-/* Users (read on the loop: indexed lookups on an SQLite read connection). 0 found, -1 not. */
+/* Users: 0 found, -1 not.  Answered from a cache of recent lookups (found or not), each read
+ * from SQLite at most every STORE_USER_TTL s; sipctl's "users_changed" note in the admin queue
+ * empties it (store_user_forget), so a user sipctl adds, changes or removes counts within a
+ * second, without an SQLite read on the loop for every REGISTER. */
+#define STORE_USER_TTL	10
 int store_user_get(const char *username, const char *domain, struct auth_user *out);
+void store_user_forget(void);
 /* The username owning an extension number in domain; 0 found, -1 not. */
 int store_user_by_extension(const char *ext, const char *domain, char *user, size_t len);
 /* Number of users (for "registration without auth" decisions and logs). */

@@ -16,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "htab.h"
 #include "log.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -59,6 +60,9 @@ static uint64_t		 sum_commit_us, commit_hist[STORE_HIST_N];	/* for metrics */
 static uint64_t		 max_read_us;	/* longest SQLite call on the event loop */
 static int		 commit_interval_ms;
 static int		 writer_idle;	/* the writer sleeps until signalled (queue was empty) */
+static struct htab	*user_cache;	/* "user\0domain" -> struct user_ent */
+
+#define USER_CACHE_MAX	4096
 static int		 wal_blocked;	/* a reader keeps the WAL from being checkpointed */
 
 #define WAL_BLOCKED_FRAMES	16384	/* 64 MiB of WAL that cannot be checkpointed */
@@ -395,15 +399,70 @@ step_reset(sqlite3_stmt *st)
 	return rc;
 }
 
+/* The table key of the binding an OP_SAVE / OP_DELETE writes ("aor\0key") into k; its length,
+ * or 0 for other ops and keys too long to coalesce. */
+static size_t
+binding_of(const struct op *o, char *k, size_t ksz)
+{
+	size_t al, kl;
+
+	if (o->kind != OP_SAVE && o->kind != OP_DELETE)
+		return 0;
+	al = strlen(o->b.aor), kl = strlen(o->b.key);
+	if (al + 1 + kl > ksz)
+		return 0;
+	memcpy(k, o->b.aor, al + 1);
+	memcpy(k + al + 1, o->b.key, kl);
+	return al + 1 + kl;
+}
+
+/* The last save or delete of each binding in list, when one binding is written more than once
+ * (a phone refreshing twice within one group, a load test's single AOR); NULL otherwise. */
+static struct htab *
+last_writes(struct op *list)
+{
+	struct htab *h = NULL;
+	char k[1024];
+	size_t kl;
+	int saves = 0;
+
+	for (struct op *o = list; o != NULL; o = o->next)
+		saves += o->kind == OP_SAVE;
+	if (saves < 2)
+		return NULL;
+	h = htab_new();
+	for (struct op *o = list; o != NULL; o = o->next)
+		if ((kl = binding_of(o, k, sizeof(k))) > 0)
+			htab_put(h, k, kl, o);
+	return h;
+}
+
+/* 1 when a later op of the same group rewrites (upsert of every column) or deletes o's
+ * binding: the transaction's end state is the same without o's write. */
+static int
+superseded(struct htab *last, const struct op *o)
+{
+	char k[1024];
+	size_t kl;
+	void *v;
+
+	if (last == NULL || o->kind != OP_SAVE || (kl = binding_of(o, k, sizeof(k))) == 0)
+		return 0;
+	return (v = htab_get(last, k, kl)) != NULL && v != o;
+}
+
 /* Commit one group; returns 1 when it reached the disk. */
 static int
 commit_group(struct op *list)
 {
 	int ok = step_reset(st_begin) == SQLITE_DONE;
+	struct htab *last = last_writes(list);
 	uint64_t rows = 0;
 
 	for (struct op *o = list; o != NULL && ok; o = o->next) {
-		if (op_apply(o) == -1) {
+		if (superseded(last, o))
+			rows++;
+		else if (op_apply(o) == -1) {
 			log_warnx("database write: %s", sqlite3_errmsg(wdb));
 			ok = 0;
 		} else if (o->kind != OP_FLUSH)
@@ -415,6 +474,8 @@ commit_group(struct op *list)
 	}
 	if (!ok)
 		sqlite3_exec(wdb, "ROLLBACK", NULL, NULL, NULL);
+	if (last != NULL)
+		htab_free(last);
 	nrows += rows;
 	return ok;
 }
@@ -589,6 +650,7 @@ store_open(const char *path, struct event_base *base)
 	ev_done = event_new(base, efd, EV_READ | EV_PERSIST, on_done, NULL);
 	event_add(ev_done, NULL);
 	stopping = 0;
+	(void)htab_hash("", 0);		/* key the hash here: the writer's tables use it too */
 	if (pthread_create(&writer, NULL, writer_main, NULL) != 0) {
 		log_warnx("store: cannot start the writer thread");
 		store_close();
@@ -646,6 +708,7 @@ store_close(void)
 	if (efd != -1)
 		close(efd);
 	efd = -1;
+	store_user_forget();
 	sqlite3_close(rdb);
 	sqlite3_close(wdb);
 	rdb = wdb = NULL;
@@ -849,8 +912,35 @@ store_max_read_us(void)
 	return max_read_us;
 }
 
-int
-store_user_get(const char *username, const char *domain, struct auth_user *out)
+/* One cached lookup: the row, or that there was none. */
+struct user_ent {
+	time_t		 fetched;
+	int		 found;
+	struct auth_user u;
+};
+
+/* htab_foreach callback: wipe and free one cached record (the table goes right after). */
+static void
+user_ent_free(const void *key, size_t klen, void *val, void *arg)
+{
+	(void)key, (void)klen, (void)arg;
+	explicit_bzero(val, sizeof(struct user_ent));
+	free(val);
+}
+
+void
+store_user_forget(void)
+{
+	if (user_cache == NULL)
+		return;
+	htab_foreach(user_cache, user_ent_free, NULL);
+	htab_free(user_cache);
+	user_cache = NULL;
+}
+
+/* The users row of username@domain from SQLite.  0 found, -1 not. */
+static int
+user_read(const char *username, const char *domain, struct auth_user *out)
 {
 	int rc = -1;
 	uint64_t t0 = now_us();
@@ -869,6 +959,46 @@ store_user_get(const char *username, const char *domain, struct auth_user *out)
 	sqlite3_clear_bindings(st_user);
 	note_read(t0);
 	return rc;
+}
+
+/* The cache slot of key (made, empty, when absent; the cache is emptied when full). */
+static struct user_ent *
+user_slot(const char *key, size_t klen)
+{
+	struct user_ent *e;
+
+	if (user_cache != NULL && (e = htab_get(user_cache, key, klen)) != NULL)
+		return e;
+	if (user_cache != NULL && htab_count(user_cache) >= USER_CACHE_MAX)
+		store_user_forget();	/* a spray of made-up names stays bounded */
+	if (user_cache == NULL)
+		user_cache = htab_new();
+	e = xcalloc(1, sizeof(*e));
+	htab_put(user_cache, key, klen, e);
+	return e;
+}
+
+int
+store_user_get(const char *username, const char *domain, struct auth_user *out)
+{
+	size_t ul = strlen(username), dl = strlen(domain);
+	time_t now = time(NULL);
+	struct user_ent *e;
+	char key[512];
+
+	if (ul + dl + 1 > sizeof(key))
+		return user_read(username, domain, out);
+	memcpy(key, username, ul + 1);		/* "user\0domain" */
+	memcpy(key + ul + 1, domain, dl);
+	e = user_slot(key, ul + 1 + dl);
+	if (e->fetched == 0 || now < e->fetched || now - e->fetched >= STORE_USER_TTL) {
+		e->found = user_read(username, domain, &e->u) == 0;
+		e->fetched = now;
+	}
+	if (!e->found)
+		return -1;
+	*out = e->u;
+	return 0;
 }
 
 int

@@ -28,6 +28,15 @@ run() {
 rc() { cat "$TMP/$1.rc"; }
 out() { cat "$TMP/$1.out"; }
 err_has() { grep -qF -- "$2" "$TMP/$1.err"; }
+# sipd caches user records and drops them when it reads sipctl's note from the admin queue
+# (polled every second): wait (at most 3 s) until it has read every note
+synced() {
+	_i=0
+	while [ "$(db 'SELECT count(*) FROM admin_queue')" != 0 ] && [ $_i -lt 30 ]; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	same "$(db 'SELECT count(*) FROM admin_queue')" 0 "sipd read sipctl's note ($1)"
+}
 ha1() { "$PYTHON" -c 'import hashlib, sys; print(hashlib.new(sys.argv[1], ":".join(sys.argv[2:]).encode()).hexdigest())' "$@"; }
 user_row() { db "SELECT username, domain, ifnull(extension, '-'), enabled, realm FROM users WHERE username = '$1'"; }
 # login NAME USER PASSWORD: the status code digest.py's answer got for USER's own AOR (an
@@ -92,12 +101,13 @@ same "$(out list1 | head -n 1)" "$(printf 'username\tdomain\textension\tenabled\
 same "$(out list1 | sed 1d | cut -f 1-5 | tr '\t' ' ' | tr '\n' ';')" \
     "alice $D 1001 yes $D;bob $D  yes $D;" "user list: one line per user"
 
-# ---- passwd, disable, enable: each takes effect in the running sipd -----------------------------
+# ---- passwd, disable, enable: each takes effect in the running sipd (within a second) -----------
 same "$(login l1 alice pw-alice-1)" 200 "alice logs in with her password"
 run pw1 pw-alice-2 -- user passwd alice
 same "$(rc pw1) $(out pw1)" "0 password set for alice@$D (realm $D)" "user passwd alice"
 same "$(db "SELECT ha1_md5 || ' ' || ha1_sha256 FROM users WHERE username = 'alice'")" \
     "$(ha1 md5 alice "$D" pw-alice-2) $(ha1 sha256 alice "$D" pw-alice-2)" "alice's HA1 follow the new password"
+synced passwd
 same "$(login l2 alice pw-alice-1)" 401 "the old password is refused"
 same "$(login l3 alice pw-alice-2)" 200 "the new password is accepted"
 run pwnone pw-x -- user passwd nobody
@@ -108,9 +118,11 @@ same "$(rc dis) $(out dis)" "0 disabled alice@$D" "user disable alice"
 same "$(db "SELECT enabled FROM users WHERE username = 'alice'")" 0 "alice's row: enabled = 0"
 run list2 "" -- user list
 same "$(out list2 | awk -F '\t' '$1 == "alice" { print $4 }')" no "user list shows alice disabled"
+synced disable
 same "$(login l4 alice pw-alice-2)" 401 "a disabled user is refused"
 run en "" -- user enable alice
 same "$(rc en) $(out en)" "0 enabled alice@$D" "user enable alice"
+synced enable
 same "$(login l5 alice pw-alice-2)" 200 "enabled again, alice logs in"
 run disnone "" -- user disable nobody
 same "$(rc disnone)" 1 "user disable of an unknown user fails with 1"
@@ -122,6 +134,7 @@ same "$(login l6 bob pw-bob)" 200 "bob logs in"
 run del1 "" -- user del bob
 same "$(rc del1) $(out del1)" "0 removed bob@$D" "user del bob"
 same "$(db "SELECT count(*) FROM users WHERE username = 'bob'")" 0 "bob's row is gone"
+synced del
 same "$(login l7 bob pw-bob)" 401 "a deleted user is refused"
 run del2 "" -- user del bob
 same "$(rc del2)" 1 "user del of an unknown user fails with 1"
