@@ -279,6 +279,8 @@ metrics_render(size_t *len)
 	gauge(&b, "sipd_registrations", "Registered contacts (bindings) not expired.",
 	    gauge_value(G_REGISTRATIONS));
 	gauge(&b, "sipd_tcp_connections", "Open TCP connections.", gauge_value(G_TCP_CONNECTIONS));
+	gauge(&b, "sipd_subscriptions", "Event subscriptions (presence, dialog) sipd serves, live.",
+	    gauge_value(G_SUBSCRIPTIONS));
 	render_memory(&b);
 	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
 		header(&b, simple[i].name, simple[i].type, simple[i].help);

@@ -51,7 +51,7 @@ void metrics_set_calls_live(long ringing, long answered);
 /* Gauges read from their owners when scraped (set up by daemon.c, so that this module links
  * alone). */
 enum metrics_gauge {
-	G_TRANSACTIONS, G_REGISTRATIONS, G_TCP_CONNECTIONS,
+	G_TRANSACTIONS, G_REGISTRATIONS, G_TCP_CONNECTIONS, G_SUBSCRIPTIONS,
 	G_HEAP_IN_USE, G_HEAP_HELD,	/* the allocator's statistics (heap.h) */
 	/* heap bytes the modules hold, by their own accounts (sipd_memory_bytes{part=...}) */
 	G_MEM_TXN, G_MEM_CALLS, G_MEM_CALLREC, G_MEM_RELAY,

@@ -331,6 +331,8 @@ publish_allowed(struct txn *t, struct sipmsg *m, const struct uri_parts *u, cons
 static int
 watch_allowed(struct txn *t, struct sipmsg *m, const char *aor, int exists)
 {
+	static struct subs_lograte refused_rl;	/* one line per storm of refusals */
+	unsigned long quiet;
 	char from[600];
 	int known = caller_check(t, m), local;
 
@@ -348,8 +350,9 @@ watch_allowed(struct txn *t, struct sipmsg *m, const char *aor, int exists)
 	}
 	if (exists && m->from_uri != NULL && store_presence_allowed(m->from_uri, aor) == 1)
 		return 0;
-	log_info("presence: call-id=%s watcher=%s may not watch %s, status=403", m->call_id,
-	    m->from_uri ? m->from_uri : "?", aor);
+	if (subs_lograte(&refused_rl, &quiet))
+		log_info("presence: call-id=%s watcher=%s may not watch %s, status=403 (%lu more "
+		    "like it not logged)", m->call_id, m->from_uri ? m->from_uri : "?", aor, quiet);
 	txn_reply(t, 403, NULL, NULL, NULL, NULL, 0);
 	return -1;
 }

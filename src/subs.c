@@ -16,6 +16,7 @@
 #include "domain.h"
 #include "htab.h"
 #include "log.h"
+#include "metrics.h"
 #include "sipbuild.h"
 #include "sipval.h"
 #include "subs.h"
@@ -449,24 +450,45 @@ sub_link(struct sub *s)
 	nsubs++;
 }
 
-/* 1 when a new subscription from m is over a limit (answered). */
+int
+subs_lograte(struct subs_lograte *r, unsigned long *quiet)
+{
+	time_t now = time(NULL);
+
+	if (now < r->next) {
+		r->quiet++;
+		return 0;
+	}
+	r->next = now + SUBS_LOG_EVERY;
+	*quiet = r->quiet;
+	r->quiet = 0;
+	return 1;
+}
+
+/* 1 when a new subscription from m is over a limit (answered).  Refusals are logged at
+ * most once per SUBS_LOG_EVERY seconds and kind (a storm is one line, not one per request). */
 static int
 over_limit(struct txn *t, const struct sipmsg *m)
 {
+	static struct subs_lograte total_rl, watcher_rl;
+	unsigned long quiet;
 	char ip[64];
 	int port;
 
 	if (nsubs >= (size_t)cfg->subs_max_total) {
-		log_info("subs: call-id=%s refused: subs.max_total (%d) reached, status=503",
-		    m->call_id, cfg->subs_max_total);
+		if (subs_lograte(&total_rl, &quiet))
+			log_info("subs: call-id=%s refused: subs.max_total (%d) reached, status=503 "
+			    "(%lu more like it not logged)", m->call_id, cfg->subs_max_total, quiet);
 		txn_reply(t, 503, "Too Many Subscriptions", "Retry-After: 60\r\n", NULL, NULL, 0);
 		return 1;
 	}
 	sip_addr_host(&m->src.addr, ip, sizeof(ip), &port);
 	if (count_of("ip", ip) >= cfg->subs_max_per_watcher ||
 	    (m->from_uri != NULL && count_of("from", m->from_uri) >= cfg->subs_max_per_watcher)) {
-		log_info("subs: call-id=%s from %s refused: subs.max_per_watcher (%d) reached, "
-		    "status=403", m->call_id, ip, cfg->subs_max_per_watcher);
+		if (subs_lograte(&watcher_rl, &quiet))
+			log_info("subs: call-id=%s from %s refused: subs.max_per_watcher (%d) reached, "
+			    "status=403 (%lu more like it not logged)", m->call_id, ip,
+			    cfg->subs_max_per_watcher, quiet);
 		txn_reply(t, 403, "Too Many Subscriptions", NULL, NULL, NULL, 0);
 		return 1;
 	}
@@ -635,6 +657,7 @@ subs_init(struct event_base *base)
 	counts = htab_new();
 	ev_sweep = event_new(base, -1, EV_PERSIST, sweep, NULL);
 	event_add(ev_sweep, &tv);
+	metrics_gauge_source(G_SUBSCRIPTIONS, subs_count);
 }
 
 void

@@ -12,6 +12,7 @@
 #define SIPD_SUBS_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -62,5 +63,15 @@ int subs_watched(const struct subs_package *p, const char *resource);
 /* Live subscriptions; heap bytes they hold. */
 size_t subs_count(void);
 size_t subs_memory(void);
+
+/* One log line per kind of refusal per SUBS_LOG_EVERY seconds, so a SUBSCRIBE storm does not
+ * flood the log: subs_lograte is 1 when this refusal may be logged, with *quiet the number of
+ * refusals of its kind not logged since the last line. */
+#define SUBS_LOG_EVERY	10
+struct subs_lograte {
+	time_t		 next;
+	unsigned long	 quiet;
+};
+int subs_lograte(struct subs_lograte *r, unsigned long *quiet);
 
 #endif
