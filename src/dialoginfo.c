@@ -1,12 +1,15 @@
 /* dialoginfo.c - the dialog event package (see dialoginfo.h).  Each call of a local user is
  * one dialog element per side; an ended call stays listed as terminated for a few seconds,
- * so the NOTIFY that follows the end says so (RFC 4235 3.7.1), then it is forgotten. */
+ * so the NOTIFY that follows the end says so (RFC 4235 3.7.1), then it is forgotten.  While
+ * nobody subscribes, calls are not followed; the first document built afterwards takes the
+ * calls still open from callrec.c (catch_up). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "buf.h"
+#include "callrec.h"
 #include "dialoginfo.h"
 #include "domain.h"
 #include "log.h"
@@ -31,6 +34,7 @@ struct di_call {
 
 static struct di_call	*calls;
 static int		 ncalls;
+static int		 missed;	/* a call started while nobody watched: not followed */
 static struct event	*ev_sweep;
 
 static const char *state_names[] = { "trying", "early", "confirmed", "terminated" };
@@ -77,16 +81,13 @@ changed(const struct di_call *c)
 		subs_changed(&dialoginfo_package, c->callee);
 }
 
-/* A new call to follow, or NULL when neither side is ours, too many are followed, or there is
- * no subscription at all (a call already up when the first watcher comes is not shown). */
+/* A new call to follow, or NULL when neither side is ours or too many are followed. */
 static struct di_call *
-call_new(const char *call_id, const char *caller, const char *callee)
+call_add(const char *call_id, const char *caller, const char *callee)
 {
 	struct di_call *c;
 	char a[256], b[256];
 
-	if (subs_count() == 0)
-		return NULL;	/* nobody watches anything: no user lookups per call */
 	a[0] = b[0] = '\0';
 	if (dialoginfo_aor(caller, a, sizeof(a)) == -1)
 		a[0] = '\0';
@@ -104,6 +105,47 @@ call_new(const char *call_id, const char *caller, const char *callee)
 	calls = c;
 	ncalls++;
 	return c;
+}
+
+/* A new call, or NULL; when there is no subscription at all it is not followed (no user
+ * lookups per call) until catch_up picks it up from callrec.c's open calls. */
+static struct di_call *
+call_new(const char *call_id, const char *caller, const char *callee)
+{
+	if (subs_count() == 0) {
+		missed = 1;
+		return NULL;
+	}
+	return call_add(call_id, caller, callee);
+}
+
+/* One open call (callrec_foreach): followed from now on, if it was not.  Not answered yet
+ * is shown as early: callrec.c does not tell trying from ringing. */
+static void
+catch_up_one(const char *call_id, const char *caller, const char *callee, double start,
+    double answer, void *arg)
+{
+	struct di_call *c;
+
+	if (find(call_id) != NULL || (c = call_add(call_id, caller, callee)) == NULL)
+		return;
+	c->state = answer > 0 ? DI_CONFIRMED : DI_EARLY;
+	(*(int *)arg)++;
+}
+
+/* Calls that started while nobody watched are taken from callrec.c's open calls before a
+ * document is built, so the first NOTIFY shows a call already up (RFC 4235 3.7: full state). */
+static void
+catch_up(void)
+{
+	int n = 0;
+
+	if (!missed)
+		return;
+	missed = 0;
+	callrec_foreach(catch_up_one, &n);
+	if (n > 0)
+		log_debug("dialoginfo: %d call(s) already up now followed", n);
 }
 
 void
@@ -127,6 +169,7 @@ dialoginfo_call(const char *call_id, const char *caller, const char *callee,
 int
 dialoginfo_busy(const char *aor)
 {
+	catch_up();
 	for (struct di_call *c = calls; c != NULL; c = c->next)
 		if (c->state == DI_CONFIRMED &&
 		    (strcmp(c->caller, aor) == 0 || strcmp(c->callee, aor) == 0))
@@ -157,6 +200,7 @@ dialoginfo_body(const char *aor, unsigned version, size_t *len)
 	char *ent = pidf_escape(aor);
 	struct buf b;
 
+	catch_up();
 	buf_init(&b, 512);
 	buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<dialog-info xmlns=\""
 	    "urn:ietf:params:xml:ns:dialog-info\" version=\"%u\" state=\"full\" entity=\"%s\">\n",

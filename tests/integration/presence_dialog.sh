@@ -5,14 +5,16 @@
 # (application/dialog-info+xml, version counting up) say trying/early -> confirmed ->
 # terminated for alice (direction recipient) and the watcher of carol's presence sees
 # on-the-phone while the call is up, and not once it is over.  Another package (Event: foo)
-# is still forwarded to the phone, which answers it.
+# is still forwarded to the phone, which answers it.  A call already up (carol -> dave) when
+# the first subscription comes shows in its first NOTIFY (presence on-the-phone, dialog
+# confirmed), and its end after.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 
 SIPCTL=$(dirname "$SIPD")/sipctl
 UA="$PYTHON $TESTDIR/presua.py"
 start_sipd "$PROXY_NOAUTH"
-for u in alice bob carol; do
+for u in alice bob carol dave; do
 	printf 'pw\n' | "$SIPCTL" -c "$TMP/sipd.conf" user add "$u" >/dev/null 2>&1 || fail "sipctl user add $u"
 done
 ALICE=sip:alice@127.0.0.1:$PORT
@@ -27,6 +29,26 @@ states() {
 		printf '%s ' "${s:--}"
 	done
 }
+
+# a call already up when the first subscription comes: carol calls dave (answered at once,
+# hung up 5 s later) while nobody watches anything; the first NOTIFYs of a presence and then
+# a dialog subscription to dave show it (from callrec.c's open calls), and its end
+DAVE=sip:dave@127.0.0.1:$PORT
+callee dave "$DAVE" --invite 180,200 --hangup 5
+mkdir -p "$TMP/c0"
+spawn $PEER uac --server-port "$PORT" --name carol --dir "$TMP/c0" --to "$DAVE" --linger 7
+wait_msgs dave in ACK 1 5 || not_ok "carol's call to dave was not answered"
+spawn $UA watch --server-port "$PORT" --aor "sip:bob@127.0.0.1" --to "$DAVE" --event presence \
+    --dir "$TMP/xp" --time 10
+wait_until 5 has_notify xp 1 || not_ok "no NOTIFY for dave's presence"
+check "a call up before any subscription: dave's first presence NOTIFY says on-the-phone" grep -q on-the-phone "$TMP/xp/notify.1"
+spawn $UA watch --server-port "$PORT" --aor "sip:bob@127.0.0.1" --to "$DAVE" --event dialog \
+    --dir "$TMP/xd" --time 10
+wait_until 5 has_notify xd 1 || not_ok "no NOTIFY for dave's dialogs"
+check "... and the first dialog NOTIFY has it confirmed (recipient)" sh -c "grep -q '<state>confirmed</state>' '$TMP/xd/notify.1' && grep -q 'direction=\"recipient\"' '$TMP/xd/notify.1'"
+# last_has DIR TEXT: the latest NOTIFY in DIR has TEXT
+last_has() { grep -q "$2" "$TMP/$1/notify.$(notes "$1")"; }
+check "... then terminated when dave hangs up" wait_until 8 last_has xd '<state>terminated</state>'
 
 spawn $UA watch --server-port "$PORT" --aor "sip:bob@127.0.0.1" --to "$ALICE" --event dialog \
     --dir "$TMP/wd" --time 30
