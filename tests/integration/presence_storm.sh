@@ -15,7 +15,8 @@
 # about 12 MB plus the allocator's slack; the bound is 32 MB, under 3.3 kB per request
 # (skipped under valgrind/ASan, whose allocators keep freed memory resident).  Afterwards sipd
 # still answers OPTIONS, 5 more subscriptions end (200, 75 live), and a local user's normal
-# SUBSCRIBE gets 200 and its NOTIFY.  Takes ~7 s.
+# SUBSCRIBE gets 200 and its NOTIFY; a watcher whose Contact is its pub-gruu (RFC 5627, as
+# liblinphone) gets its NOTIFYs at the address it subscribed from.  Takes ~7 s.
 SIPD_DOMAINS='"example.test"'
 . "$(dirname "$0")/lib.sh"
 
@@ -86,4 +87,40 @@ $PYTHON "$TESTDIR/presua.py" watch --server-port "$PORT" --aor sip:bob@example.t
 same "$(sed -n 's/^sub \([0-9]*\).*/\1/p' "$TMP/wb/log" | head -n 1)" 200 "bob's normal SUBSCRIBE to alice afterwards: 200"
 check "... and its NOTIFY" grep -q '^notify ' "$TMP/wb/log"
 check "sipd_subscriptions: 76 with bob's (which ends when presua.py does, or later)" test "$(metric sipd_subscriptions)" -ge 75
+# a watcher whose Contact is its pub-gruu (as liblinphone does, RFC 5627): bob registers with
+# +sip.instance and Supported: gruu from 127.0.0.5, subscribes with Contact <pub-gruu>; the
+# NOTIFYs (Request-URI: the GRUU) reach it where the SUBSCRIBE came from
+"$PYTHON" - "$PORT" >"$TMP/gruu" 2>&1 <<'EOPY'
+import re, socket, sys, time
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.5", 0)); lp = s.getsockname()[1]
+s.settimeout(0.5)
+def recv(want, until):
+    while time.time() < until:
+        try:
+            d = s.recv(65535).decode(errors="replace")
+        except socket.timeout:
+            continue
+        if d.startswith(want):
+            return d
+    return ""
+s.sendto(("REGISTER sip:example.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.5:%d;branch=z9hG4bKgr1\r\n"
+          "Max-Forwards: 70\r\nFrom: <sip:bob@example.test>;tag=g1\r\nTo: <sip:bob@example.test>\r\n"
+          "Call-ID: gruu-reg-%d\r\nCSeq: 1 REGISTER\r\nSupported: gruu\r\n"
+          "Contact: <sip:bob@127.0.0.5:%d>;+sip.instance=\"<urn:uuid:00000000-0000-0000-0000-00000000b0b5>\"\r\n"
+          "Expires: 300\r\nContent-Length: 0\r\n\r\n" % (lp, lp, lp)).encode(), ("127.0.0.1", port))
+r = recv("SIP/2.0 200", time.time() + 5)
+m = re.search(r'pub-gruu="([^"]+)"', r)
+if not m:
+    print("register: no pub-gruu"); sys.exit(0)
+gruu = m.group(1)
+s.sendto(("SUBSCRIBE sip:alice@example.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.5:%d;branch=z9hG4bKgr2\r\n"
+          "Max-Forwards: 70\r\nFrom: <sip:bob@example.test>;tag=g2\r\nTo: <sip:alice@example.test>\r\n"
+          "Call-ID: gruu-sub-%d\r\nCSeq: 1 SUBSCRIBE\r\nContact: <%s>\r\nEvent: presence\r\n"
+          "Expires: 600\r\nContent-Length: 0\r\n\r\n" % (lp, lp, gruu)).encode(), ("127.0.0.1", port))
+code = ""
+n = recv("NOTIFY", time.time() + 5) or ""
+print("notify-ruri-is-gruu", n.split(" ")[1] == gruu if n else "no-notify")
+EOPY
+same "$(cat "$TMP/gruu")" "notify-ruri-is-gruu True" "a watcher with its pub-gruu as Contact gets its NOTIFY (Request-URI: the GRUU)"
 finish
