@@ -17,6 +17,7 @@
 #include "htab.h"
 #include "log.h"
 #include "metrics.h"
+#include "proxy_target.h"
 #include "sipbuild.h"
 #include "sipval.h"
 #include "subs.h"
@@ -154,6 +155,21 @@ substate(const struct sub *s, const char *reason, char *buf, size_t len)
 		snprintf(buf, len, "active;expires=%ld", left > 0 ? left : 0);
 }
 
+/* Where s's NOTIFYs go: where its SUBSCRIBE came from; but when its remote target is a GRUU
+ * of ours and there is no route set, the instance's newest binding (RFC 5627 6.1: a request
+ * to a GRUU reaches its instance; the phone, which took its pub-gruu as Contact, may have
+ * registered from a new flow or NAT mapping since it subscribed). */
+static void
+notify_route(struct sub *s)
+{
+	struct target g;
+
+	if (s->routes[0] != '\0' || strstr(s->target, ";gr") == NULL ||
+	    proxy_target_gruu(s->target, &g) != 0)
+		return;
+	s->dst = g.dst;
+}
+
 /* The NOTIFY for s in state (RFC 6665 8.1.2: Event, Subscription-State; a dialog request,
  * RFC 3261 12.2.1.1), built with libosip2.  NULL when it cannot be built. */
 static char *
@@ -239,6 +255,7 @@ notify_send(struct sub *s)
 		return;
 	}
 	s->dirty = 0;
+	notify_route(s);
 	if ((req = notify_build(s, NULL, branch, sizeof(branch), &len)) == NULL) {
 		log_warnx("subs: call-id=%s NOTIFY cannot be built: subscription ended", s->call_id);
 		sub_free(s);
@@ -260,6 +277,7 @@ sub_end(struct sub *s, const char *reason, int once)
 	size_t len;
 	struct txn *t;
 
+	notify_route(s);
 	if ((req = notify_build(s, reason, branch, sizeof(branch), &len)) != NULL) {
 		if (once) {
 			transport_send(&s->dst, req, len);

@@ -16,7 +16,7 @@
 # (skipped under valgrind/ASan, whose allocators keep freed memory resident).  Afterwards sipd
 # still answers OPTIONS, 5 more subscriptions end (200, 75 live), and a local user's normal
 # SUBSCRIBE gets 200 and its NOTIFY; a watcher whose Contact is its pub-gruu (RFC 5627, as
-# liblinphone) gets its NOTIFYs at the address it subscribed from.  Takes ~7 s.
+# liblinphone) gets its NOTIFYs, at its instance's newest binding once it moved.  Takes ~7 s.
 SIPD_DOMAINS='"example.test"'
 . "$(dirname "$0")/lib.sh"
 
@@ -88,39 +88,59 @@ same "$(sed -n 's/^sub \([0-9]*\).*/\1/p' "$TMP/wb/log" | head -n 1)" 200 "bob's
 check "... and its NOTIFY" grep -q '^notify ' "$TMP/wb/log"
 check "sipd_subscriptions: 76 with bob's (which ends when presua.py does, or later)" test "$(metric sipd_subscriptions)" -ge 75
 # a watcher whose Contact is its pub-gruu (as liblinphone does, RFC 5627): bob registers with
-# +sip.instance and Supported: gruu from 127.0.0.5, subscribes with Contact <pub-gruu>; the
-# NOTIFYs (Request-URI: the GRUU) reach it where the SUBSCRIBE came from
+# +sip.instance and Supported: gruu from 127.0.0.5, subscribes to alice with Contact <pub-gruu>
+# and gets the NOTIFY (Request-URI: the GRUU); then its phone registers again from a new port
+# (a new NAT mapping), alice's phone registers (her presence changes): that NOTIFY goes to
+# bob's instance's new binding (RFC 5627 6.1), not to where the SUBSCRIBE came from
 "$PYTHON" - "$PORT" >"$TMP/gruu" 2>&1 <<'EOPY'
 import re, socket, sys, time
 port = int(sys.argv[1])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.5", 0)); lp = s.getsockname()[1]
-s.settimeout(0.5)
-def recv(want, until):
+def sock(ip):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((ip, 0)); s.settimeout(0.2)
+    return s
+s1, s2, s3 = sock("127.0.0.5"), sock("127.0.0.5"), sock("127.0.0.6")
+def recv(socks, want, until):
     while time.time() < until:
-        try:
-            d = s.recv(65535).decode(errors="replace")
-        except socket.timeout:
-            continue
-        if d.startswith(want):
-            return d
-    return ""
-s.sendto(("REGISTER sip:example.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.5:%d;branch=z9hG4bKgr1\r\n"
-          "Max-Forwards: 70\r\nFrom: <sip:bob@example.test>;tag=g1\r\nTo: <sip:bob@example.test>\r\n"
-          "Call-ID: gruu-reg-%d\r\nCSeq: 1 REGISTER\r\nSupported: gruu\r\n"
-          "Contact: <sip:bob@127.0.0.5:%d>;+sip.instance=\"<urn:uuid:00000000-0000-0000-0000-00000000b0b5>\"\r\n"
-          "Expires: 300\r\nContent-Length: 0\r\n\r\n" % (lp, lp, lp)).encode(), ("127.0.0.1", port))
-r = recv("SIP/2.0 200", time.time() + 5)
-m = re.search(r'pub-gruu="([^"]+)"', r)
+        for s in socks:
+            try:
+                d = s.recv(65535).decode(errors="replace")
+            except socket.timeout:
+                continue
+            if d.startswith(want):
+                return s, d
+    return None, ""
+def answer(s, d):
+    keep = [l for l in d.split("\r\n\r\n")[0].split("\r\n")[1:]
+            if l.split(":")[0].strip().lower() in ("via", "from", "to", "call-id", "cseq")]
+    s.sendto(("SIP/2.0 200 OK\r\n" + "\r\n".join(keep) + "\r\nContent-Length: 0\r\n\r\n").encode(), ("127.0.0.1", port))
+def register(s, user, cseq, inst):
+    ip, lp = s.getsockname()
+    s.sendto(("REGISTER sip:example.test SIP/2.0\r\nVia: SIP/2.0/UDP %s:%d;branch=z9hG4bKgr%d%s\r\n"
+              "Max-Forwards: 70\r\nFrom: <sip:%s@example.test>;tag=g%d\r\nTo: <sip:%s@example.test>\r\n"
+              "Call-ID: gruu-reg-%s\r\nCSeq: %d REGISTER\r\nSupported: gruu\r\n"
+              "Contact: <sip:%s@%s:%d>;+sip.instance=\"<urn:uuid:00000000-0000-0000-0000-0000000000%s>\"\r\n"
+              "Expires: 300\r\nContent-Length: 0\r\n\r\n" % (ip, lp, cseq, user, user, cseq, user, user,
+              cseq, user, ip, lp, inst)).encode(), ("127.0.0.1", port))
+    return recv([s], "SIP/2.0 200", time.time() + 5)[1]
+m = re.search(r'pub-gruu="([^"]+)"', register(s1, "bob", 1, "b5"))
 if not m:
     print("register: no pub-gruu"); sys.exit(0)
 gruu = m.group(1)
-s.sendto(("SUBSCRIBE sip:alice@example.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.5:%d;branch=z9hG4bKgr2\r\n"
-          "Max-Forwards: 70\r\nFrom: <sip:bob@example.test>;tag=g2\r\nTo: <sip:alice@example.test>\r\n"
-          "Call-ID: gruu-sub-%d\r\nCSeq: 1 SUBSCRIBE\r\nContact: <%s>\r\nEvent: presence\r\n"
-          "Expires: 600\r\nContent-Length: 0\r\n\r\n" % (lp, lp, gruu)).encode(), ("127.0.0.1", port))
-code = ""
-n = recv("NOTIFY", time.time() + 5) or ""
-print("notify-ruri-is-gruu", n.split(" ")[1] == gruu if n else "no-notify")
+lp = s1.getsockname()[1]
+s1.sendto(("SUBSCRIBE sip:alice@example.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.5:%d;branch=z9hG4bKgrs\r\n"
+           "Max-Forwards: 70\r\nFrom: <sip:bob@example.test>;tag=g2\r\nTo: <sip:alice@example.test>\r\n"
+           "Call-ID: gruu-sub-%d\r\nCSeq: 1 SUBSCRIBE\r\nContact: <%s>\r\nEvent: presence\r\n"
+           "Expires: 600\r\nContent-Length: 0\r\n\r\n" % (lp, lp, gruu)).encode(), ("127.0.0.1", port))
+s, n = recv([s1], "NOTIFY", time.time() + 5)
+print("first", "gruu" if n and n.split(" ")[1] == gruu else "no")
+if s:
+    answer(s, n)
+register(s2, "bob", 2, "b5")			# the same instance from a new port
+register(s3, "alice", 3, "a1")			# alice online: bob is told
+s, n = recv([s1, s2], "NOTIFY", time.time() + 5)
+print("second", "new-binding" if s is s2 else "old-address" if s is s1 else "none")
+if s:
+    answer(s, n)
 EOPY
-same "$(cat "$TMP/gruu")" "notify-ruri-is-gruu True" "a watcher with its pub-gruu as Contact gets its NOTIFY (Request-URI: the GRUU)"
+same "$(cat "$TMP/gruu" | tr '\n' ' ')" "first gruu second new-binding " "a watcher with its pub-gruu as Contact: NOTIFY to the GRUU, and after it registers from a new port, at its new binding"
 finish
