@@ -279,6 +279,23 @@ START_TEST(test_limits)
 }
 END_TEST
 
+/* A storm of refusals is one log line per SUBS_LOG_EVERY seconds, counting the quiet ones. */
+START_TEST(test_lograte)
+{
+	struct subs_lograte r = { 0, 0 };
+	unsigned long quiet = 99;
+
+	ck_assert_int_eq(subs_lograte(&r, &quiet), 1);
+	ck_assert_uint_eq(quiet, 0);
+	for (int i = 0; i < 1000; i++)
+		ck_assert_int_eq(subs_lograte(&r, &quiet), 0);
+	r.next = time(NULL) - 1;	/* the period is over */
+	ck_assert_int_eq(subs_lograte(&r, &quiet), 1);
+	ck_assert_uint_eq(quiet, 1000);
+	ck_assert_int_eq(subs_lograte(&r, &quiet), 0);
+}
+END_TEST
+
 START_TEST(test_shutdown)
 {
 	subscribe("s1", NULL, 1, NULL, 1);
@@ -303,6 +320,7 @@ subs_suite(void)
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_notify_failures);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_lograte);
 	tcase_add_test(tc, test_shutdown);
 	suite_add_tcase(s, tc);
 	return s;
