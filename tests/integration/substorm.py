@@ -2,7 +2,7 @@
 """A SUBSCRIBE storm for presence_storm.sh: raw UDP, paced in bursts (each burst waits for
 its answers, at most --wait s), bounded in count and time.
 
-  storm.py PORT RESOURCE SRC_IP PHASE:COUNT:FROM ... [--end N] [--deadline S]
+  substorm.py PORT RESOURCE SRC_IP [PHASE:COUNT:FROM ...] [--end N] [--save F | --load F]
 
 PHASE:COUNT:FROM sends COUNT initial SUBSCRIBEs (Event: presence, Expires: 600, a new
 Call-ID each) from FROM ("sip:x%d@h": %d numbered, i % --cycle).  NOTIFYs are answered 200.
