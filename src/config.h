@@ -43,6 +43,7 @@ struct sipd_config {
 
 	/* database.* */
 	char			*db_path;	/* database.path */
+	char			*db_url;	/* database.url: PostgreSQL conninfo; "": SQLite */
 	int			 commit_interval_ms;	/* database.commit_interval: group commit window */
 
 	/* registrar.* */
