@@ -141,5 +141,9 @@ CREATE TABLE IF NOT EXISTS publications (
 );
 CREATE INDEX IF NOT EXISTS publications_aor ON publications (aor);
 
+-- SQLite's datetime(t, 'unixepoch', 'localtime'), which sipctl's listings use.
+CREATE OR REPLACE FUNCTION datetime(t DOUBLE PRECISION, a TEXT, b TEXT) RETURNS TEXT
+	AS $$ SELECT to_char(to_timestamp(t), 'YYYY-MM-DD HH24:MI:SS') $$ LANGUAGE sql STABLE;
+
 DELETE FROM sipd_schema;
 INSERT INTO sipd_schema (version) VALUES (4);

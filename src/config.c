@@ -79,8 +79,8 @@ static const struct config_key config_keys[] = {
 	    "SQLite database holding the registrations."),
 	KSTR("database.url", db_url, "", 0,
 	    "PostgreSQL connection string (postgresql://... or host=... dbname=..., several hosts "
-	    "allowed); when set, sipd uses it instead of database.path (several nodes can share "
-	    "it)."),
+	    "allowed); when set, sipd and sipctl use it instead of database.path (several nodes "
+	    "can share it)."),
 	KINT("database.commit_interval", commit_interval_ms, 5, 0, 1000,
 	    "Most ms writes wait to be committed together (one disk sync for many REGISTERs)."),
 	KINT("registrar.default_expires", reg_default_expires, 3600, 10, 31536000,
