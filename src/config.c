@@ -97,6 +97,9 @@ static const struct config_key config_keys[] = {
 	    "Digest realm (\"\" = the first of sip.domains, else the host name)."),
 	KINT("auth.nonce_lifetime", nonce_lifetime, 300, 10, 86400,
 	    "Seconds a digest nonce stays valid; older ones get stale=true."),
+	KSTR("auth.nonce_secret", nonce_secret, "", 0,
+	    "Secret for the nonce HMACs; the same on every node sharing a database.url, so a "
+	    "challenge from one node is accepted by another.  \"\": random at each start."),
 	KINT("auth.register", auth_register, 1, 0, 1,
 	    "1: REGISTER needs a user's password (users added with sipctl); 0: anyone may register."),
 	KINT("auth.calls", auth_calls, 1, 0, 1,

@@ -56,6 +56,7 @@ struct sipd_config {
 	/* auth.* */
 	char			*realm;			/* auth.realm ("" = the primary domain) */
 	int			 nonce_lifetime;	/* auth.nonce_lifetime, s */
+	char			*nonce_secret;	/* auth.nonce_secret: "" random per start */
 	int			 auth_register;		/* auth.register: REGISTER needs credentials */
 	int			 sha256_first;		/* auth.sha256_first: challenge order */
 	int			 auth_calls;		/* auth.calls: requests from local users need credentials */

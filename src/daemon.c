@@ -265,7 +265,12 @@ daemon_run(int foreground)
 	txn_init(base);
 	heap_init(base);
 	domain_init(cfg);
-	auth_init(NULL, 0, cfg->nonce_lifetime);
+	/* a shared secret: a nonce from any node of a cluster is accepted by every node */
+	if (cfg->nonce_secret[0] != '\0')
+		auth_init((const unsigned char *)cfg->nonce_secret, strlen(cfg->nonce_secret),
+		    cfg->nonce_lifetime);
+	else
+		auth_init(NULL, 0, cfg->nonce_lifetime);
 	auth_set_sha256_first(cfg->sha256_first);
 	metrics_sources();
 	if (privileges_prepare(&pd, &dropping) == -1) {
