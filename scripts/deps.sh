@@ -1,8 +1,8 @@
 # scripts/deps.sh - Debian 12 packages sipd needs; sourced by quickstart.sh and test.sh.
 BUILD_DEPS="build-essential autoconf automake libtool pkg-config libosip2-dev libevent-dev
- libsqlite3-dev sqlite3 libconfig-dev libssl-dev libc-ares-dev check libqrencode-dev"
+ libsqlite3-dev sqlite3 libpq-dev libconfig-dev libssl-dev libc-ares-dev check libqrencode-dev"
 TEST_DEPS="sip-tester python3 openssl iproute2 util-linux procps valgrind baresip-core linphone-cli sox dnsmasq-base sqlite3 mandoc man-db systemd
- sipvicious fail2ban curl chromium chromium-driver python3-selenium"
+ sipvicious fail2ban curl chromium chromium-driver python3-selenium postgresql"
 # the fuzzing build (./configure --enable-fuzzing CC=clang-14): libFuzzer comes with clang
 FUZZ_DEPS="clang-14 libclang-rt-14-dev"
 

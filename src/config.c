@@ -77,6 +77,10 @@ static const struct config_key config_keys[] = {
 	    "Least severe message logged: error, warning, notice, info or debug."),
 	KSTR("database.path", db_path, LOCALSTATEDIR "/lib/sipd/sipd.db", 1,
 	    "SQLite database holding the registrations."),
+	KSTR("database.url", db_url, "", 0,
+	    "PostgreSQL connection string (postgresql://... or host=... dbname=..., several hosts "
+	    "allowed); when set, sipd and sipctl use it instead of database.path (several nodes "
+	    "can share it)."),
 	KINT("database.commit_interval", commit_interval_ms, 5, 0, 1000,
 	    "Most ms writes wait to be committed together (one disk sync for many REGISTERs)."),
 	KINT("registrar.default_expires", reg_default_expires, 3600, 10, 31536000,
@@ -93,6 +97,9 @@ static const struct config_key config_keys[] = {
 	    "Digest realm (\"\" = the first of sip.domains, else the host name)."),
 	KINT("auth.nonce_lifetime", nonce_lifetime, 300, 10, 86400,
 	    "Seconds a digest nonce stays valid; older ones get stale=true."),
+	KSTR("auth.nonce_secret", nonce_secret, "", 0,
+	    "Secret for the nonce HMACs; the same on every node sharing a database.url, so a "
+	    "challenge from one node is accepted by another.  \"\": random at each start."),
 	KINT("auth.register", auth_register, 1, 0, 1,
 	    "1: REGISTER needs a user's password (users added with sipctl); 0: anyone may register."),
 	KINT("auth.calls", auth_calls, 1, 0, 1,

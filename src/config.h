@@ -43,6 +43,7 @@ struct sipd_config {
 
 	/* database.* */
 	char			*db_path;	/* database.path */
+	char			*db_url;	/* database.url: PostgreSQL conninfo; "": SQLite */
 	int			 commit_interval_ms;	/* database.commit_interval: group commit window */
 
 	/* registrar.* */
@@ -55,6 +56,7 @@ struct sipd_config {
 	/* auth.* */
 	char			*realm;			/* auth.realm ("" = the primary domain) */
 	int			 nonce_lifetime;	/* auth.nonce_lifetime, s */
+	char			*nonce_secret;	/* auth.nonce_secret: "" random per start */
 	int			 auth_register;		/* auth.register: REGISTER needs credentials */
 	int			 sha256_first;		/* auth.sha256_first: challenge order */
 	int			 auth_calls;		/* auth.calls: requests from local users need credentials */

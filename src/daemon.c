@@ -53,7 +53,7 @@ static void log_config(void);
 static void
 reload_restart_only(const struct sipd_config *n)
 {
-	if (strcmp(n->db_path, cfg->db_path) != 0)
+	if (strcmp(n->db_path, cfg->db_path) != 0 || strcmp(n->db_url, cfg->db_url) != 0)
 		log_warnx("reload: database.path changes take effect at the next restart");
 	if (strcmp(n->user, cfg->user) != 0)
 		log_warnx("reload: server.user changes take effect at the next restart");
@@ -267,21 +267,30 @@ daemon_run(int foreground)
 	txn_init(base);
 	heap_init(base);
 	domain_init(cfg);
-	auth_init(NULL, 0, cfg->nonce_lifetime);
+	/* a shared secret: a nonce from any node of a cluster is accepted by every node */
+	if (cfg->nonce_secret[0] != '\0')
+		auth_init((const unsigned char *)cfg->nonce_secret, strlen(cfg->nonce_secret),
+		    cfg->nonce_lifetime);
+	else
+		auth_init(NULL, 0, cfg->nonce_lifetime);
 	auth_set_sha256_first(cfg->sha256_first);
 	metrics_sources();
 	if (privileges_prepare(&pd, &dropping) == -1) {
 		rc = 1;
 		goto out;
 	}
-	if (store_open(cfg->db_path, base) == -1) {
+	if (cfg->db_url[0] != '\0' ? store_open(cfg->db_url, base) == -1 :
+	    store_open(cfg->db_path, base) == -1) {
 		log_warnx("cannot open the database %s: create its directory (writable by the user"
-		    " sipd runs as), or set database.path", cfg->db_path);
+		    " sipd runs as), or set database.path (or database.url)",
+		    cfg->db_url[0] ? "database.url" : cfg->db_path);
 		rc = 1;
 		goto out;
 	}
 	store_set_commit_interval(cfg->commit_interval_ms);
-	log_notice("database %s (schema version %d)", cfg->db_path, store_version());
+	/* the URL may hold a password: not logged */
+	log_notice("database %s (schema version %d)", cfg->db_url[0] ? "PostgreSQL (database.url)" :
+	    cfg->db_path, store_version());
 	if (dns_init(base, cfg->dns_servers, cfg->ndns_servers) == -1)
 		log_warnx("dns: resolver unavailable; requests to other domains will fail");
 	callrec_init(base);

@@ -460,7 +460,8 @@ committed(void *arg, int ok)
 		if (p->key != NULL)
 			msgstore_registered(p->aor, p->key);
 	} else
-		txn_reply(p->t, 500, "Database Error", "Retry-After: 5\r\n", NULL, NULL, 0);
+		/* 503 + Retry-After: the phone may try another node (RFC 3263 4.3); never a 200 */
+		txn_reply(p->t, 503, "Database Unavailable", "Retry-After: 5\r\n", NULL, NULL, 0);
 	txn_unref(p->t);
 	free(p->contacts);
 	free(p->path);

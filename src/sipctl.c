@@ -16,7 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
+#include "sqlshim.h"	/* sqlite3 calls, on SQLite or PostgreSQL (database.url) */
 
 #include "auth.h"
 #include "config.h"
@@ -25,7 +25,7 @@
 #include "log.h"
 #include "privdrop.h"
 #include "status.h"
-#include "store.h"
+#include "store_backend.h"	/* store.h and store_is_pg */
 #include "uri.h"
 
 static sqlite3 *db;
@@ -865,15 +865,16 @@ main(int argc, char **argv)
 	}
 	domain_init(cfg);
 	if (dbpath == NULL)
-		dbpath = cfg->db_path;
-	if (privdrop_to_owner_of(dbpath) == -1) {
+		dbpath = cfg->db_url[0] ? cfg->db_url : cfg->db_path;
+	if (!store_is_pg(dbpath) && privdrop_to_owner_of(dbpath) == -1) {
 		fprintf(stderr, "sipctl: cannot become the owner of %s's directory: %s\n", dbpath,
 		    strerror(errno));
 		return 1;
 	}
 	if (store_create(dbpath) == -1 || sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 		die(dbpath);
-	privdrop_fix_owner(dbpath);
+	if (!store_is_pg(dbpath))
+		privdrop_fix_owner(dbpath);
 	sqlite3_busy_timeout(db, 5000);
 	sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);	/* a group's members go with it */
 	int rc;

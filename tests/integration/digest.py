@@ -136,6 +136,8 @@ def main():
     ap.add_argument("--challenge-only", action="store_true")
     ap.add_argument("--replay", action="store_true")
     ap.add_argument("--replay-cseq", action="store_true")
+    ap.add_argument("--answer-to", help="HOST:PORT the answer goes to (another node; default"
+                    " where the challenge came from)")
     ap.add_argument("-o", "--output", help="save each final answer as OUTPUT.STEP")
     a = ap.parse_args()
     a.ruri = a.ruri or "sip:" + a.aor.split("@", 1)[-1]
@@ -158,6 +160,9 @@ def main():
         if a.sleep:
             time.sleep(a.sleep)
         auth = authorization(chals[0], a.algo, a.user, a.password, "REGISTER", a.ruri)
+        if a.answer_to:
+            h, _, p = a.answer_to.rpartition(":")
+            c.dst = (h, int(p))
         msg = c.request(a, 2, auth)
         resp = c.transact(msg)
         report("answer", resp, a.output)

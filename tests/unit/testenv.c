@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <string.h>
+
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "config.h"
@@ -38,6 +41,16 @@ testenv_setup(const char *name, const char *domain, const char *extra)
 	if (domain)
 		conf_load(domain, extra);
 	testenv_base = event_base_new();
+	/* SIPD_TEST_PG_URL (tests/integration/pg_unit.sh): the same cases on PostgreSQL, each
+	 * on an empty schema */
+	const char *pg = getenv("SIPD_TEST_PG_URL");
+	if (pg != NULL && *pg != '\0') {
+		PGconn *c = PQconnectdb(pg);
+		ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+		PQclear(PQexec(c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"));
+		PQfinish(c);
+		snprintf(testenv_path, sizeof(testenv_path), "%s", pg);
+	}
 	ck_assert_int_eq(store_open(testenv_path, testenv_base), 0);
 }
 
@@ -47,6 +60,16 @@ testenv_sql(const char *s)
 	sqlite3 *db;
 	char *err = NULL;
 
+	if (strncmp(testenv_path, "postgres", 8) == 0) {
+		PGconn *c = PQconnectdb(testenv_path);
+		PGresult *r = PQexec(c, s);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+			ck_abort_msg("%s: %s", s, PQerrorMessage(c));
+		PQclear(r);
+		PQfinish(c);
+		pbx_invalidate();
+		return;
+	}
 	ck_assert_int_eq(sqlite3_open(testenv_path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 2000);
 	if (sqlite3_exec(db, s, NULL, NULL, &err) != SQLITE_OK)

@@ -1,0 +1,34 @@
+/* store_names.h - renames store.h's functions to store_sqlite_* (see store_sqlite_impl.c). */
+#ifndef SIPD_STORE_NAMES_H
+#define SIPD_STORE_NAMES_H
+#define store_open	store_sqlite_open
+#define store_close	store_sqlite_close
+#define store_create	store_sqlite_create
+#define store_set_commit_interval	store_sqlite_set_commit_interval
+#define store_version	store_sqlite_version
+#define store_load_bindings	store_sqlite_load_bindings
+#define store_save	store_sqlite_save
+#define store_delete	store_sqlite_delete
+#define store_delete_expired	store_sqlite_delete_expired
+#define store_flush	store_sqlite_flush
+#define store_stats	store_sqlite_stats
+#define store_commit_histogram	store_sqlite_commit_histogram
+#define store_max_read_us	store_sqlite_max_read_us
+#define store_user_get	store_sqlite_user_get
+#define store_user_by_extension	store_sqlite_user_by_extension
+#define store_user_count	store_sqlite_user_count
+#define store_groups_load	store_sqlite_groups_load
+#define store_forwards_load	store_sqlite_forwards_load
+#define store_cdr_save	store_sqlite_cdr_save
+#define store_msg_save	store_sqlite_msg_save
+#define store_msg_delete	store_sqlite_msg_delete
+#define store_msg_delete_expired	store_sqlite_msg_delete_expired
+#define store_msg_next	store_sqlite_msg_next
+#define store_msg_clear	store_sqlite_msg_clear
+#define store_msg_aors	store_sqlite_msg_aors
+#define store_presence_allowed	store_sqlite_presence_allowed
+#define store_pub_save	store_sqlite_pub_save
+#define store_pub_delete	store_sqlite_pub_delete
+#define store_pub_load	store_sqlite_pub_load
+#define store_admin_poll	store_sqlite_admin_poll
+#endif
