@@ -777,6 +777,10 @@ console_check(struct cfload *ld, const config_t *lc)
 	if (c->console_enable && c->console_tls && (c->tls_cert[0] == '\0' || c->tls_key[0] == '\0'))
 		cf_err(ld, setting_of(lc, "console.tls"), "key 'console.tls': needs tls.certificate"
 		    " and tls.private_key");
+	/* the console's writes and reads (store_exec, store_query) exist on SQLite only so far */
+	if (c->console_enable && c->db_url[0] != '\0')
+		cf_err(ld, setting_of(lc, "console.enable"), "key 'console.enable': the web console"
+		    " needs the SQLite database; it does not work with database.url yet");
 }
 
 /* Checks that involve more than one key. */
