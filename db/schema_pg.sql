@@ -1,4 +1,4 @@
--- sipd database schema for PostgreSQL, version 4 (db/schema.sql translated; same tables,
+-- sipd database schema for PostgreSQL, version 5 (db/schema.sql translated; same tables,
 -- same columns, same meaning).  sipd creates it at start and upgrades older versions in place:
 -- every statement is CREATE ... IF NOT EXISTS (or OR REPLACE), so running the file adds what
 -- is missing.  sipd_schema holds the version.  Several sipd nodes may start at once: sipd runs
@@ -141,9 +141,27 @@ CREATE TABLE IF NOT EXISTS publications (
 );
 CREATE INDEX IF NOT EXISTS publications_aor ON publications (aor);
 
+-- Version 5: the web console's administrators and one-time provisioning links (the console
+-- itself runs on SQLite only so far; the tables keep both schemas at one version).
+CREATE TABLE IF NOT EXISTS console_admins (
+	name		TEXT PRIMARY KEY,
+	pwhash		TEXT NOT NULL,
+	created		BIGINT NOT NULL DEFAULT extract(epoch FROM now())::bigint
+);
+CREATE TABLE IF NOT EXISTS provision_links (
+	token_sha256	TEXT PRIMARY KEY,
+	username	TEXT NOT NULL,
+	domain		TEXT NOT NULL,
+	created_by	TEXT NOT NULL,
+	created		BIGINT NOT NULL DEFAULT extract(epoch FROM now())::bigint,
+	expires		BIGINT NOT NULL,
+	used		BIGINT NOT NULL DEFAULT 0,
+	used_from	TEXT NOT NULL DEFAULT ''
+);
+
 -- SQLite's datetime(t, 'unixepoch', 'localtime'), which sipctl's listings use.
 CREATE OR REPLACE FUNCTION datetime(t DOUBLE PRECISION, a TEXT, b TEXT) RETURNS TEXT
 	AS $$ SELECT to_char(to_timestamp(t), 'YYYY-MM-DD HH24:MI:SS') $$ LANGUAGE sql STABLE;
 
 DELETE FROM sipd_schema;
-INSERT INTO sipd_schema (version) VALUES (4);
+INSERT INTO sipd_schema (version) VALUES (5);
