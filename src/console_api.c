@@ -331,6 +331,7 @@ user_written(void *arg, int ok, int changes)
 
 	if (ok && changes > 0) {
 		pbx_invalidate();	/* an extension may be a group's or a forward's key */
+		store_user_forget();	/* the cached user records: a disabled user is refused at once */
 		if (strcmp(p->what, "delete") == 0)
 			location_remove_aor(p->aor);
 		log_notice("console: %s: %s", p->aor, p->what);
