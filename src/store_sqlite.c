@@ -24,7 +24,7 @@ static const char schema_sql[] =
 #include "schema.inc"
 ;
 
-#define SCHEMA_VERSION	4
+#define SCHEMA_VERSION	5
 
 enum op_kind { OP_SAVE, OP_DELETE, OP_DELETE_EXPIRED, OP_ADMIN_DONE, OP_FLUSH, OP_CDR,
     OP_MSG_SAVE, OP_MSG_DELETE, OP_MSG_EXPIRE, OP_PUB_SAVE, OP_PUB_DELETE };
@@ -108,7 +108,8 @@ db_migrate(sqlite3 *db, const char *path)
 		    SCHEMA_VERSION);
 		return -1;
 	}
-	/* v == 3: version 4 added the presence_allow table, which running the schema file
+	/* v == 4: version 5 added the voicemail tables (vm_boxes, vm_messages), which running
+	 * the schema file creates.  v == 3: version 4 added the presence_allow table, which running the schema file
 	 * creates.  v == 0: new database.  v == 2: version 3 added the messages table and its view, which
 	 * running the schema file creates.  v == 1: version 2 added tables (ring groups, forwards, cdr) and
 	 * made admin_queue's ids AUTOINCREMENT: version 1 reused the ids of deleted rows, which

@@ -27,7 +27,7 @@ start_sipd 'auth: { register = 0; };' \
 for u in alice bob carol; do
 	printf 'pw\n' | "$SIPCTL" -c "$TMP/sipd.conf" user add "$u" >/dev/null 2>&1 || fail "sipctl user add $u"
 done
-same "$(db "PRAGMA user_version")" 4 "the database has schema version 4"
+same "$(db "PRAGMA user_version")" 5 "the database has schema version 5"
 
 # pub FILE [presua options]: a PUBLISH from alice for her presence; prints "CODE ETAG"
 pub() {
