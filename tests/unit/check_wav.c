@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "g711.h"
+#include "vm_prompt.h"
 #include "wav.h"
 
 static char dir[] = "/tmp/check_wav.XXXXXX";
@@ -138,6 +139,31 @@ START_TEST(g711_round_trip)
 }
 END_TEST
 
+/* The default prompts: written once, never over a file already there, readable back; the
+ * beep is a 440 Hz tone (zero crossings counted). */
+START_TEST(prompts)
+{
+	int16_t *s = NULL;
+	char path[300];
+	long n, i, cross = 0;
+
+	ck_assert_int_eq(vm_prompt_ensure(dir), VM_PROMPT_N);
+	ck_assert_int_eq(vm_prompt_ensure(dir), 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, vm_prompt_file(VM_PROMPT_BEEP));
+	n = wav_read(path, &s, 80000);
+	ck_assert_int_eq(n, 8800);
+	for (i = 1; i < 8000; i++)
+		if ((s[i - 1] < 0) != (s[i] < 0))
+			cross++;
+	ck_assert_int_ge(cross, 870);
+	ck_assert_int_le(cross, 890);
+	free(s);
+	snprintf(path, sizeof(path), "%s/%s", dir, vm_prompt_file(VM_PROMPT_GREETING));
+	ck_assert_int_gt(wav_read(path, &s, 80000), 8000);
+	free(s);
+}
+END_TEST
+
 static Suite *
 wav_suite(void)
 {
@@ -150,6 +176,7 @@ wav_suite(void)
 	tcase_add_test(tc, write_file_atomic);
 	tcase_add_test(tc, parse_chunks_and_garbage);
 	tcase_add_test(tc, g711_round_trip);
+	tcase_add_test(tc, prompts);
 	suite_add_tcase(s, tc);
 	return s;
 }
