@@ -1,0 +1,581 @@
+/* vm.c - voicemail sessions.  sipd answers as a user agent (RFC 3261 13.3): a 200 with its own
+ * SDP (PCMU/PCMA, telephone-event), To tag from the server transaction; the caller's ACK is
+ * absorbed; its BYE ends the session.  A session: greeting (the user's or the default
+ * prompt), beep, recording until BYE, silence or voicemail.max_seconds.  The message's row is
+ * inserted only after the WAV file is complete and fsynced (wav_writer_close), so a crash
+ * lists nothing half-written; a recording shorter than voicemail.min_seconds is removed.
+ * Media: a UDP socket of the session's own from the relay's port range, on the event loop
+ * (vm_media.c), not on the relay thread. */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "callrec.h"
+#include "config.h"
+#include "domain.h"
+#include "store.h"
+#include "uri.h"
+#include "log.h"
+#include "relay.h"
+#include "sdp.h"
+#include "transport.h"
+#include "txn.h"
+#include "vm.h"
+#include "vm_media.h"
+#include "vm_prompt.h"
+#include "wav.h"
+#include "xmalloc.h"
+
+#define VM_PROMPT_MAX	(WAV_RATE * 60)		/* longest greeting played: 60 s */
+
+enum vm_state { VM_GREETING, VM_RECORDING, VM_FULL, VM_DONE };
+
+struct vm_session {
+	char			*call_id, *tag, *caller, *user, *domain;
+	struct vm_media		*media;
+	enum vm_state		 state;
+	char			 file[64];
+	time_t			 start;
+	struct event		*guard;		/* ends a session the caller never hangs up */
+	struct sipmsg		*invite;	/* for the call record */
+	struct vm_session	*next;
+};
+
+static struct event_base	*vm_base;
+static struct vm_session	*sessions;
+static sqlite3			*vm_db;
+static char			 vm_dirpath[4096];
+
+const char *
+vm_dir(void)
+{
+	return vm_dirpath;
+}
+
+int
+vm_session_count(void)
+{
+	int n = 0;
+
+	for (struct vm_session *s = sessions; s != NULL; s = s->next)
+		n++;
+	return n;
+}
+
+void
+vm_init(struct event_base *base)
+{
+	char *copy = xstrdup(cfg->db_path);
+
+	vm_base = base;
+	snprintf(vm_dirpath, sizeof(vm_dirpath), "%s/voicemail", dirname(copy));
+	free(copy);
+	if (vm_prompt_ensure(vm_dirpath) > 0)
+		log_info("voicemail: default prompts written to %s", vm_dirpath);
+	if (sqlite3_open_v2(cfg->db_path, &vm_db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		log_warnx("voicemail: database %s: %s", cfg->db_path, sqlite3_errmsg(vm_db));
+		sqlite3_close(vm_db);
+		vm_db = NULL;
+		return;
+	}
+	sqlite3_busy_timeout(vm_db, 2000);
+}
+
+/* A one-row integer query on user, domain; -1 when no row. */
+static long
+db_int(const char *sql, const char *user, const char *domain)
+{
+	sqlite3_stmt *st;
+	long v = -1;
+
+	if (vm_db == NULL || sqlite3_prepare_v2(vm_db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, domain, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
+vm_box_after(const char *user, const char *domain)
+{
+	return (int)db_int("SELECT after FROM vm_boxes WHERE username = ?1 AND domain = ?2", user,
+	    domain);
+}
+
+int
+vm_box_of(const struct sipmsg *m, char *user, size_t ulen, char *domain, size_t dlen)
+{
+	struct uri_parts u;
+	const char *d;
+	int after;
+
+	if (vm_db == NULL || m->ruri == NULL || uri_split(m->ruri, strlen(m->ruri), &u) == -1 ||
+	    u.user[0] == '\0' || !domain_is_local(u.host, u.port))
+		return -1;
+	d = domain_canonical(u.host);
+	snprintf(domain, dlen, "%s", d);
+	snprintf(user, ulen, "%s", u.user);
+	if ((after = vm_box_after(user, domain)) >= 0)
+		return after;
+	if (store_user_by_extension(u.user, d, user, ulen) == 0)	/* dialled by extension */
+		return vm_box_after(user, domain);
+	return -1;
+}
+
+/* The rtpmap payload type of telephone-event/8000 in sdp, or -1. */
+static int
+dtmf_pt_of(const char *sdp, size_t len)
+{
+	const char *p = sdp, *end = sdp + len;
+	int pt;
+	char name[32];
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char line[256];
+
+		snprintf(line, sizeof(line), "%.*s", (int)(n < 255 ? n : 255), p);
+		if (sscanf(line, "a=rtpmap:%d %31[^/]/8000", &pt, name) == 2 &&
+		    strcasecmp(name, "telephone-event") == 0 && pt >= 96 && pt <= 127)
+			return pt;
+		p += n + 1;
+	}
+	return -1;
+}
+
+int
+vm_sdp_offer(const char *sdp, size_t len, int *pt, int *dtmf_pt, char *addr, size_t addrlen,
+    int *port)
+{
+	struct sdp_info info;
+	const char *m, *p;
+	int i;
+
+	if (sdp_parse(sdp, len, &info) == -1)
+		return -1;
+	for (i = 0; i < info.nstreams; i++)
+		if (strcmp(info.s[i].media, "audio") == 0 && info.s[i].port > 0 &&
+		    info.s[i].relayable && info.s[i].addr[0] != '\0')
+			break;
+	if (i == info.nstreams)
+		return -1;
+	/* the formats of the first audio m= line: the first of 0 and 8 wins */
+	if ((m = strstr(sdp, "m=audio ")) == NULL || m >= sdp + len)	/* raw is NUL-ended */
+		return -1;
+	*pt = -1;
+	for (p = strstr(m, "RTP/AVP"); p != NULL && *p != '\r' && *p != '\n'; p++) {
+		if (*p == ' ' && (p[1] == '0' || p[1] == '8') &&
+		    (p[2] == ' ' || p[2] == '\r' || p[2] == '\n' || p[2] == '\0')) {
+			*pt = p[1] - '0';
+			break;
+		}
+	}
+	if (*pt == -1)
+		return -1;
+	*dtmf_pt = dtmf_pt_of(sdp, len);
+	snprintf(addr, addrlen, "%s", info.s[i].addr);
+	*port = info.s[i].port;
+	return 0;
+}
+
+/* A UDP socket on an even port of the relay's range at addr (family af): fd, or -1. */
+static int
+media_socket(const char *addr, int *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int af = strchr(addr, ':') ? AF_INET6 : AF_INET, fd;
+	int span = (cfg->relay_port_max - cfg->relay_port_min) / 2;
+
+	if ((fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	for (int i = 0; i < 64 && span > 0; i++) {
+		int p = cfg->relay_port_min + 2 * (int)(arc4random() % (unsigned)span);
+
+		memset(&ss, 0, sizeof(ss));
+		if (af == AF_INET) {
+			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+			a->sin_family = AF_INET;
+			a->sin_port = htons((uint16_t)p);
+			len = sizeof(*a);
+			if (inet_pton(AF_INET, addr, &a->sin_addr) != 1)
+				break;
+		} else {
+			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+			a->sin6_family = AF_INET6;
+			a->sin6_port = htons((uint16_t)p);
+			len = sizeof(*a);
+			if (inet_pton(AF_INET6, addr, &a->sin6_addr) != 1)
+				break;
+		}
+		if (bind(fd, (struct sockaddr *)&ss, len) == 0) {
+			*port = p;
+			return fd;
+		}
+	}
+	close(fd);
+	return -1;
+}
+
+/* The address sipd's media lives at (relay.address, else the SIP address). */
+static void
+media_addr(int af, char *out, size_t len)
+{
+	int port;
+
+	if (cfg->relay_address[0] != '\0') {
+		snprintf(out, len, "%s", cfg->relay_address);
+		return;
+	}
+	if (transport_local(PROTO_UDP, af, out, len, &port) == -1 &&
+	    transport_local(PROTO_TCP, af, out, len, &port) == -1)
+		snprintf(out, len, af == AF_INET6 ? "::1" : "127.0.0.1");
+	if (strncasecmp(out, "::ffff:", 7) == 0 && strchr(out + 7, '.') != NULL)
+		memmove(out, out + 7, strlen(out + 7) + 1);
+}
+
+/* The caller's media address as a sockaddr. */
+static int
+peer_addr(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		((struct sockaddr_in *)ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+		*len = sizeof(struct sockaddr_in);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+		*len = sizeof(struct sockaddr_in6);
+		return 0;
+	}
+	return -1;
+}
+
+/* Queue a prompt file of the voicemail directory (or path when it is absolute). */
+static void
+play_file(struct vm_session *s, const char *name)
+{
+	char path[4400];
+	int16_t *pcm = NULL;
+	long n;
+
+	if (name[0] == '/')
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "%s/%s", vm_dirpath, name);
+	if ((n = wav_read(path, &pcm, VM_PROMPT_MAX)) < 0) {
+		log_warnx("voicemail: prompt %s unreadable", path);
+		n = 0;
+	}
+	if (n > 0)
+		vm_media_play(s->media, pcm, (size_t)n);
+	free(pcm);
+}
+
+static void
+session_unlink(struct vm_session *s)
+{
+	for (struct vm_session **pp = &sessions; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+}
+
+static void
+session_free(struct vm_session *s)
+{
+	session_unlink(s);
+	vm_media_free(s->media);
+	if (s->guard)
+		event_free(s->guard);
+	sipmsg_unref(s->invite);
+	free(s->call_id);
+	free(s->tag);
+	free(s->caller);
+	free(s->user);
+	free(s->domain);
+	free(s);
+}
+
+/* The row of a completed recording (its file is complete and synced).  0 or -1. */
+static int
+message_insert(const struct vm_session *s, long ms)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (vm_db == NULL || sqlite3_prepare_v2(vm_db, "INSERT INTO vm_messages (username, "
+	    "domain, caller, call_id, created, duration, file) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, s->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->domain, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, s->caller, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, s->call_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)s->start);
+	sqlite3_bind_int64(st, 6, ms);
+	sqlite3_bind_text(st, 7, s->file, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+	else
+		log_warnx("voicemail: storing the message: %s", sqlite3_errmsg(vm_db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The recording ends: kept (file completed, synced, then its row) when long enough. */
+static void
+recording_end(struct vm_session *s)
+{
+	char path[4400];
+	long ms;
+
+	if (s->state != VM_RECORDING)
+		return;
+	s->state = VM_DONE;
+	/* the length counts audio frames received; decide before completing the file */
+	ms = vm_media_record_end(s->media, 1);
+	snprintf(path, sizeof(path), "%s/%s", vm_dirpath, s->file);
+	if (ms >= 0 && ms < cfg->vm_min_seconds * 1000L) {
+		unlink(path);
+		log_info("voicemail call-id=%s box=%s@%s: %ld ms, too short: discarded", s->call_id,
+		    s->user, s->domain, ms);
+		return;
+	}
+	if (ms < 0 || message_insert(s, ms) == -1) {
+		unlink(path);
+		return;
+	}
+	log_info("voicemail call-id=%s box=%s@%s from=%s: message of %ld ms in %s", s->call_id,
+	    s->user, s->domain, s->caller, ms, s->file);
+}
+
+static void
+on_played(void *arg)
+{
+	struct vm_session *s = arg;
+	char path[4400];
+
+	if (s->state != VM_GREETING)
+		return;		/* the box-full notice: the caller hangs up (or the guard) */
+	snprintf(s->file, sizeof(s->file), "%lld-%08x.wav", (long long)time(NULL),
+	    (unsigned)arc4random());
+	snprintf(path, sizeof(path), "%s/%s", vm_dirpath, s->file);
+	if (vm_media_record(s->media, path, cfg->vm_max_seconds * 1000,
+	    cfg->vm_silence_seconds * 1000) == -1) {
+		s->state = VM_DONE;
+		return;
+	}
+	s->state = VM_RECORDING;
+}
+
+/* Silence or the length limit: the message is kept; the caller hears the beep again. */
+static void
+on_stopped(void *arg, enum vm_stop why)
+{
+	struct vm_session *s = arg;
+
+	log_debug("voicemail call-id=%s: recording stopped (%s)", s->call_id,
+	    why == VM_STOP_MAX ? "max" : "silence");
+	recording_end(s);
+	play_file(s, vm_prompt_file(VM_PROMPT_BEEP));
+}
+
+static void
+on_digit(void *arg, char d)
+{
+	struct vm_session *s = arg;
+
+	log_debug("voicemail call-id=%s: digit %c", s->call_id, d);
+}
+
+/* The caller never hung up: end the session (its message, if any, is kept). */
+static void
+guard_fired(evutil_socket_t fd, short what, void *arg)
+{
+	struct vm_session *s = arg;
+
+	log_info("voicemail call-id=%s: no BYE, session ended", s->call_id);
+	recording_end(s);
+	session_free(s);
+}
+
+/* The SDP answer: one audio stream at addr:port with pt (and telephone-event). */
+static size_t
+sdp_answer(char *out, size_t len, const char *addr, int port, int pt, int dtmf_pt)
+{
+	const char *ip = strchr(addr, ':') ? "IP6" : "IP4";
+	uint32_t id = arc4random() & 0x7fffffff;
+	char ev[96] = "";
+	int n;
+
+	if (dtmf_pt >= 0)
+		snprintf(ev, sizeof(ev), "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-15\r\n",
+		    dtmf_pt, dtmf_pt);
+	n = snprintf(out, len, "v=0\r\no=sipd %u %u IN %s %s\r\ns=voicemail\r\nc=IN %s %s\r\n"
+	    "t=0 0\r\nm=audio %d RTP/AVP %d%s%.0d\r\na=rtpmap:%d %s/8000\r\n%sa=ptime:20\r\n"
+	    "a=sendrecv\r\n", id, id, ip, addr, ip, addr, port, pt, dtmf_pt >= 0 ? " " : "",
+	    dtmf_pt >= 0 ? dtmf_pt : 0, pt, pt == 8 ? "PCMA" : "PCMU", ev);
+	return n > 0 && (size_t)n < len ? (size_t)n : 0;
+}
+
+/* Media for a new session from the INVITE's offer; the SDP answer into body.  0 or -1. */
+static int
+session_media(struct vm_session *s, const struct sipmsg *m, char *body, size_t *blen)
+{
+	static const struct vm_media_cb cbs = { on_digit, on_played, on_stopped, NULL };
+	struct vm_media_cb cb = cbs;
+	const struct sip_hdr *ct = sipmsg_hdr(m, HDR_CONTENT_TYPE, NULL);
+	struct sockaddr_storage peer;
+	socklen_t plen;
+	char addr[SDP_ADDR_MAX], ours[SDP_ADDR_MAX];
+	size_t off, len;
+	int pt, dtmf_pt, port, fd, myport;
+
+	if (ct == NULL || sdp_body_find(m->raw + ct->voff, ct->vlen, m->raw + m->body_off,
+	    m->body_len, &off, &len) == -1 ||
+	    vm_sdp_offer(m->raw + m->body_off + off, len, &pt, &dtmf_pt, addr, sizeof(addr),
+	    &port) == -1 || peer_addr(addr, port, &peer, &plen) == -1)
+		return -1;	/* no offer in the INVITE (late offer): not supported */
+	media_addr(peer.ss_family, ours, sizeof(ours));
+	if ((fd = media_socket(ours, &myport)) == -1) {
+		log_warn("voicemail call-id=%s: no media port", m->call_id);
+		return -1;
+	}
+	if ((*blen = sdp_answer(body, *blen, ours, myport, pt, dtmf_pt)) == 0) {
+		close(fd);
+		return -1;
+	}
+	cb.arg = s;
+	s->media = vm_media_new(vm_base, fd, (struct sockaddr *)&peer, plen, pt, dtmf_pt, &cb);
+	return 0;
+}
+
+int
+vm_answer(struct txn *t, struct sipmsg *m, const void *owner)
+{
+	struct vm_session *s;
+	char body[1024], contact[512], host[128], user[128], domain[256];
+	size_t blen = sizeof(body);
+	long count;
+	int port;
+
+	if (m->method != SIP_INVITE || m->to_tag != NULL ||
+	    vm_box_of(m, user, sizeof(user), domain, sizeof(domain)) < 0)
+		return 0;
+	s = xcalloc(1, sizeof(*s));
+	if (session_media(s, m, body, &blen) == -1) {
+		free(s);
+		return 0;
+	}
+	s->call_id = xstrdup(m->call_id);
+	s->tag = xstrdup(txn_totag(t));
+	s->caller = xstrdup(m->from_uri ? m->from_uri : "");
+	s->user = xstrdup(user);
+	s->domain = xstrdup(domain);
+	s->invite = sipmsg_ref(m);
+	s->start = time(NULL);
+	s->next = sessions;
+	sessions = s;
+	if (transport_local(m->src.proto, m->src.addr.ss_family, host, sizeof(host), &port) == -1)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	snprintf(contact, sizeof(contact), "Contact: <sip:voicemail@%s%s%s:%d>\r\n",
+	    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port);
+	relay_end(m->call_id, "voicemail");	/* its media is ours now */
+	txn_reply(t, 200, NULL, contact, "application/sdp", body, blen);
+	if (owner == NULL)
+		callrec_invite(m, owner = s);	/* no call started: nothing was forwarded */
+	callrec_answered(m, owner, 200, "voicemail");
+	count = db_int("SELECT count(*) FROM vm_messages WHERE username = ?1 AND domain = ?2",
+	    user, domain);
+	s->state = count >= cfg->vm_max_messages ? VM_FULL : VM_GREETING;
+	if (s->state == VM_FULL) {
+		play_file(s, vm_prompt_file(VM_PROMPT_FULL));
+	} else {
+		play_file(s, vm_prompt_file(VM_PROMPT_GREETING));
+		play_file(s, vm_prompt_file(VM_PROMPT_BEEP));
+	}
+	struct timeval tv = { cfg->vm_max_seconds + 120, 0 };
+	s->guard = evtimer_new(vm_base, guard_fired, s);
+	evtimer_add(s->guard, &tv);
+	log_info("voicemail call-id=%s box=%s@%s from=%s: answered%s", s->call_id, user, domain,
+	    s->caller, s->state == VM_FULL ? " (box full)" : "");
+	return 1;
+}
+
+/* The session an in-dialog request from the caller belongs to. */
+static struct vm_session *
+session_find(const struct sipmsg *m)
+{
+	if (m->to_tag == NULL)
+		return NULL;
+	for (struct vm_session *s = sessions; s != NULL; s = s->next)
+		if (strcmp(s->call_id, m->call_id) == 0 && strcmp(s->tag, m->to_tag) == 0)
+			return s;
+	return NULL;
+}
+
+int
+vm_ack(const struct sipmsg *m)
+{
+	return session_find(m) != NULL;
+}
+
+int
+vm_request(struct txn *t, struct sipmsg *m)
+{
+	struct vm_session *s = session_find(m);
+
+	if (s == NULL)
+		return 0;
+	switch (m->method) {
+	case SIP_BYE:
+		txn_reply(t, 200, NULL, NULL, NULL, NULL, 0);
+		callrec_bye(m);
+		log_info("voicemail call-id=%s: caller hung up", s->call_id);
+		recording_end(s);
+		session_free(s);
+		break;
+	case SIP_INFO:
+	case SIP_OPTIONS:
+		txn_reply(t, 200, NULL, NULL, NULL, NULL, 0);
+		break;
+	case SIP_INVITE:	/* re-INVITE: the media stays as it is */
+		txn_reply(t, 488, NULL, NULL, NULL, NULL, 0);
+		break;
+	default:
+		txn_reply(t, 405, NULL, "Allow: INVITE, ACK, BYE, INFO, OPTIONS\r\n", NULL, NULL, 0);
+		break;
+	}
+	return 1;
+}
+
+void
+vm_shutdown(void)
+{
+	while (sessions != NULL) {
+		recording_end(sessions);
+		session_free(sessions);
+	}
+	sqlite3_close(vm_db);
+	vm_db = NULL;
+}

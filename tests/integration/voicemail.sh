@@ -1,0 +1,76 @@
+#!/bin/sh
+# Voicemail (issue 13), leaving a message, with tests/integration/vmua.py as caller and callee:
+#  1. noanswer: bob (box, --after 2) has a phone that rings and never answers: 2 s later sipd
+#     answers 200 with its own SDP; alice hears the greeting and the beep (sox: a 440 Hz beep
+#     at the end), sends a 1 kHz tone for 3 s and hangs up: one vm_messages row of ~3 s whose
+#     WAV holds ~3 s of 1 kHz (sox); the CDR says answered_by voicemail.
+#  2. busy (erin): the phone answers 486: voicemail answers at once; a message is stored.
+#  3. offline: nothing registered for carol: voicemail answers at once.
+#  4. a caller who hangs up during the greeting leaves no row and no file.
+#  5. quota (carol): voicemail.max_messages reached: the box-full notice, nothing recorded.
+#  6. a user without a box: a call to an unregistered user still gets 480.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
+need sox
+RLO=$(( ($(free_port) % 1000) * 20 + 20000 ))
+start_sipd "$PROXY_NOAUTH" "relay: { port_min = $RLO; port_max = $((RLO + 199)); };" \
+    "voicemail: { max_messages = 3; silence_seconds = 0; };"
+for u in bob carol dave erin; do echo pw | ctl user add "$u"; done
+ctl vm enable bob --after 2 --pin 1234
+ctl vm enable carol
+ctl vm enable erin
+settle
+VMDIR="$TMP/voicemail"
+check "the default prompts were generated" test -s "$VMDIR/greeting.wav" -a -s "$VMDIR/beep.wav"
+
+ua() { timeout 60 $PYTHON "$TESTDIR/vmua.py" leave --server-port "$PORT" "$@" >"$TMP/ua.out" 2>&1
+	_rc=$?; sed "s/^/$TEST_NAME: /" "$TMP/ua.out"; FAILS=$((FAILS + $(grep -c '^NOT OK' "$TMP/ua.out"))); return $_rc; }
+freq() { sox "$1" -n stat 2>&1 | awk '/Rough/ {print $3}'; }
+len() { sox "$1" -n stat 2>&1 | awk '/Length/ {print $3}'; }
+
+# ---- 1: noanswer ---------------------------------------------------------------------------
+ua --callee bob --mode noanswer --expect-after 2 --heard "$TMP/heard1.wav" || not_ok "caller 1"
+wait_until 5 test "$(db 'SELECT count(*) FROM vm_messages')" = 1 || not_ok "no message row"
+F=$(db "SELECT file FROM vm_messages WHERE username = 'bob'")
+D=$(db "SELECT duration FROM vm_messages WHERE username = 'bob'")
+check "the message lasts about 3 s ($D ms)" between "$D" 2700 3300
+check "its file exists" test -s "$VMDIR/$F"
+L=$(len "$VMDIR/$F"); FR=$(freq "$VMDIR/$F")
+say "recording: $L s, $FR Hz"
+check "the WAV holds about 3 s ($L)" between "$L" 2.7 3.3
+check "the WAV holds a 1 kHz tone ($FR Hz)" between "$FR" 950 1050
+sox "$TMP/heard1.wav" "$TMP/beep1.wav" trim -1.1 -0.1 2>/dev/null
+BF=$(freq "$TMP/beep1.wav")
+check "the caller heard the beep last ($BF Hz)" between "$BF" 420 460
+cdr_vm() { [ "$(db "SELECT count(*) FROM cdr WHERE answered_by = 'voicemail'")" -ge 1 ]; }
+wait_until 5 cdr_vm || not_ok "the CDR says answered_by voicemail ($(db 'SELECT answered_by, status, reason FROM cdr'))"
+
+# ---- 2: busy -------------------------------------------------------------------------------
+ua --callee erin --mode busy --tone-seconds 2 --heard "$TMP/heard2.wav" || not_ok "caller 2"
+wait_until 5 test "$(db "SELECT count(*) FROM vm_messages WHERE username = 'erin'")" = 1 || not_ok "busy: no message"
+
+# ---- 3: offline ----------------------------------------------------------------------------
+ua --callee carol --mode offline --tone-seconds 2 --heard "$TMP/heard3.wav" || not_ok "caller 3"
+wait_until 5 test "$(db "SELECT count(*) FROM vm_messages WHERE username = 'carol'")" = 1 || not_ok "offline: no message"
+
+# ---- 4: hang up during the greeting --------------------------------------------------------
+N=$(ls "$VMDIR" | wc -l)
+ua --callee carol --mode offline --hangup-during-greeting --heard "$TMP/heard4.wav" || :
+sleep 0.5
+same "$(db "SELECT count(*) FROM vm_messages WHERE username = 'carol'")" 1 "hanging up during the greeting stores nothing"
+same "$(ls "$VMDIR" | wc -l)" "$N" "... and leaves no file"
+
+# ---- 5: quota --------------------------------------------------------------------------------
+for i in 2 3; do
+	ua --callee carol --mode offline --tone-seconds 2 --heard "$TMP/heard5.wav" || :
+	wait_until 5 test "$(db "SELECT count(*) FROM vm_messages WHERE username = 'carol'")" = $i || not_ok "message $i"
+done
+ua --callee carol --mode offline --tone-seconds 1 --heard "$TMP/heard6.wav" || :
+sleep 0.5
+same "$(db "SELECT count(*) FROM vm_messages WHERE username = 'carol'")" 3 "a full box records nothing"
+check "... and says so in the log" grep -q 'box=carol@.*answered (box full)' "$TMP/sipd.log"
+
+# ---- 6: no box -----------------------------------------------------------------------------
+check "a user without a box still gets 4xx when offline" sh -c "$SIPSEND -p $PORT -m INVITE -u sip:dave@127.0.0.1:$PORT -w 3 -n 1 2>/dev/null | grep -q '^SIP/2.0 4'"
+[ $FAILS = 0 ] || grep -v 'debug:' "$TMP/sipd.log" | tail -60 | sed "s/^/$TEST_NAME: log: /"
+finish
