@@ -1,6 +1,6 @@
 -- sipd database schema, version 4.  sipd creates it at start (and migrates older versions);
 -- PRAGMA user_version holds the version.  Readable with: sqlite3 -readonly /var/lib/sipd/sipd.db
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 
 -- Users who may register and call.  Passwords are never stored: HA1 = H(user:realm:password)
 -- for MD5 and SHA-256 (RFC 3261 22, RFC 8760), computed for the realm in the realm column.
