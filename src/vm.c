@@ -33,6 +33,7 @@
 #include "txn.h"
 #include "vm.h"
 #include "vm_media.h"
+#include "vm_mwi.h"
 #include "vm_prompt.h"
 #include "wav.h"
 #include "xmalloc.h"
@@ -90,6 +91,7 @@ vm_init(struct event_base *base)
 		return;
 	}
 	sqlite3_busy_timeout(vm_db, 2000);
+	vm_mwi_init(base);
 }
 
 /* A one-row integer query on user, domain; -1 when no row. */
@@ -367,6 +369,7 @@ recording_end(struct vm_session *s)
 	}
 	log_info("voicemail call-id=%s box=%s@%s from=%s: message of %ld ms in %s", s->call_id,
 	    s->user, s->domain, s->caller, ms, s->file);
+	vm_mwi_changed(s->user, s->domain);	/* RFC 3842: the lamp comes on */
 }
 
 static void
@@ -572,6 +575,7 @@ vm_request(struct txn *t, struct sipmsg *m)
 void
 vm_shutdown(void)
 {
+	vm_mwi_shutdown();
 	while (sessions != NULL) {
 		recording_end(sessions);
 		session_free(sessions);

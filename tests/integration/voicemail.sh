@@ -8,6 +8,9 @@
 #  3. offline: nothing registered for carol: voicemail answers at once.
 #  4. a caller who hangs up during the greeting leaves no row and no file.
 #  5. quota (carol): voicemail.max_messages reached: the box-full notice, nothing recorded.
+#  MWI: bob's phone subscribed to message-summary hears no, yes (Voice-Message 1/0) once the
+#     message is stored, no again after sipctl vm del (which removes the file); alice may not
+#     subscribe to bob's box (403).
 #  6. a user without a box: a call to an unregistered user still gets 480.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
@@ -28,6 +31,20 @@ ua() { timeout 60 $PYTHON "$TESTDIR/vmua.py" leave --server-port "$PORT" "$@" >"
 freq() { sox "$1" -n stat 2>&1 | awk '/Rough/ {print $3}'; }
 len() { sox "$1" -n stat 2>&1 | awk '/Length/ {print $3}'; }
 
+# ---- MWI (RFC 3842): bob's phone subscribes to his box; alice may not -----------------------
+UA="$PYTHON $TESTDIR/presua.py"
+mkdir -p "$TMP/mwi" "$TMP/mwi2"
+spawn $UA watch --server-port "$PORT" --aor sip:bob@127.0.0.1 --to sip:bob@127.0.0.1 \
+    --event message-summary --dir "$TMP/mwi" --time 60
+notes() { grep -c '^notify ' "$TMP/mwi/log" 2>/dev/null || echo 0; }
+last() { cat "$TMP/mwi/notify.$(notes)"; }
+has_notify() { [ "$(notes)" -ge "$1" ]; }
+wait_until 5 has_notify 1 || not_ok "no NOTIFY for the message-summary subscription"
+check "the first NOTIFY says Messages-Waiting: no" sh -c "grep -q '^Messages-Waiting: no' '$TMP/mwi/notify.1'"
+$UA watch --server-port "$PORT" --aor sip:alice@127.0.0.1 --to sip:bob@127.0.0.1 \
+    --event message-summary --dir "$TMP/mwi2" --time 2 >/dev/null 2>&1
+check "alice may not watch bob's box (403)" grep -q '^sub 403' "$TMP/mwi2/log"
+
 # ---- 1: noanswer ---------------------------------------------------------------------------
 ua --callee bob --mode noanswer --expect-after 2 --heard "$TMP/heard1.wav" || not_ok "caller 1"
 wait_until 5 test "$(db 'SELECT count(*) FROM vm_messages')" = 1 || not_ok "no message row"
@@ -44,6 +61,16 @@ BF=$(freq "$TMP/beep1.wav")
 check "the caller heard the beep last ($BF Hz)" between "$BF" 420 460
 cdr_vm() { [ "$(db "SELECT count(*) FROM cdr WHERE answered_by = 'voicemail'")" -ge 1 ]; }
 wait_until 5 cdr_vm || not_ok "the CDR says answered_by voicemail ($(db 'SELECT answered_by, status, reason FROM cdr'))"
+
+mwi_yes() { last | grep -q '^Messages-Waiting: yes' && last | grep -q '^Voice-Message: 1/0'; }
+wait_until 5 mwi_yes || not_ok "bob's phone was told Messages-Waiting: yes, Voice-Message: 1/0"
+N=$(notes)
+ID=$(db "SELECT id FROM vm_messages WHERE username = 'bob'")
+ctl vm del "$ID"
+check "sipctl vm del removed the file" test ! -e "$VMDIR/$F"
+mwi_no() { [ "$(notes)" -gt "$N" ] && last | grep -q '^Messages-Waiting: no'; }
+wait_until 5 mwi_no || not_ok "after sipctl vm del bob's phone was told Messages-Waiting: no"
+ok "MWI: no, then yes (1/0) after the message, then no after vm del"
 
 # ---- 2: busy -------------------------------------------------------------------------------
 ua --callee erin --mode busy --tone-seconds 2 --heard "$TMP/heard2.wav" || not_ok "caller 2"
