@@ -896,6 +896,8 @@ user_request(struct txn *t, struct sipmsg *m, const struct uri_parts *u, int dro
 	struct target targets[MAX_BRANCHES];
 	int n, status;
 
+	if (vm_listen(t, m, u->user))
+		return;		/* voicemail.number: the caller's own box */
 	n = proxy_target_local(m, u, targets, MAX_BRANCHES, &status);
 	if (n == 0) {
 		user_unreachable(t, m, status);

@@ -22,7 +22,9 @@
 #include <sqlite3.h>
 
 #include "callrec.h"
+#include "caller.h"
 #include "config.h"
+#include "dialoginfo.h"
 #include "domain.h"
 #include "store.h"
 #include "uri.h"
@@ -40,7 +42,16 @@
 
 #define VM_PROMPT_MAX	(WAV_RATE * 60)		/* longest greeting played: 60 s */
 
-enum vm_state { VM_GREETING, VM_RECORDING, VM_FULL, VM_DONE };
+enum vm_state { VM_GREETING, VM_RECORDING, VM_FULL, VM_DONE, VM_MENU };
+
+#define VM_LIST_MAX	1000	/* messages a listening session walks */
+
+/* One message of the box a listening session walks (new first, then saved). */
+struct vm_item {
+	long		 id;
+	int		 heard;
+	char		 file[64];
+};
 
 struct vm_session {
 	char			*call_id, *tag, *caller, *user, *domain;
@@ -50,8 +61,12 @@ struct vm_session {
 	time_t			 start;
 	struct event		*guard;		/* ends a session the caller never hangs up */
 	struct sipmsg		*invite;	/* for the call record */
+	struct vm_item		*items;		/* listening: the box's messages */
+	int			 nitems, cur;
 	struct vm_session	*next;
 };
+
+static void menu_digit(struct vm_session *, char);
 
 static struct event_base	*vm_base;
 static struct vm_session	*sessions;
@@ -271,6 +286,20 @@ peer_addr(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *le
 	return -1;
 }
 
+/* The box's greeting: greeting-USER@DOMAIN.wav when the user recorded one, else the
+ * default prompt. */
+static const char *
+vm_prompt_greeting(const struct vm_session *s)
+{
+	static char name[512];
+	char path[4700];
+
+	snprintf(name, sizeof(name), "greeting-%s@%s.wav", s->user, s->domain);
+	snprintf(path, sizeof(path), "%s/%s", vm_dirpath, name);
+	return access(path, R_OK) == 0 && strchr(s->user, '/') == NULL ? name :
+	    vm_prompt_file(VM_PROMPT_GREETING);
+}
+
 /* Queue a prompt file of the voicemail directory (or path when it is absolute). */
 static void
 play_file(struct vm_session *s, const char *name)
@@ -310,6 +339,7 @@ session_free(struct vm_session *s)
 	if (s->guard)
 		event_free(s->guard);
 	sipmsg_unref(s->invite);
+	free(s->items);
 	free(s->call_id);
 	free(s->tag);
 	free(s->caller);
@@ -408,7 +438,9 @@ on_digit(void *arg, char d)
 {
 	struct vm_session *s = arg;
 
-	log_debug("voicemail call-id=%s: digit %c", s->call_id, d);
+	log_info("voicemail call-id=%s: key %c", s->call_id, d);
+	if (s->state == VM_MENU)
+		menu_digit(s, d);
 }
 
 /* The caller never hung up: end the session (its message, if any, is kept). */
@@ -473,22 +505,20 @@ session_media(struct vm_session *s, const struct sipmsg *m, char *body, size_t *
 	return 0;
 }
 
-int
-vm_answer(struct txn *t, struct sipmsg *m, const void *owner)
+/* Answer m (200 + SDP) as a session of the box user@domain; NULL when it cannot (no usable
+ * offer, no port: the caller answers as it would have). */
+static struct vm_session *
+session_start(struct txn *t, struct sipmsg *m, const char *user, const char *domain,
+    const void *owner)
 {
-	struct vm_session *s;
-	char body[1024], contact[512], host[128], user[128], domain[256];
+	struct vm_session *s = xcalloc(1, sizeof(*s));
+	char body[1024], contact[512], host[128];
 	size_t blen = sizeof(body);
-	long count;
 	int port;
 
-	if (m->method != SIP_INVITE || m->to_tag != NULL ||
-	    vm_box_of(m, user, sizeof(user), domain, sizeof(domain)) < 0)
-		return 0;
-	s = xcalloc(1, sizeof(*s));
 	if (session_media(s, m, body, &blen) == -1) {
 		free(s);
-		return 0;
+		return NULL;
 	}
 	s->call_id = xstrdup(m->call_id);
 	s->tag = xstrdup(txn_totag(t));
@@ -508,20 +538,174 @@ vm_answer(struct txn *t, struct sipmsg *m, const void *owner)
 	if (owner == NULL)
 		callrec_invite(m, owner = s);	/* no call started: nothing was forwarded */
 	callrec_answered(m, owner, 200, "voicemail");
+	struct timeval tv = { cfg->vm_max_seconds + 600, 0 };
+	s->guard = evtimer_new(vm_base, guard_fired, s);
+	evtimer_add(s->guard, &tv);
+	return s;
+}
+
+int
+vm_answer(struct txn *t, struct sipmsg *m, const void *owner)
+{
+	struct vm_session *s;
+	char user[128], domain[256];
+	long count;
+
+	if (m->method != SIP_INVITE || m->to_tag != NULL ||
+	    vm_box_of(m, user, sizeof(user), domain, sizeof(domain)) < 0 ||
+	    (s = session_start(t, m, user, domain, owner)) == NULL)
+		return 0;
 	count = db_int("SELECT count(*) FROM vm_messages WHERE username = ?1 AND domain = ?2",
 	    user, domain);
 	s->state = count >= cfg->vm_max_messages ? VM_FULL : VM_GREETING;
 	if (s->state == VM_FULL) {
 		play_file(s, vm_prompt_file(VM_PROMPT_FULL));
 	} else {
-		play_file(s, vm_prompt_file(VM_PROMPT_GREETING));
+		play_file(s, vm_prompt_greeting(s));
 		play_file(s, vm_prompt_file(VM_PROMPT_BEEP));
 	}
-	struct timeval tv = { cfg->vm_max_seconds + 120, 0 };
-	s->guard = evtimer_new(vm_base, guard_fired, s);
-	evtimer_add(s->guard, &tv);
 	log_info("voicemail call-id=%s box=%s@%s from=%s: answered%s", s->call_id, user, domain,
 	    s->caller, s->state == VM_FULL ? " (box full)" : "");
+	return 1;
+}
+
+/* The box's messages for a listening session: new ones first, then saved, oldest first. */
+static void
+items_load(struct vm_session *s)
+{
+	sqlite3_stmt *st;
+
+	s->items = xcalloc(VM_LIST_MAX, sizeof(*s->items));
+	if (sqlite3_prepare_v2(vm_db, "SELECT id, heard, file FROM vm_messages WHERE username = "
+	    "?1 AND domain = ?2 ORDER BY heard, id LIMIT 1000", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, s->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->domain, -1, SQLITE_STATIC);
+	while (s->nitems < VM_LIST_MAX && sqlite3_step(st) == SQLITE_ROW) {
+		struct vm_item *it = &s->items[s->nitems++];
+		it->id = sqlite3_column_int64(st, 0);
+		it->heard = sqlite3_column_int(st, 1);
+		snprintf(it->file, sizeof(it->file), "%s", sqlite3_column_text(st, 2));
+	}
+	sqlite3_finalize(st);
+	s->cur = -1;
+}
+
+/* Run sql on one message id (heard, delete). */
+static void
+item_exec(const char *sql, long id)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(vm_db, sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		log_warnx("voicemail: %s: %s", sql, sqlite3_errmsg(vm_db));
+	sqlite3_finalize(st);
+}
+
+/* Play message cur (it is heard from now on), or the no-more-messages prompt. */
+static void
+item_play(struct vm_session *s)
+{
+	struct vm_item *it;
+
+	if (s->cur < 0 || s->cur >= s->nitems) {
+		play_file(s, vm_prompt_file(VM_PROMPT_NONE));
+		return;
+	}
+	it = &s->items[s->cur];
+	play_file(s, it->file);
+	if (!it->heard) {
+		it->heard = 1;
+		item_exec("UPDATE vm_messages SET heard = 1 WHERE id = ?1", it->id);
+		vm_mwi_changed(s->user, s->domain);
+	}
+}
+
+/* Delete message cur: its row (committed), then its file. */
+static void
+item_delete(struct vm_session *s)
+{
+	char path[4400];
+
+	if (s->cur < 0 || s->cur >= s->nitems) {
+		play_file(s, vm_prompt_file(VM_PROMPT_NONE));
+		return;
+	}
+	item_exec("DELETE FROM vm_messages WHERE id = ?1", s->items[s->cur].id);
+	snprintf(path, sizeof(path), "%s/%s", vm_dirpath, s->items[s->cur].file);
+	unlink(path);
+	log_info("voicemail call-id=%s box=%s@%s: message %ld deleted", s->call_id, s->user,
+	    s->domain, s->items[s->cur].id);
+	memmove(&s->items[s->cur], &s->items[s->cur + 1],
+	    (size_t)(s->nitems - s->cur - 1) * sizeof(*s->items));
+	s->nitems--;
+	vm_mwi_changed(s->user, s->domain);
+	play_file(s, vm_prompt_file(VM_PROMPT_BEEP));
+}
+
+/* The listening menu: 1 new, 2 saved, 6 next, 4 repeat, 7 delete; anything else: menu. */
+static void
+menu_digit(struct vm_session *s, char d)
+{
+	int i;
+
+	vm_media_play_stop(s->media);	/* a key interrupts what plays */
+	switch (d) {
+	case '1':
+	case '2':
+		for (i = 0; i < s->nitems && s->items[i].heard != (d == '2'); i++)
+			;
+		s->cur = i < s->nitems ? i : -1;
+		item_play(s);
+		break;
+	case '6':
+		if (s->cur < s->nitems)
+			s->cur++;
+		item_play(s);
+		break;
+	case '4':
+		item_play(s);
+		break;
+	case '7':
+		item_delete(s);
+		break;
+	default:
+		play_file(s, vm_prompt_file(VM_PROMPT_MENU));
+	}
+}
+
+int
+vm_listen(struct txn *t, struct sipmsg *m, const char *dialled)
+{
+	char from[600], user[128], domain[256];
+	struct vm_session *s;
+	int known;
+
+	if (m->method != SIP_INVITE || m->to_tag != NULL || vm_db == NULL ||
+	    strcmp(dialled, cfg->vm_number) != 0)
+		return 0;
+	if ((known = caller_check(t, m)) == -1)
+		return 1;		/* challenged (407) */
+	if (!(known == 1 || !cfg->auth_calls) || m->from_uri == NULL ||
+	    dialoginfo_aor(m->from_uri, from, sizeof(from)) == -1 ||
+	    sscanf(from, "sip:%127[^@]@%255s", user, domain) != 2 ||
+	    vm_box_after(user, domain) < 0) {
+		/* box number + PIN from another phone: not implemented */
+		txn_reply(t, 403, "Not The Box Owner", NULL, NULL, NULL, 0);
+		return 1;
+	}
+	if ((s = session_start(t, m, user, domain, NULL)) == NULL) {
+		txn_reply(t, 488, NULL, NULL, NULL, NULL, 0);
+		return 1;
+	}
+	s->state = VM_MENU;
+	items_load(s);
+	play_file(s, vm_prompt_file(VM_PROMPT_MENU));
+	log_info("voicemail call-id=%s box=%s@%s: listening, %d message(s)", s->call_id, user,
+	    domain, s->nitems);
 	return 1;
 }
 
@@ -543,6 +727,23 @@ vm_ack(const struct sipmsg *m)
 	return session_find(m) != NULL;
 }
 
+/* A key sent in a SIP INFO body (application/dtmf-relay: "Signal=5"). */
+static void
+info_digit(struct vm_session *s, const struct sipmsg *m)
+{
+	const char *b = m->raw + m->body_off, *p;
+	char body[256];
+
+	snprintf(body, sizeof(body), "%.*s", (int)(m->body_len < 255 ? m->body_len : 255), b);
+	if ((p = strcasestr(body, "Signal=")) == NULL)
+		return;
+	p += 7;
+	while (*p == ' ')
+		p++;
+	if (*p != '\0' && strchr("0123456789*#ABCD", *p) != NULL)
+		on_digit(s, *p);
+}
+
 int
 vm_request(struct txn *t, struct sipmsg *m)
 {
@@ -558,7 +759,10 @@ vm_request(struct txn *t, struct sipmsg *m)
 		recording_end(s);
 		session_free(s);
 		break;
-	case SIP_INFO:
+	case SIP_INFO:		/* application/dtmf-relay "Signal=5": the fallback for keys */
+		txn_reply(t, 200, NULL, NULL, NULL, NULL, 0);
+		info_digit(s, m);
+		break;
 	case SIP_OPTIONS:
 		txn_reply(t, 200, NULL, NULL, NULL, NULL, 0);
 		break;

@@ -25,6 +25,9 @@ int vm_box_of(const struct sipmsg *m, char *user, size_t ulen, char *domain, siz
  * not (no box, no usable SDP, no port): the caller then answers as it would have.  owner:
  * who started the call record (callrec_invite), NULL when none was started. */
 int vm_answer(struct txn *t, struct sipmsg *m, const void *owner);
+/* An initial INVITE to dialled (the Request-URI's user): when it is voicemail.number, the
+ * caller's own box is opened (1, answered: 200, or 407/403); 0 otherwise. */
+int vm_listen(struct txn *t, struct sipmsg *m, const char *dialled);
 /* An in-dialog request of a voicemail session (BYE, INFO, re-INVITE): 1 when answered. */
 int vm_request(struct txn *t, struct sipmsg *m);
 /* An ACK for a voicemail 200: 1 when absorbed. */

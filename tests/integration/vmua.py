@@ -148,9 +148,79 @@ def leave(args):
     check(r is not None and r.status == 200, "the BYE got 200 (%s)" % (r.first if r else None))
 
 
+def dtmf(sock, dst, digit, seq, ts, ssrc):
+    """One RFC 4733 event: 3 packets, then the end packet 3 times (2.5.1.4); new seq."""
+    ev = "0123456789*#".index(digit)
+    for i in range(6):
+        end = 0x80 if i >= 3 else 0
+        pay = struct.pack("!BBH", ev, end | 10, 160 * (i + 1))
+        sock.sendto(struct.pack("!BBHII", 0x80, 101 | (0x80 if i == 0 else 0), seq & 0xffff,
+                                ts, ssrc) + pay, dst)
+        seq += 1
+        time.sleep(0.02)
+    return seq
+
+
+def capture(sock, seconds, quiet):
+    """Decoded audio received for at most seconds, ending after `quiet` s without packets
+    once some came."""
+    heard, started, last = [], False, time.monotonic()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        r, _, _ = select.select([sock], [], [], 0.05)
+        if r:
+            data, _ = sock.recvfrom(2048)
+            heard.extend(ulaw_dec(b) for b in data[12:])
+            started, last = True, time.monotonic()
+        elif started and time.monotonic() - last > quiet:
+            break
+    return heard
+
+
+def listen(args):
+    """args.caller dials the voicemail number, hears the menu, presses 1 (the first new
+    message plays: written to --heard), then 7 (deleted), hangs up."""
+    server = ("127.0.0.1", args.server_port)
+    ua = Phone(args.caller, "127.0.0.1", server, 5)
+    callid = "vml-%x" % random.getrandbits(40)
+    frm = "<sip:%s@127.0.0.1>;tag=lt%d" % (args.caller, ua.port)
+    ruri = "sip:%s@127.0.0.1:%d" % (args.number, args.server_port)
+    inv, _ = ua.request("INVITE", ruri, frm, "<%s>" % ruri, callid, 1,
+                        body=sdp("127.0.0.1", ua.rtp.getsockname()[1]))
+    ua.send(inv)
+    final = ua.recv(lambda m: not m.is_req and m.method == "INVITE" and m.status >= 200)
+    if not check(final is not None and final.status == 200,
+                 "the voicemail number answered 200 (%s)" % (final.first if final else None)):
+        return
+    addr, ms, _ = sdp_media(final.body)
+    dst = (addr, ms[0][1])
+    contact = uri_of(final.get("contact"))
+    ack, _ = ua.request("ACK", contact, frm, final.get("to"), callid, 1)
+    ua.send(ack)
+    menu = capture(ua.rtp, 3, 0.3)
+    check(len(menu) > 2000, "the menu prompt played (%.2f s)" % (len(menu) / 8000))
+    seq, ssrc = random.randrange(65536), random.getrandbits(32)
+    seq = dtmf(ua.rtp, dst, "1", seq, 1000, ssrc)
+    heard = capture(ua.rtp, 8, 0.4)
+    with wave.open(args.heard, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"".join(struct.pack("<h", s) for s in heard))
+    check(len(heard) > 8000, "after 1 a message played (%.2f s)" % (len(heard) / 8000))
+    seq = dtmf(ua.rtp, dst, "7", seq, 9000, ssrc)
+    capture(ua.rtp, 2, 0.3)
+    bye, _ = ua.request("BYE", contact, frm, final.get("to"), callid, 2)
+    ua.send(bye)
+    r = ua.recv(lambda m: not m.is_req and m.method == "BYE", timeout=5)
+    check(r is not None and r.status == 200, "the BYE got 200")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["leave"])
+    ap.add_argument("what", choices=["leave", "listen"])
+    ap.add_argument("--caller", default="alice")
+    ap.add_argument("--number", default="*98")
     ap.add_argument("--server-port", type=int, required=True)
     ap.add_argument("--callee", default="bob")
     ap.add_argument("--mode", default="noanswer", choices=["noanswer", "busy", "offline"])
@@ -159,7 +229,7 @@ def main():
     ap.add_argument("--expect-after", type=float, default=0)
     ap.add_argument("--hangup-during-greeting", action="store_true")
     args = ap.parse_args()
-    leave(args)
+    (leave if args.what == "leave" else listen)(args)
     sys.exit(1 if relay_ua.FAILS else 0)
 
 

@@ -76,6 +76,27 @@ ok "MWI: no, then yes (1/0) after the message, then no after vm del"
 ua --callee erin --mode busy --tone-seconds 2 --heard "$TMP/heard2.wav" || not_ok "caller 2"
 wait_until 5 test "$(db "SELECT count(*) FROM vm_messages WHERE username = 'erin'")" = 1 || not_ok "busy: no message"
 
+# ---- listening: erin dials *98, presses 1 (RFC 4733): her message (2 s of 1 kHz) plays;
+# 7 deletes it: row and file gone, her subscribed phone hears Messages-Waiting: no ----------
+mkdir -p "$TMP/mwi3"
+spawn $UA watch --server-port "$PORT" --aor sip:erin@127.0.0.1 --to sip:erin@127.0.0.1 \
+    --event message-summary --dir "$TMP/mwi3" --time 60
+enotes() { grep -c '^notify ' "$TMP/mwi3/log" 2>/dev/null || echo 0; }
+elast() { cat "$TMP/mwi3/notify.$(enotes)"; }
+e_yes() { [ "$(enotes)" -ge 1 ] && elast | grep -q '^Messages-Waiting: yes'; }
+wait_until 5 e_yes || not_ok "erin's phone was told Messages-Waiting: yes"
+EF=$(db "SELECT file FROM vm_messages WHERE username = 'erin'")
+timeout 60 $PYTHON "$TESTDIR/vmua.py" listen --server-port "$PORT" --caller erin \
+    --heard "$TMP/listen.wav" >"$TMP/ua.out" 2>&1 || not_ok "listening"
+sed "s/^/$TEST_NAME: /" "$TMP/ua.out"; FAILS=$((FAILS + $(grep -c '^NOT OK' "$TMP/ua.out")))
+sox "$TMP/listen.wav" "$TMP/listen1.wav" trim 0 1.5 2>/dev/null
+LF=$(freq "$TMP/listen1.wav")
+check "erin heard her 1 kHz message back ($LF Hz)" between "$LF" 950 1050
+wait_until 5 test "$(db "SELECT count(*) FROM vm_messages WHERE username = 'erin'")" = 0 || not_ok "7 did not delete the row"
+check "... and its file" test ! -e "$VMDIR/$EF"
+e_no() { elast | grep -q '^Messages-Waiting: no'; }
+wait_until 5 e_no || not_ok "erin's phone was told Messages-Waiting: no after the delete"
+
 # ---- 3: offline ----------------------------------------------------------------------------
 ua --callee carol --mode offline --tone-seconds 2 --heard "$TMP/heard3.wav" || not_ok "caller 3"
 wait_until 5 test "$(db "SELECT count(*) FROM vm_messages WHERE username = 'carol'")" = 1 || not_ok "offline: no message"
