@@ -11,6 +11,8 @@
 #  MWI: bob's phone subscribed to message-summary hears no, yes (Voice-Message 1/0) once the
 #     message is stored, no again after sipctl vm del (which removes the file); alice may not
 #     subscribe to bob's box (403).
+#  7. kill -9 while frank's caller is recording: no row is listed (the cut file's header
+#     says 0 samples).
 #  6. a user without a box: a call to an unregistered user still gets 480.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
@@ -18,10 +20,11 @@ need sox
 RLO=$(( ($(free_port) % 1000) * 20 + 20000 ))
 start_sipd "$PROXY_NOAUTH" "relay: { port_min = $RLO; port_max = $((RLO + 199)); };" \
     "voicemail: { max_messages = 3; silence_seconds = 0; };"
-for u in bob carol dave erin; do echo pw | ctl user add "$u"; done
+for u in bob carol dave erin frank; do echo pw | ctl user add "$u"; done
 ctl vm enable bob --after 2 --pin 1234
 ctl vm enable carol
 ctl vm enable erin
+ctl vm enable frank
 settle
 VMDIR="$TMP/voicemail"
 check "the default prompts were generated" test -s "$VMDIR/greeting.wav" -a -s "$VMDIR/beep.wav"
@@ -120,5 +123,15 @@ check "... and says so in the log" grep -q 'box=carol@.*answered (box full)' "$T
 
 # ---- 6: no box -----------------------------------------------------------------------------
 check "a user without a box still gets 4xx when offline" sh -c "$SIPSEND -p $PORT -m INVITE -u sip:dave@127.0.0.1:$PORT -w 3 -n 1 2>/dev/null | grep -q '^SIP/2.0 4'"
+# ---- 7: kill -9 during a recording: nothing is listed ------------------------------------
+timeout 60 $PYTHON "$TESTDIR/vmua.py" leave --server-port "$PORT" --callee frank --mode offline \
+    --tone-seconds 10 --heard "$TMP/heard7.wav" >"$TMP/ua7.out" 2>&1 &
+UA7=$!
+recording() { grep -q 'call-id=vm-.*box=frank@.*answered' "$TMP/sipd.log"; }
+wait_until 10 recording || not_ok "frank's call was not answered"
+sleep 4		# greeting and beep (2.7 s), then about a second of recording
+kill -9 "$SIPD_PID"; wait "$SIPD_PID" 2>/dev/null; SIPD_PID=
+wait "$UA7" 2>/dev/null
+same "$(db "SELECT count(*) FROM vm_messages WHERE username = 'frank'")" 0 "kill -9 during the recording lists no message"
 [ $FAILS = 0 ] || grep -v 'debug:' "$TMP/sipd.log" | tail -60 | sed "s/^/$TEST_NAME: log: /"
 finish
