@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "callrec.h"
+#include "authban.h"
 #include "caller.h"
 #include "config.h"
 #include "dialoginfo.h"
@@ -42,7 +43,7 @@
 
 #define VM_PROMPT_MAX	(WAV_RATE * 60)		/* longest greeting played: 60 s */
 
-enum vm_state { VM_GREETING, VM_RECORDING, VM_FULL, VM_DONE, VM_MENU };
+enum vm_state { VM_GREETING, VM_RECORDING, VM_FULL, VM_DONE, VM_MENU, VM_PIN };
 
 #define VM_LIST_MAX	1000	/* messages a listening session walks */
 
@@ -63,10 +64,13 @@ struct vm_session {
 	struct sipmsg		*invite;	/* for the call record */
 	struct vm_item		*items;		/* listening: the box's messages */
 	int			 nitems, cur;
+	char			 keys[64];	/* VM_PIN: "EXTENSION#PIN#" as typed */
+	size_t			 nkeys;
 	struct vm_session	*next;
 };
 
 static void menu_digit(struct vm_session *, char);
+static void pin_digit(struct vm_session *, char);
 
 static struct event_base	*vm_base;
 static struct vm_session	*sessions;
@@ -109,9 +113,9 @@ vm_init(struct event_base *base)
 	vm_mwi_init(base);
 }
 
-/* A one-row integer query on user, domain; -1 when no row. */
+/* A one-row integer query on user, domain (and c as ?3 unless NULL); -1 when no row. */
 static long
-db_int(const char *sql, const char *user, const char *domain)
+db_int3(const char *sql, const char *user, const char *domain, const char *c)
 {
 	sqlite3_stmt *st;
 	long v = -1;
@@ -120,10 +124,18 @@ db_int(const char *sql, const char *user, const char *domain)
 		return -1;
 	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, domain, -1, SQLITE_STATIC);
+	if (c != NULL)
+		sqlite3_bind_text(st, 3, c, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return v;
+}
+
+static long
+db_int(const char *sql, const char *user, const char *domain)
+{
+	return db_int3(sql, user, domain, NULL);
 }
 
 int
@@ -441,6 +453,8 @@ on_digit(void *arg, char d)
 	log_info("voicemail call-id=%s: key %c", s->call_id, d);
 	if (s->state == VM_MENU)
 		menu_digit(s, d);
+	else if (s->state == VM_PIN)
+		pin_digit(s, d);
 }
 
 /* The caller never hung up: end the session (its message, if any, is kept). */
@@ -677,6 +691,45 @@ menu_digit(struct vm_session *s, char d)
 	}
 }
 
+/* "EXTENSION#PIN#" typed from another phone opens that box; a wrong PIN counts as a failed
+ * authentication of the extension from the caller's address (authban.c: auth.max_failures
+ * bans the address like wrong passwords do). */
+static void
+pin_digit(struct vm_session *s, char d)
+{
+	char ext[32], pin[32], user[128];
+	long got = -1;
+
+	if (s->nkeys + 1 >= sizeof(s->keys))
+		s->nkeys = 0;
+	s->keys[s->nkeys++] = d;
+	s->keys[s->nkeys] = '\0';
+	if (d != '#' || sscanf(s->keys, "%31[0-9]#%31[0-9]#", ext, pin) != 2)
+		return;		/* more to come */
+	s->nkeys = 0;
+	if (!authban_banned(ext, &s->invite->src, time(NULL)) &&
+	    store_user_by_extension(ext, s->domain, user, sizeof(user)) == 0 &&
+	    vm_box_after(user, s->domain) >= 0) {
+		got = db_int3("SELECT pin = ?3 AND pin != '' FROM vm_boxes WHERE username = ?1 "
+		    "AND domain = ?2", user, s->domain, pin);
+	}
+	if (got != 1) {
+		authban_failure(ext, "INVITE", "wrong voicemail box or PIN", &s->invite->src,
+		    time(NULL));
+		vm_media_play_stop(s->media);
+		play_file(s, vm_prompt_file(VM_PROMPT_PIN));
+		return;
+	}
+	free(s->user);
+	s->user = xstrdup(user);
+	s->state = VM_MENU;
+	items_load(s);
+	log_info("voicemail call-id=%s box=%s@%s: PIN accepted, %d message(s)", s->call_id,
+	    s->user, s->domain, s->nitems);
+	vm_media_play_stop(s->media);
+	play_file(s, vm_prompt_file(VM_PROMPT_MENU));
+}
+
 int
 vm_listen(struct txn *t, struct sipmsg *m, const char *dialled)
 {
@@ -693,17 +746,22 @@ vm_listen(struct txn *t, struct sipmsg *m, const char *dialled)
 	    dialoginfo_aor(m->from_uri, from, sizeof(from)) == -1 ||
 	    sscanf(from, "sip:%127[^@]@%255s", user, domain) != 2 ||
 	    vm_box_after(user, domain) < 0) {
-		/* box number + PIN from another phone: not implemented */
-		txn_reply(t, 403, "Not The Box Owner", NULL, NULL, NULL, 0);
+		/* not the owner of a box: box number and PIN (pin_digit) */
+		user[0] = '\0';
+		snprintf(domain, sizeof(domain), "%s", domain_primary());
+	}
+	if (authban_banned(user, &m->src, time(NULL))) {
+		txn_reply(t, 403, NULL, NULL, NULL, NULL, 0);
 		return 1;
 	}
 	if ((s = session_start(t, m, user, domain, NULL)) == NULL) {
 		txn_reply(t, 488, NULL, NULL, NULL, NULL, 0);
 		return 1;
 	}
-	s->state = VM_MENU;
-	items_load(s);
-	play_file(s, vm_prompt_file(VM_PROMPT_MENU));
+	s->state = user[0] ? VM_MENU : VM_PIN;
+	if (s->state == VM_MENU)
+		items_load(s);
+	play_file(s, vm_prompt_file(s->state == VM_MENU ? VM_PROMPT_MENU : VM_PROMPT_PIN));
 	log_info("voicemail call-id=%s box=%s@%s: listening, %d message(s)", s->call_id, user,
 	    domain, s->nitems);
 	return 1;

@@ -200,6 +200,17 @@ def listen(args):
     menu = capture(ua.rtp, 3, 0.3)
     check(len(menu) > 2000, "the menu prompt played (%.2f s)" % (len(menu) / 8000))
     seq, ssrc = random.randrange(65536), random.getrandbits(32)
+    ts = 100000
+    for k in args.keys:
+        seq = dtmf(ua.rtp, dst, k, seq, ts, ssrc)
+        ts += 1600
+    if args.keys:
+        capture(ua.rtp, 1.5, 0.3)
+    if args.keys_only:
+        bye, _ = ua.request("BYE", contact, frm, final.get("to"), callid, 2)
+        ua.send(bye)
+        ua.recv(lambda m: not m.is_req and m.method == "BYE", timeout=5)
+        return
     seq = dtmf(ua.rtp, dst, "1", seq, 1000, ssrc)
     heard = capture(ua.rtp, 8, 0.4)
     with wave.open(args.heard, "wb") as w:
@@ -221,6 +232,8 @@ def main():
     ap.add_argument("what", choices=["leave", "listen"])
     ap.add_argument("--caller", default="alice")
     ap.add_argument("--number", default="*98")
+    ap.add_argument("--keys", default="", help="keys sent after the first prompt (a PIN)")
+    ap.add_argument("--keys-only", action="store_true", help="then hang up")
     ap.add_argument("--server-port", type=int, required=True)
     ap.add_argument("--callee", default="bob")
     ap.add_argument("--mode", default="noanswer", choices=["noanswer", "busy", "offline"])

@@ -13,14 +13,19 @@
 #     subscribe to bob's box (403).
 #  7. kill -9 while frank's caller is recording: no row is listed (the cut file's header
 #     says 0 samples).
+#  8. dave dials *98: erin's box (no PIN) cannot be opened with a PIN; bob's opens with
+#     "2001#1234#"; wrong PINs are failed authentications: with auth.max_failures = 3 the
+#     address is banned (*98 then gets 403).
 #  6. a user without a box: a call to an unregistered user still gets 480.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
 need sox
 RLO=$(( ($(free_port) % 1000) * 20 + 20000 ))
-start_sipd "$PROXY_NOAUTH" "relay: { port_min = $RLO; port_max = $((RLO + 199)); };" \
+start_sipd 'auth: { register = 0; calls = 0; max_failures = 3; };' "relay: { port_min = $RLO; port_max = $((RLO + 199)); };" \
     "voicemail: { max_messages = 3; silence_seconds = 0; };"
-for u in bob carol dave erin frank; do echo pw | ctl user add "$u"; done
+for u in bob:2001 carol:2002 dave:2003 erin:2004 frank:2005; do
+	echo pw | ctl user add "${u%%:*}" -e "${u#*:}"
+done
 ctl vm enable bob --after 2 --pin 1234
 ctl vm enable carol
 ctl vm enable erin
@@ -133,5 +138,18 @@ sleep 4		# greeting and beep (2.7 s), then about a second of recording
 kill -9 "$SIPD_PID"; wait "$SIPD_PID" 2>/dev/null; SIPD_PID=
 wait "$UA7" 2>/dev/null
 same "$(db "SELECT count(*) FROM vm_messages WHERE username = 'frank'")" 0 "kill -9 during the recording lists no message"
+# ---- 8: another phone: box number and PIN; wrong PINs ban like wrong passwords ------------
+restart_sipd
+timeout 60 $PYTHON "$TESTDIR/vmua.py" listen --server-port "$PORT" --caller dave \
+    --keys "2004#1234#" --keys-only --heard "$TMP/pin0.wav" >"$TMP/ua8.out" 2>&1 || :
+check "a box without a PIN cannot be opened from another phone" sh -c "! grep -q 'box=erin@.*PIN accepted' '$TMP/sipd.log'"
+timeout 60 $PYTHON "$TESTDIR/vmua.py" listen --server-port "$PORT" --caller dave \
+    --keys "2001#1234#" --heard "$TMP/pin1.wav" >"$TMP/ua8.out" 2>&1 || :
+check "dave opened bob's box with its number and PIN" grep -q 'box=bob@.*PIN accepted' "$TMP/sipd.log"
+timeout 60 $PYTHON "$TESTDIR/vmua.py" listen --server-port "$PORT" --caller dave \
+    --keys "2001#1111#2001#2222#" --keys-only --heard "$TMP/pin2.wav" >"$TMP/ua8.out" 2>&1 || :
+check "wrong PINs are logged as failed authentications" test "$(grep -c 'auth failed.*wrong voicemail box or PIN' "$TMP/sipd.log")" -ge 3
+check "... the address is banned (3 failures)" grep -q 'ban src=127.0.0.1 .*3 failed authentications' "$TMP/sipd.log"
+check "... and dialling *98 again gets 403" sh -c "$SIPSEND -p $PORT -m INVITE -u 'sip:*98@127.0.0.1:$PORT' -w 3 -n 1 2>/dev/null | grep -q '^SIP/2.0 403'"
 [ $FAILS = 0 ] || grep -v 'debug:' "$TMP/sipd.log" | tail -60 | sed "s/^/$TEST_NAME: log: /"
 finish
