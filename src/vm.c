@@ -43,7 +43,7 @@
 
 #define VM_PROMPT_MAX	(WAV_RATE * 60)		/* longest greeting played: 60 s */
 
-enum vm_state { VM_GREETING, VM_RECORDING, VM_FULL, VM_DONE, VM_MENU, VM_PIN };
+enum vm_state { VM_GREETING, VM_RECORDING, VM_FULL, VM_DONE, VM_MENU, VM_PIN, VM_GREETREC };
 
 #define VM_LIST_MAX	1000	/* messages a listening session walks */
 
@@ -70,6 +70,7 @@ struct vm_session {
 };
 
 static void menu_digit(struct vm_session *, char);
+static void greeting_end(struct vm_session *);
 static void pin_digit(struct vm_session *, char);
 
 static struct event_base	*vm_base;
@@ -433,6 +434,41 @@ on_played(void *arg)
 	s->state = VM_RECORDING;
 }
 
+/* The greeting being recorded (key 9) is complete: it replaces the box's greeting
+ * (greeting-USER@DOMAIN.wav, renamed into place after it is synced); back to the menu. */
+static void
+greeting_end(struct vm_session *s)
+{
+	char tmp[4420], path[4400];
+	long ms = vm_media_record_end(s->media, 1);
+
+	s->state = VM_MENU;
+	snprintf(path, sizeof(path), "%s/greeting-%s@%s.wav", vm_dirpath, s->user, s->domain);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (ms < 1000 || rename(tmp, path) == -1) {
+		unlink(tmp);
+		log_info("voicemail call-id=%s box=%s@%s: greeting not kept (%ld ms)", s->call_id,
+		    s->user, s->domain, ms);
+	} else
+		log_info("voicemail call-id=%s box=%s@%s: new greeting of %ld ms", s->call_id,
+		    s->user, s->domain, ms);
+	play_file(s, vm_prompt_file(VM_PROMPT_BEEP));
+}
+
+/* Key 9: record a new greeting after the beep, until '#', 3 s of silence or 60 s. */
+static void
+greeting_record(struct vm_session *s)
+{
+	char tmp[4400];
+
+	snprintf(tmp, sizeof(tmp), "%s/greeting-%s@%s.wav.tmp", vm_dirpath, s->user, s->domain);
+	unlink(tmp);
+	if (strchr(s->user, '/') != NULL || vm_media_record(s->media, tmp, 60000, 3000) == -1)
+		return;
+	s->state = VM_GREETREC;
+	play_file(s, vm_prompt_file(VM_PROMPT_BEEP));
+}
+
 /* Silence or the length limit: the message is kept; the caller hears the beep again. */
 static void
 on_stopped(void *arg, enum vm_stop why)
@@ -441,6 +477,10 @@ on_stopped(void *arg, enum vm_stop why)
 
 	log_debug("voicemail call-id=%s: recording stopped (%s)", s->call_id,
 	    why == VM_STOP_MAX ? "max" : "silence");
+	if (s->state == VM_GREETREC) {
+		greeting_end(s);
+		return;
+	}
 	recording_end(s);
 	play_file(s, vm_prompt_file(VM_PROMPT_BEEP));
 }
@@ -453,6 +493,8 @@ on_digit(void *arg, char d)
 	log_info("voicemail call-id=%s: key %c", s->call_id, d);
 	if (s->state == VM_MENU)
 		menu_digit(s, d);
+	else if (s->state == VM_GREETREC && d == '#')
+		greeting_end(s);
 	else if (s->state == VM_PIN)
 		pin_digit(s, d);
 }
@@ -660,7 +702,8 @@ item_delete(struct vm_session *s)
 	play_file(s, vm_prompt_file(VM_PROMPT_BEEP));
 }
 
-/* The listening menu: 1 new, 2 saved, 6 next, 4 repeat, 7 delete; anything else: menu. */
+/* The listening menu: 1 new, 2 saved, 6 next, 4 repeat, 7 delete, 9 record the greeting
+ * (ended by #); anything else: the menu prompt. */
 static void
 menu_digit(struct vm_session *s, char d)
 {
@@ -685,6 +728,9 @@ menu_digit(struct vm_session *s, char d)
 		break;
 	case '7':
 		item_delete(s);
+		break;
+	case '9':
+		greeting_record(s);
 		break;
 	default:
 		play_file(s, vm_prompt_file(VM_PROMPT_MENU));

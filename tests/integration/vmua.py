@@ -221,6 +221,19 @@ def listen(args):
     check(len(heard) > 8000, "after 1 a message played (%.2f s)" % (len(heard) / 8000))
     seq = dtmf(ua.rtp, dst, "7", seq, 9000, ssrc)
     capture(ua.rtp, 2, 0.3)
+    if args.greeting:
+        # 9: a new greeting after the beep: 1.5 s of 500 Hz, then #
+        seq = dtmf(ua.rtp, dst, "9", seq, 20000, ssrc)
+        capture(ua.rtp, 2, 0.3)
+        ts = 0
+        for f in range(75):
+            pay = bytes(ulaw_enc(int(12000 * math.sin(2 * math.pi * 500 * (f * 160 + i) / 8000)))
+                        for i in range(160))
+            ua.rtp.sendto(struct.pack("!BBHII", 0x80, 0, seq & 0xffff, ts, ssrc) + pay, dst)
+            seq, ts = seq + 1, ts + 160
+            time.sleep(0.02)
+        seq = dtmf(ua.rtp, dst, "#", seq, 40000, ssrc)
+        capture(ua.rtp, 2, 0.3)
     bye, _ = ua.request("BYE", contact, frm, final.get("to"), callid, 2)
     ua.send(bye)
     r = ua.recv(lambda m: not m.is_req and m.method == "BYE", timeout=5)
@@ -233,6 +246,7 @@ def main():
     ap.add_argument("--caller", default="alice")
     ap.add_argument("--number", default="*98")
     ap.add_argument("--keys", default="", help="keys sent after the first prompt (a PIN)")
+    ap.add_argument("--greeting", action="store_true", help="then record a greeting (9)")
     ap.add_argument("--keys-only", action="store_true", help="then hang up")
     ap.add_argument("--server-port", type=int, required=True)
     ap.add_argument("--callee", default="bob")

@@ -8,6 +8,8 @@
 #  3. offline: nothing registered for carol: voicemail answers at once.
 #  4. a caller who hangs up during the greeting leaves no row and no file.
 #  5. quota (carol): voicemail.max_messages reached: the box-full notice, nothing recorded.
+#  listening: erin dials *98: 1 plays her message (1 kHz, sox), 7 deletes it (row, file, MWI
+#     no), 9 records a new greeting (500 Hz, ended by #).
 #  MWI: bob's phone subscribed to message-summary hears no, yes (Voice-Message 1/0) once the
 #     message is stored, no again after sipctl vm del (which removes the file); alice may not
 #     subscribe to bob's box (403).
@@ -94,7 +96,7 @@ elast() { cat "$TMP/mwi3/notify.$(enotes)"; }
 e_yes() { [ "$(enotes)" -ge 1 ] && elast | grep -q '^Messages-Waiting: yes'; }
 wait_until 5 e_yes || not_ok "erin's phone was told Messages-Waiting: yes"
 EF=$(db "SELECT file FROM vm_messages WHERE username = 'erin'")
-timeout 60 $PYTHON "$TESTDIR/vmua.py" listen --server-port "$PORT" --caller erin \
+timeout 60 $PYTHON "$TESTDIR/vmua.py" listen --server-port "$PORT" --caller erin --greeting \
     --heard "$TMP/listen.wav" >"$TMP/ua.out" 2>&1 || not_ok "listening"
 sed "s/^/$TEST_NAME: /" "$TMP/ua.out"; FAILS=$((FAILS + $(grep -c '^NOT OK' "$TMP/ua.out")))
 sox "$TMP/listen.wav" "$TMP/listen1.wav" trim 0 1.5 2>/dev/null
@@ -102,6 +104,10 @@ LF=$(freq "$TMP/listen1.wav")
 check "erin heard her 1 kHz message back ($LF Hz)" between "$LF" 950 1050
 wait_until 5 test "$(db "SELECT count(*) FROM vm_messages WHERE username = 'erin'")" = 0 || not_ok "7 did not delete the row"
 check "... and its file" test ! -e "$VMDIR/$EF"
+G=$(ls "$VMDIR"/greeting-erin@*.wav 2>/dev/null | head -n 1)
+GL=$(len "$G"); GF=$(freq "$G")
+check "9 recorded erin's greeting of about 1.5 s ($GL s)" between "$GL" 1.3 1.6
+check "... a 500 Hz tone ($GF Hz)" between "$GF" 470 530
 e_no() { elast | grep -q '^Messages-Waiting: no'; }
 wait_until 5 e_no || not_ok "erin's phone was told Messages-Waiting: no after the delete"
 
