@@ -1,6 +1,6 @@
--- sipd database schema, version 5.  sipd creates it at start (and migrates older versions);
+-- sipd database schema, version 6.  sipd creates it at start (and migrates older versions);
 -- PRAGMA user_version holds the version.  Readable with: sqlite3 -readonly /var/lib/sipd/sipd.db
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;
 
 -- Users who may register and call.  Passwords are never stored: HA1 = H(user:realm:password)
 -- for MD5 and SHA-256 (RFC 3261 22, RFC 8760), computed for the realm in the realm column.
@@ -201,3 +201,33 @@ CREATE TABLE IF NOT EXISTS provision_links (
 	used		INTEGER NOT NULL DEFAULT 0,
 	used_from	TEXT NOT NULL DEFAULT ''
 );
+
+-- Version 6: voicemail.  A version-5 or older database is upgraded in place by running this file.
+
+-- Voicemail boxes (sipctl vm enable USER [--after S] [--pin PIN]).  A call to the user that
+-- is not answered within `after` seconds, is busy everywhere or finds no phone registered
+-- is answered by sipd's voicemail.  pin: what others dial after the box number to listen.
+CREATE TABLE IF NOT EXISTS vm_boxes (
+	username	TEXT NOT NULL,
+	domain		TEXT NOT NULL,
+	after		INTEGER NOT NULL DEFAULT 20,	-- s of ringing before voicemail answers
+	pin		TEXT NOT NULL DEFAULT '',	-- digits; '' = only the owner's phones
+	greeting	TEXT,				-- the user's greeting file; NULL: the default
+	created		INTEGER NOT NULL DEFAULT (strftime('%s','now')),
+	PRIMARY KEY (username, domain)
+);
+
+-- Voice messages: a row is written only once its WAV file (in the voicemail directory next to
+-- the database) is complete and fsynced, so nothing half-written is ever listed.
+CREATE TABLE IF NOT EXISTS vm_messages (
+	id		INTEGER PRIMARY KEY AUTOINCREMENT,
+	username	TEXT NOT NULL,
+	domain		TEXT NOT NULL,
+	caller		TEXT NOT NULL,			-- the caller's From URI
+	call_id		TEXT NOT NULL,
+	created		INTEGER NOT NULL,		-- Unix time the recording began
+	duration	INTEGER NOT NULL,		-- ms
+	file		TEXT NOT NULL,			-- file name inside the voicemail directory
+	heard		INTEGER NOT NULL DEFAULT 0	-- 0 new, 1 old (saved)
+);
+CREATE INDEX IF NOT EXISTS vm_messages_box ON vm_messages (username, domain, id);

@@ -1,4 +1,4 @@
--- sipd database schema for PostgreSQL, version 5 (db/schema.sql translated; same tables,
+-- sipd database schema for PostgreSQL, version 6 (db/schema.sql translated; same tables,
 -- same columns, same meaning).  sipd creates it at start and upgrades older versions in place:
 -- every statement is CREATE ... IF NOT EXISTS (or OR REPLACE), so running the file adds what
 -- is missing.  sipd_schema holds the version.  Several sipd nodes may start at once: sipd runs
@@ -159,9 +159,32 @@ CREATE TABLE IF NOT EXISTS provision_links (
 	used_from	TEXT NOT NULL DEFAULT ''
 );
 
+-- Version 6: voicemail boxes and messages (voicemail itself runs on SQLite only so far).
+CREATE TABLE IF NOT EXISTS vm_boxes (
+	username	TEXT NOT NULL,
+	domain		TEXT NOT NULL,
+	after		INTEGER NOT NULL DEFAULT 20,
+	pin		TEXT NOT NULL DEFAULT '',
+	greeting	TEXT,
+	created		BIGINT NOT NULL DEFAULT extract(epoch FROM now())::bigint,
+	PRIMARY KEY (username, domain)
+);
+CREATE TABLE IF NOT EXISTS vm_messages (
+	id		BIGSERIAL PRIMARY KEY,
+	username	TEXT NOT NULL,
+	domain		TEXT NOT NULL,
+	caller		TEXT NOT NULL,
+	call_id		TEXT NOT NULL,
+	created		BIGINT NOT NULL,
+	duration	INTEGER NOT NULL,
+	file		TEXT NOT NULL,
+	heard		INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS vm_messages_box ON vm_messages (username, domain, id);
+
 -- SQLite's datetime(t, 'unixepoch', 'localtime'), which sipctl's listings use.
 CREATE OR REPLACE FUNCTION datetime(t DOUBLE PRECISION, a TEXT, b TEXT) RETURNS TEXT
 	AS $$ SELECT to_char(to_timestamp(t), 'YYYY-MM-DD HH24:MI:SS') $$ LANGUAGE sql STABLE;
 
 DELETE FROM sipd_schema;
-INSERT INTO sipd_schema (version) VALUES (5);
+INSERT INTO sipd_schema (version) VALUES (6);

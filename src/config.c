@@ -244,6 +244,16 @@ static const struct config_key config_keys[] = {
 	    "Largest PIDF document, in bytes, a PUBLISH may carry; a larger one gets 413."),
 	KINT("presence.max_publications", presence_max_publications, 16, 1, 1000,
 	    "Most live publications (devices) per user; beyond it a new PUBLISH gets 503."),
+	KSTR("voicemail.number", vm_number, "*98", 1,
+	    "What a user dials from an own phone to listen to the messages of the box."),
+	KINT("voicemail.max_messages", vm_max_messages, 50, 1, 10000,
+	    "Most messages a voicemail box holds; a caller to a full box hears a notice."),
+	KINT("voicemail.max_seconds", vm_max_seconds, 120, 5, 3600,
+	    "Longest voice message, in seconds; recording stops there."),
+	KINT("voicemail.min_seconds", vm_min_seconds, 1, 0, 60,
+	    "A recording shorter than this is discarded (a caller who hung up at the beep)."),
+	KINT("voicemail.silence_seconds", vm_silence_seconds, 10, 0, 3600,
+	    "Recording stops after this long of silence (0: never)."),
 };
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 

@@ -156,6 +156,11 @@ struct sipd_config {
 	int			 presence_enable;	/* presence.enable */
 	int			 presence_max_pidf;	/* presence.max_pidf, bytes: 413 beyond */
 	int			 presence_max_publications;	/* presence.max_publications per user */
+	char			*vm_number;		/* voicemail.number: dialled to listen */
+	int			 vm_max_messages;	/* voicemail.max_messages per box */
+	int			 vm_max_seconds;	/* voicemail.max_seconds per message */
+	int			 vm_min_seconds;	/* voicemail.min_seconds: shorter is discarded */
+	int			 vm_silence_seconds;	/* voicemail.silence_seconds: stop (0 never) */
 };
 
 /* The configuration in force; swapped whole on SIGHUP. */

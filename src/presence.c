@@ -21,6 +21,7 @@
 #include "sipval.h"
 #include "store.h"
 #include "txn.h"
+#include "vm_mwi.h"
 #include "xmalloc.h"
 
 #define PRES_ALLOW_EVENTS	"Allow-Events: presence\r\n"	/* what PUBLISH takes */
@@ -477,7 +478,7 @@ resource_aor(const struct uri_parts *u, char *aor, size_t len, int *exists)
 
 /* The event packages sipd serves for its users (RFC 6665 4.4.1); others go to the phones. */
 static const struct subs_package *const packages[] = {
-	&presence_package, &dialoginfo_package, NULL
+	&presence_package, &dialoginfo_package, &vm_mwi_package, NULL
 };
 
 /* The package of m's Event among those served, or NULL. */

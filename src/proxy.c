@@ -32,6 +32,7 @@
 #include "transport.h"
 #include "txn.h"
 #include "uri.h"
+#include "vm.h"
 #include "xmalloc.h"
 
 #define MAX_BRANCHES	32
@@ -78,6 +79,7 @@ struct call {
 	int		 stage_best;	/* its best final status so far */
 	int		 rang_out;	/* its ring time ran out: its branches are being cancelled */
 	struct event	*ring_timer;
+	struct event	*vm_timer;	/* the callee's voicemail answers when it fires */
 	unsigned char	 outcome[PBX_MAX_STAGES];	/* enum pbx_outcome of each stage */
 	struct call	*prev, *next;	/* every live call, for shutdown */
 };
@@ -244,7 +246,9 @@ call_finish(struct call *c)
 		event_free(c->timer_c);
 	if (c->ring_timer)
 		event_free(c->ring_timer);
-	c->timer_c = c->ring_timer = NULL;
+	if (c->vm_timer)
+		event_free(c->vm_timer);
+	c->timer_c = c->ring_timer = c->vm_timer = NULL;
 	if (c->req->method == SIP_INVITE)
 		tv.tv_sec = (64 * cfg->t1_ms) / 1000;
 	/* what lingers only relays late 2xx (upstream): the request is no longer needed */
@@ -472,6 +476,38 @@ next_stage(struct call *c)
 	return 0;
 }
 
+static void call_progress(struct call *);
+
+/* Voicemail, the last stage of a call to a user with a box: busy everywhere, nobody
+ * answered, or the box's ring time ran out (vm_timer).  1 when it answered the call. */
+static int
+vm_takes(struct call *c)
+{
+	struct sipmsg *orig = txn_request(c->st);	/* the offer as the caller sent it */
+	int st = c->beststatus;
+
+	if (c->answered || txn_is_cancelled(c->st) || orig == NULL || orig->to_tag != NULL ||
+	    c->req->method != SIP_INVITE || !(st == 0 || st == 408 || st == 480 || st == 486 ||
+	    st == 487 || st == 600 || st / 100 == 5) || !vm_answer(c->st, orig, c))
+		return 0;
+	c->answered = 1;
+	call_finish(c);
+	return 1;
+}
+
+/* The box's ring time is over: the branches are cancelled, then voicemail answers. */
+static void
+vm_timer_fired(evutil_socket_t fd, short what, void *arg)
+{
+	struct call *c = arg;
+
+	if (c->answered || c->pending == 0)
+		return;
+	log_info("proxy call-id=%s: rang out, voicemail answers", c->req->call_id);
+	expire_branches(c);
+	call_progress(c);
+}
+
 /* Nothing pending: ring what comes next (serial forking, PBX stages) or answer upstream. */
 static void
 call_progress(struct call *c)
@@ -484,6 +520,8 @@ call_progress(struct call *c)
 	    (!c->failover || c->beststatus == 503 || c->beststatus == 408) &&
 	    (c->pbx ? next_stage(c) : next_group(c)) > 0)
 		return;		/* serial forking: the next q-group / stage rings now */
+	if (vm_takes(c))
+		return;
 	send_best(c);
 	call_finish(c);
 }
@@ -681,6 +719,22 @@ call_room(struct call *c, int n)
 		c->b = xcalloc((size_t)c->cap, sizeof(*c->b));
 }
 
+/* A new call to a user with a voicemail box (no PBX plan: plans have their own ring times):
+ * the box's ring time starts. */
+static void
+vm_ring_time(struct call *c)
+{
+	char user[128], domain[256];
+	int after;
+
+	if (c->pbx || c->req->to_tag != NULL ||
+	    (after = vm_box_of(c->req, user, sizeof(user), domain, sizeof(domain))) <= 0)
+		return;
+	struct timeval tv = { after, 0 };
+	c->vm_timer = evtimer_new(proxy_base, vm_timer_fired, c);
+	evtimer_add(c->vm_timer, &tv);
+}
+
 /* Start the branches toward targets (all at once, or q-group by q-group). */
 static void
 call_start(struct call *c, struct target *targets, int n)
@@ -739,6 +793,7 @@ call_start(struct call *c, struct target *targets, int n)
 		struct timeval tv = { cfg->timer_c, 0 };
 		c->timer_c = evtimer_new(proxy_base, timer_c_fired, c);
 		evtimer_add(c->timer_c, &tv);
+		vm_ring_time(c);
 	}
 }
 
@@ -817,6 +872,8 @@ user_unreachable(struct txn *t, struct sipmsg *m, int status)
 		return;
 	if (m->method == SIP_MESSAGE && msgstore_unreachable(t, m, status, known))
 		return;		/* stored for the user's next registration */
+	if (status == 480 && m->method == SIP_INVITE && vm_answer(t, m, NULL))
+		return;		/* no phone registered: voicemail answers */
 	if (status == 480 && cfg->hide_users && !known) {
 		/* auth.hide_users: to a caller that is not known to be ours, answered as for
 		 * a user that does not exist, so svwar and the like learn nothing; our own
@@ -839,6 +896,8 @@ user_request(struct txn *t, struct sipmsg *m, const struct uri_parts *u, int dro
 	struct target targets[MAX_BRANCHES];
 	int n, status;
 
+	if (vm_listen(t, m, u->user))
+		return;		/* voicemail.number: the caller's own box */
 	n = proxy_target_local(m, u, targets, MAX_BRANCHES, &status);
 	if (n == 0) {
 		user_unreachable(t, m, status);
@@ -901,6 +960,8 @@ proxy_route(struct txn *t, struct sipmsg *m, int strict)
 	int drop = proxy_edit_own_routes(m, uri_is_us), rc = 0;
 	enum way w = route_way(m, strict, drop, &u, &next, &rc);
 
+	if (m->to_tag != NULL && vm_request(t, m))
+		return;		/* in a dialog with sipd's voicemail */
 	if (hops_spent(m, w)) {		/* step 3 comes before any other check or policy */
 		txn_reply(t, 483, NULL, NULL, NULL, NULL, 0);
 		return;
@@ -957,6 +1018,8 @@ proxy_ack(struct txn *unused, struct sipmsg *m)
 	struct target t;
 	int drop = proxy_edit_own_routes(m, uri_is_us);
 
+	if (vm_ack(m))
+		return;		/* the ACK of a 200 sipd's voicemail sent */
 	if (hops_spent(m, WAY_ROUTED) || (drop == 0 && sipmsg_hdr(m, HDR_ROUTE, NULL) == NULL))
 		return;		/* an ACK for us, or nowhere to go: absorbed */
 	if (proxy_target_routed(m, drop, &t) == 0) {
@@ -1000,12 +1063,14 @@ proxy_shutdown(void)
 	pbx_invalidate();
 	while (calls != NULL)
 		call_free(calls);
+	vm_shutdown();
 }
 
 void
 proxy_init(struct event_base *base)
 {
 	proxy_base = base;
+	vm_init(base);
 	dispatch_set(SIP_UNKNOWN, proxy_request);
 	dispatch_set(SIP_ACK, proxy_ack);
 }

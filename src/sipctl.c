@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include "status.h"
 #include "store_backend.h"	/* store.h and store_is_pg */
 #include "uri.h"
+#include "xmalloc.h"
 
 static sqlite3 *db;
 static int pbx_changed;		/* groups, forwards or extensions changed: tell sipd */
@@ -65,7 +67,12 @@ usage(void)
 	    "  presence list [USER]                       the allow-list\n"
 	    "  admin add|passwd NAME                      a web console administrator (password\n"
 	    "                                             prompted or on stdin; scrypt-hashed)\n"
-	    "  admin del NAME   admin list\n");
+	    "  admin del NAME   admin list\n"
+	    "  vm enable USER [--after S] [--pin PIN] [-D DOMAIN]\n"
+	    "                                             voicemail answers USER's missed calls\n"
+	    "  vm disable USER [-D DOMAIN]                no voicemail (messages are kept)\n"
+	    "  vm list [USER]                             boxes and their messages\n"
+	    "  vm del ID                                  remove a voice message and its file\n");
 	exit(2);
 }
 
@@ -372,18 +379,20 @@ cmd_user(int argc, char **argv, const char *domain)
 struct words {
 	const char	*pos[8];
 	int		 npos;
-	const char	*order, *timeout, *q, *after, *domain;
+	const char	*order, *timeout, *q, *after, *domain, *pin;
 };
 
 static void
 words_parse(int argc, char **argv, struct words *w, const char *domain)
 {
-	static const char *const names[] = { "--order", "--timeout", "--q", "--after", "-D" };
+	static const char *const names[] = { "--order", "--timeout", "--q", "--after", "-D",
+	    "--pin" };
 
 	memset(w, 0, sizeof(*w));
 	w->domain = domain;
 	for (int i = 0; i < argc; i++) {
-		const char **dst[] = { &w->order, &w->timeout, &w->q, &w->after, &w->domain };
+		const char **dst[] = { &w->order, &w->timeout, &w->q, &w->after, &w->domain,
+		    &w->pin };
 		size_t k;
 		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
 			if (strcmp(argv[i], names[k]) == 0)
@@ -840,6 +849,97 @@ cmd_status(void)
 	return rc;
 }
 
+/* vm enable: the box of a user (its messages survive disable / enable). */
+static int
+vm_enable(const struct words *w)
+{
+	char user[128], after[16];
+
+	user_arg(w->pos[1], w->domain, user, sizeof(user));
+	snprintf(after, sizeof(after), "%d", w->after ? number_arg(w->after, 1, 3600, "--after") :
+	    20);
+	if (w->pin != NULL && (strlen(w->pin) < 4 || strlen(w->pin) > 16 ||
+	    strspn(w->pin, "0123456789") != strlen(w->pin)))
+		bad("a PIN is 4 to 16 digits: %s", w->pin);
+	const char *args[] = { user, w->domain, after, w->pin ? w->pin : "" };
+	exec_one(w->pin ? "INSERT INTO vm_boxes (username, domain, after, pin) VALUES (?1, ?2, "
+	    "CAST(?3 AS INTEGER), ?4) ON CONFLICT (username, domain) DO UPDATE SET after = "
+	    "excluded.after, pin = excluded.pin" : "INSERT INTO vm_boxes (username, domain, after) "
+	    "VALUES (?1, ?2, CAST(?3 AS INTEGER)) ON CONFLICT (username, domain) DO UPDATE SET "
+	    "after = excluded.after", args, w->pin ? 4 : 3, "enabling voicemail");
+	printf("%s@%s: voicemail after %s s%s\n", user, w->domain, after,
+	    w->pin ? ", PIN set" : "");
+	return 0;
+}
+
+/* vm del: the row goes first (committed), then the file: a crash between them leaves an
+ * unlisted file, never a listed message without its file. */
+static int
+vm_del(const char *idarg, const char *dbpath)
+{
+	char id[24], file[256] = "", dir[4096], *copy, path[4400];
+
+	snprintf(id, sizeof(id), "%d", number_arg(idarg, 1, 2147483647, "ID"));
+	if (!lookup("SELECT file FROM vm_messages WHERE id = CAST(?1 AS INTEGER) AND ?2 = ?2", id,
+	    "", file, sizeof(file))) {
+		fprintf(stderr, "sipctl: no voice message %s\n", id);
+		return 1;
+	}
+	sqlite3_stmt *st = prep("DELETE FROM vm_messages WHERE id = CAST(?1 AS INTEGER)");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	step_done(st, "deleting the voice message");
+	copy = xstrdup(dbpath);
+	snprintf(dir, sizeof(dir), "%s", dirname(copy));
+	free(copy);
+	if (strchr(file, '/') == NULL && file[0] != '\0' && file[0] != '.') {
+		snprintf(path, sizeof(path), "%s/voicemail/%s", dir, file);
+		if (unlink(path) == -1 && errno != ENOENT)
+			fprintf(stderr, "sipctl: removing %s: %s\n", path, strerror(errno));
+	}
+	queue_pbx_changed();	/* sipd tells the box's watchers (message-summary) */
+	printf("removed voice message %s\n", id);
+	return 0;
+}
+
+/* Voicemail boxes and voice messages. */
+static int
+cmd_vm(int argc, char **argv, const char *domain, const char *dbpath)
+{
+	struct words w;
+	char user[128];
+
+	words_parse(argc, argv, &w, domain);
+	if (w.npos >= 1 && strcmp(w.pos[0], "list") == 0 && w.npos <= 2) {
+		print_rows(w.npos == 2 ? "SELECT username, domain, after, pin != '' AS pin, "
+		    "(SELECT count(*) FROM vm_messages m WHERE m.username = b.username AND m.domain = "
+		    "b.domain AND heard = 0) AS new FROM vm_boxes b WHERE username = ?1 ORDER BY "
+		    "domain, username" : "SELECT username, domain, after, pin != '' AS pin, (SELECT "
+		    "count(*) FROM vm_messages m WHERE m.username = b.username AND m.domain = b.domain "
+		    "AND heard = 0) AS new FROM vm_boxes b ORDER BY domain, username",
+		    w.npos == 2 ? w.pos[1] : NULL);
+		print_rows(w.npos == 2 ? "SELECT id, username, domain, caller, datetime(created, "
+		    "'unixepoch') AS at, duration / 1000.0 AS seconds, heard, file FROM vm_messages "
+		    "WHERE username = ?1 ORDER BY domain, username, id" : "SELECT id, username, domain, "
+		    "caller, datetime(created, 'unixepoch') AS at, duration / 1000.0 AS seconds, heard, "
+		    "file FROM vm_messages ORDER BY domain, username, id", w.npos == 2 ? w.pos[1] : NULL);
+		return 0;
+	}
+	if (w.npos == 2 && strcmp(w.pos[0], "enable") == 0)
+		return vm_enable(&w);
+	if (w.npos == 2 && strcmp(w.pos[0], "disable") == 0) {
+		user_arg(w.pos[1], w.domain, user, sizeof(user));
+		const char *args[] = { user, w.domain };
+		exec_one("DELETE FROM vm_boxes WHERE username = ?1 AND domain = ?2", args, 2,
+		    "disabling voicemail");
+		printf("%s@%s: voicemail %s\n", user, w.domain, sqlite3_changes(db) ? "disabled" :
+		    "was not enabled");
+		return 0;
+	}
+	if (w.npos == 2 && strcmp(w.pos[0], "del") == 0)
+		return vm_del(w.pos[1], dbpath);
+	usage();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -896,6 +996,8 @@ main(int argc, char **argv)
 		rc = cmd_presence(argc - 1, argv + 1);
 	else if (strcmp(argv[0], "admin") == 0)
 		rc = cmd_admin(argc - 1, argv + 1);
+	else if (strcmp(argv[0], "vm") == 0)
+		rc = cmd_vm(argc - 1, argv + 1, domain_primary(), dbpath);
 	else
 		usage();
 	if (rc == 0 && (pbx_changed || (strcmp(argv[0], "user") == 0 && argc > 1 &&

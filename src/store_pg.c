@@ -30,7 +30,7 @@ static const char schema_pg_sql[] =
 #include "schema_pg.inc"
 ;
 
-#define SCHEMA_VERSION	5
+#define SCHEMA_VERSION	6
 #define NPARAM		17
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	5000

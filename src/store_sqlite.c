@@ -25,7 +25,7 @@ static const char schema_sql[] =
 #include "schema.inc"
 ;
 
-#define SCHEMA_VERSION	5
+#define SCHEMA_VERSION	6
 
 enum op_kind { OP_SAVE, OP_DELETE, OP_DELETE_EXPIRED, OP_ADMIN_DONE, OP_FLUSH, OP_CDR,
     OP_MSG_SAVE, OP_MSG_DELETE, OP_MSG_EXPIRE, OP_PUB_SAVE, OP_PUB_DELETE, OP_EXEC };
@@ -118,7 +118,8 @@ db_migrate(sqlite3 *db, const char *path)
 	 * the poll (ids above the last applied) then skipped.  The queue holds only notes for a
 	 * running sipd, so it is dropped and created anew.  v == 2: version 3 added the messages
 	 * table and its view.  v == 3: version 4 added presence_allow and publications (presence).
-	 * v == 4: version 5 added the web console's admin accounts and provisioning links.  The
+	 * v == 4: version 5 added the web console's admin accounts and provisioning links.
+	 * v == 5: version 6 added the voicemail tables (vm_boxes, vm_messages).  The
 	 * schema file is all CREATE ... IF NOT EXISTS: running it upgrades in place.  Later
 	 * versions add their steps here. */
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||

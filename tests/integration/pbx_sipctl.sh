@@ -28,8 +28,8 @@ sqlite3 "$TMP/sipd.db" "INSERT INTO users (username, domain, realm, ha1_md5, ha1
 INSERT INTO location (aor, binding_key, contact, received_proto, received_ip, received_port, expires, call_id, cseq, updated) VALUES ('sip:old@$D', 'k', 'sip:old@127.0.0.1:7', 'udp', '127.0.0.1', 7, strftime('%s','now') + 600, 'c', 1, 0);"
 same "$(db "PRAGMA user_version")" 1 "a version-1 database to start from"
 start_sipd 'auth: { register = 0; calls = 0; };'
-same "$(db "PRAGMA user_version")" 5 "sipd upgraded it to version 5"
-check "... saying so in its log" grep -q "upgraded from schema version 1 to 5" "$TMP/sipd.log"
+same "$(db "PRAGMA user_version")" 6 "sipd upgraded it to version 6"
+check "... saying so in its log" grep -q "upgraded from schema version 1 to 6" "$TMP/sipd.log"
 same "$(db "SELECT username || ' ' || extension FROM users")" "old 4000" "the user of version 1 is kept"
 same "$(db "SELECT contact FROM location")" "sip:old@127.0.0.1:7" "the binding of version 1 is kept"
 same "$(db "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE name IN ('ring_groups', 'ring_group_members', 'forwards', 'cdr', 'calls') ORDER BY name)")" \
@@ -43,7 +43,7 @@ sqlite3 "$TMP/v2.db" <"$TESTDIR/data/schema_v2.sql" || fail "creating the versio
 sqlite3 "$TMP/v2.db" "INSERT INTO cdr (call_id, caller, callee, start_time, end_time, status, reason) VALUES ('c2', 'sip:a@x', 'sip:b@x', 1, 2, 200, 'callee hangup')"
 same "$(sqlite3 "$TMP/v2.db" "PRAGMA user_version")" 2 "a version-2 database to start from"
 "$SIPCTL" -c "$TMP/sipd.conf" -d "$TMP/v2.db" msg list >/dev/null 2>&1 || not_ok "sipctl msg list on the version-2 database"
-same "$(sqlite3 "$TMP/v2.db" "PRAGMA user_version")" 5 "sipctl upgraded the version-2 database to version 5"
+same "$(sqlite3 "$TMP/v2.db" "PRAGMA user_version")" 6 "sipctl upgraded the version-2 database to version 6"
 same "$(sqlite3 "$TMP/v2.db" "SELECT call_id FROM cdr") $(sqlite3 "$TMP/v2.db" "SELECT count(*) FROM messages")" \
     "c2 0" "... its call record kept, an empty messages table added"
 check "admin_queue ids are AUTOINCREMENT now (never reused)" sh -c "sqlite3 -readonly '$TMP/sipd.db' \"SELECT sql FROM sqlite_master WHERE name = 'admin_queue'\" | grep -q AUTOINCREMENT"

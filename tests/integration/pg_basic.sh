@@ -1,6 +1,6 @@
 #!/bin/sh
 # database.url = "postgresql://...": sipd on its own PostgreSQL (issue 18, part 1).  The schema
-# is created (version 5); a REGISTER is answered 200 only once its row is committed in
+# is created (version 6); a REGISTER is answered 200 only once its row is committed in
 # PostgreSQL; a restarted sipd loads the bindings; kill -9 under REGISTER load loses no
 # acknowledged binding; PostgreSQL stopped for 10 s under load: 503 + Retry-After (never a 200
 # that is not in PostgreSQL), one log line per state change, and service resumes by itself.
@@ -13,7 +13,7 @@ pg_start
 start_sipd 'auth: { register = 0; };'
 D=$REG_DOMAIN
 
-same "$(psql_q 'SELECT version FROM sipd_schema')" 5 "schema version 5 created in PostgreSQL"
+same "$(psql_q 'SELECT version FROM sipd_schema')" 6 "schema version 6 created in PostgreSQL"
 check "the log names PostgreSQL, not the URL" log_has "database PostgreSQL (database.url)"
 
 # ---- a REGISTER: 200 after the commit, the row is in PostgreSQL --------------------------------

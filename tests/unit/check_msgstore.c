@@ -19,7 +19,7 @@ static void
 setup(void)
 {
 	testenv_setup("msgstore", NULL, NULL);
-	ck_assert_int_eq(store_version(), 5);
+	ck_assert_int_eq(store_version(), 6);
 }
 
 static void
