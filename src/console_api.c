@@ -383,6 +383,19 @@ user_write(struct console_req *r, const char *what, const char *sql, const char 
 	console_write(r, what, aor, sql, args, nargs);
 }
 
+/* A new password's HA1s (MD5, SHA-256) for user; -1 (answered 400) when it is unusable. */
+static int
+password_ha1s(struct console_req *r, const char *user, const char *pw, char *md5, char *sha)
+{
+	if (pw == NULL || strlen(pw) < 6 || strlen(pw) > 255) {
+		console_error(r->req, 400, "a password of 6 to 255 characters");
+		return -1;
+	}
+	auth_ha1(AUTH_MD5, user, domain_realm(), pw, md5);
+	auth_ha1(AUTH_SHA256, user, domain_realm(), pw, sha);
+	return 0;
+}
+
 /* POST /api/user/add: name, password, extension (optional). */
 void
 console_api_user_add(struct console_req *r)
@@ -396,12 +409,8 @@ console_api_user_add(struct console_req *r)
 		e = NULL;
 	if (e != NULL && console_user_arg(r, "extension", ext, sizeof(ext)) == NULL)
 		return;
-	if (pw == NULL || strlen(pw) < 6 || strlen(pw) > 255) {
-		console_error(r->req, 400, "a password of 6 to 255 characters");
+	if (password_ha1s(r, user, pw, md5, sha) == -1)
 		return;
-	}
-	auth_ha1(AUTH_MD5, user, domain_realm(), pw, md5);
-	auth_ha1(AUTH_SHA256, user, domain_realm(), pw, sha);
 	const char *args[] = { user, domain_primary(), domain_realm(), md5, sha, e ? ext : NULL };
 	user_write(r, "added", "INSERT INTO users (username, domain, realm, ha1_md5, ha1_sha256, "
 	    "extension) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", args, 6, user);
@@ -416,12 +425,8 @@ console_api_user_passwd(struct console_req *r)
 
 	if (console_user_arg(r, "name", user, sizeof(user)) == NULL)
 		return;
-	if (pw == NULL || strlen(pw) < 6 || strlen(pw) > 255) {
-		console_error(r->req, 400, "a password of 6 to 255 characters");
+	if (password_ha1s(r, user, pw, md5, sha) == -1)
 		return;
-	}
-	auth_ha1(AUTH_MD5, user, domain_realm(), pw, md5);
-	auth_ha1(AUTH_SHA256, user, domain_realm(), pw, sha);
 	const char *args[] = { user, domain_primary(), domain_realm(), md5, sha };
 	user_write(r, "password set", "UPDATE users SET realm = ?3, ha1_md5 = ?4, ha1_sha256 = ?5 "
 	    "WHERE username = ?1 AND domain = ?2", args, 5, user);
