@@ -21,7 +21,7 @@ if [ ! -f "$B/Makefile" ]; then
 	(cd "$B" && ./configure -q --enable-fuzzing CC="$CC_FUZZ") >"$B/configure.out" 2>&1 ||
 		{ tail -n 20 "$B/configure.out"; echo "FAIL: fuzz: configure --enable-fuzzing"; exit 1; }
 fi
-(cd "$B" && make src/schema.inc && make -j"$(nproc)" tests/fuzz/fuzz_sipmsg tests/fuzz/fuzz_framing tests/fuzz/fuzz_auth \
+(cd "$B" && make src/schema.inc src/schema_pg.inc src/console_assets.inc && make -j"$(nproc)" tests/fuzz/fuzz_sipmsg tests/fuzz/fuzz_framing tests/fuzz/fuzz_auth \
     tests/fuzz/fuzz_uri tests/fuzz/fuzz_sdp tests/fuzz/fuzz_stun tests/fuzz/fuzz_proxy_edit tests/fuzz/fuzz_osipdiff tests/fuzz/fuzz_gruu tests/fuzz/fuzz_pidf) >"$B/make.out" 2>&1 ||
 	{ tail -n 30 "$B/make.out"; echo "FAIL: fuzz: build"; exit 1; }
 
