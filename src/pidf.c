@@ -60,6 +60,20 @@ skip_misc(const char *p, const char *e)
 	}
 }
 
+/* 1 when attribute i repeats an earlier name (XML 1.0 WFC: Unique Att Spec) or declares
+ * the empty prefix "xmlns:" (Namespaces in XML: a prefix is an NCName). */
+static int
+attr_repeated(const struct pidf_root *r, int i)
+{
+	if (r->a[i].nlen == 6 && memcmp(r->a[i].name, "xmlns:", 6) == 0)
+		return 1;
+	for (int j = 0; j < i; j++)
+		if (r->a[j].nlen == r->a[i].nlen &&
+		    memcmp(r->a[j].name, r->a[i].name, r->a[i].nlen) == 0)
+			return 1;
+	return 0;
+}
+
 /* The attributes of a start tag from p; *end past its '>'.  -1 when malformed. */
 static int
 root_attrs(struct pidf_root *r, const char *p, const char *e, const char **end, int *empty)
@@ -93,7 +107,9 @@ root_attrs(struct pidf_root *r, const char *p, const char *e, const char **end, 
 		if ((p = memchr(v, quote, e - v)) == NULL || memchr(v, '<', p - v) != NULL)
 			return -1;
 		r->a[r->na].val = v;
-		r->a[r->na++].vlen = p - v;
+		r->a[r->na].vlen = p - v;
+		if (attr_repeated(r, r->na++))
+			return -1;
 		p++;
 	}
 }
@@ -223,6 +239,23 @@ clashes(const struct pidf_root *r, const struct pidf_root *before, int n)
 	return 0;
 }
 
+/* How many namespace declarations r adds to the roots before it (the composed start tag
+ * must itself parse: at most PIDF_MAX_ATTRS attributes). */
+static int
+new_decls(const struct pidf_root *r, const struct pidf_root *before, int n)
+{
+	size_t vlen;
+	int k = 0;
+
+	for (int i = 0; i < r->na; i++) {
+		int seen = 0;
+		for (int j = 0; j < n && !seen; j++)
+			seen = attr(&before[j], r->a[i].name, r->a[i].nlen, &vlen) != NULL;
+		k += is_xmlns(r, i) && !seen;
+	}
+	return k;
+}
+
 /* The start tag of the composed root: the first root's name, every namespace declared once. */
 static void
 compose_start(struct buf *b, const char *entity, const struct pidf_root *roots, int n)
@@ -242,11 +275,13 @@ compose_start(struct buf *b, const char *entity, const struct pidf_root *roots, 
 					    roots[j].a[i].nlen, &vlen) != NULL;
 				if (seen)
 					continue;
+				const char *q = roots[j].a[i].val - 1;	/* its own quote */
 				buf_adds(b, " ");
 				buf_add(b, roots[j].a[i].name, roots[j].a[i].nlen);
-				buf_adds(b, "=\"");
+				buf_adds(b, "=");
+				buf_add(b, q, 1);
 				buf_add(b, roots[j].a[i].val, roots[j].a[i].vlen);
-				buf_adds(b, "\"");
+				buf_add(b, q, 1);
 			}
 	buf_printf(b, " entity=\"%s\">", ent);
 	free(ent);
@@ -265,10 +300,13 @@ pidf_compose(const char *entity, const char *const *docs, const size_t *lens, in
 		return xstrndup(docs[0], lens[0]);
 	}
 	roots = xcalloc(n > 0 ? n : 1, sizeof(*roots));
-	for (int i = 0; i < n; i++)
+	for (int i = 0, nattr = 1; i < n; i++)		/* 1: entity */
 		if (root_parse(docs[i], lens[i], &roots[used]) == 0 &&
-		    !clashes(&roots[used], roots, used))
+		    !clashes(&roots[used], roots, used) &&
+		    nattr + new_decls(&roots[used], roots, used) <= PIDF_MAX_ATTRS) {
+			nattr += new_decls(&roots[used], roots, used);
 			used++;
+		}
 	if (used == 0) {
 		free(roots);
 		return NULL;

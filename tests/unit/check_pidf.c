@@ -39,6 +39,35 @@ START_TEST(test_valid)
 	ck_assert_int_eq(valid("<presence " NS " a=\"unterminated></presence>"), 0);
 	ck_assert_int_eq(valid("<?xml version=\"1.0\"<presence " NS "/>"), 0);
 	ck_assert_int_eq(pidf_valid(NULL, 0), 0);
+	/* not well-formed (found by fuzz_pidf): a repeated attribute, an empty prefix */
+	ck_assert_int_eq(valid("<presence " NS " " NS "/>"), 0);
+	ck_assert_int_eq(valid("<presence " NS " xmlns:a=\"x\" xmlns:a=\"y\"/>"), 0);
+	ck_assert_int_eq(valid("<presence " NS " xmlns:=\"x\"/>"), 0);
+}
+END_TEST
+
+/* What composition writes parses again (found by fuzz_pidf): a declaration quoted with ' that
+ * holds a ", and more declarations than one start tag may carry. */
+START_TEST(test_compose_parses)
+{
+	char many[2048];
+	const char *docs[2] = { "<presence " NS " xmlns:q='a\"b'><tuple id=\"a\"/></presence>", many };
+	size_t lens[2], out, n;
+	char *c;
+
+	n = (size_t)snprintf(many, sizeof(many), "<presence " NS);
+	for (int i = 0; i < 14; i++)
+		n += (size_t)snprintf(many + n, sizeof(many) - n, " xmlns:n%d=\"u%d\"", i, i);
+	snprintf(many + n, sizeof(many) - n, "><tuple id=\"b\"/></presence>");
+	lens[0] = strlen(docs[0]);
+	lens[1] = strlen(docs[1]);
+	ck_assert_int_eq(pidf_valid(docs[1], lens[1]), 1);
+	c = pidf_compose("sip:a@b", docs, lens, 2, &out);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(pidf_valid(c, out), 1);
+	ck_assert_ptr_nonnull(strstr(c, "xmlns:q='a\"b'"));
+	ck_assert_ptr_null(strstr(c, "<tuple id=\"b\""));	/* too many declarations: left out */
+	free(c);
 }
 END_TEST
 
@@ -159,6 +188,7 @@ pidf_suite(void)
 	tcase_add_test(tc, test_valid);
 	tcase_add_test(tc, test_compose_one);
 	tcase_add_test(tc, test_compose_many);
+	tcase_add_test(tc, test_compose_parses);
 	tcase_add_test(tc, test_derived);
 	tcase_add_test(tc, test_resource_lists);
 	tcase_add_test(tc, test_rlmi);
