@@ -3,6 +3,7 @@
  * the uid last (setuid first would leave us unable to drop the groups). */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <libgen.h>
@@ -69,20 +70,51 @@ privdrop_prepare(const char *user, const char *db_path, struct privdrop *pd)
 	return 0;
 }
 
+/* Hand f to pd's user when root made it (never someone else's file). */
+static void
+give_one(const struct privdrop *pd, const char *f, int dir)
+{
+	struct stat st;
+
+	if (lstat(f, &st) == 0 && (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)) &&
+	    st.st_uid == 0 && chown(f, pd->uid, pd->gid) == -1)
+		log_warn("chown %s to %s", f, pd->name);
+}
+
+/* The voicemail directory next to the database (vm.c) and the prompts root wrote into it
+ * before the drop: the running sipd records there. */
+static void
+give_voicemail(const struct privdrop *pd, const char *db_path)
+{
+	char dir[PATH_MAX], f[PATH_MAX + 256];
+	struct dirent *e;
+	DIR *d;
+
+	dir_of(db_path, dir, sizeof(dir));
+	if (strlen(dir) + sizeof("/voicemail") > sizeof(dir))
+		return;
+	strcat(dir, "/voicemail");
+	give_one(pd, dir, 1);
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		snprintf(f, sizeof(f), "%s/%s", dir, e->d_name);
+		give_one(pd, f, 0);
+	}
+	closedir(d);
+}
+
 void
 privdrop_give(const struct privdrop *pd, const char *db_path)
 {
 	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
 	char f[PATH_MAX];
-	struct stat st;
 
 	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		snprintf(f, sizeof(f), "%s%s", db_path, suffix[i]);
-		/* only what root made: never take over someone else's file */
-		if (lstat(f, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
-		    chown(f, pd->uid, pd->gid) == -1)
-			log_warn("chown %s to %s", f, pd->name);
+		give_one(pd, f, 0);	/* only what root made: never someone else's file */
 	}
+	give_voicemail(pd, db_path);
 }
 
 int
