@@ -105,7 +105,7 @@ pg_connect(const char *which, int *state)
 		PQfinish(c);
 		return NULL;
 	}
-	PQexec(c, "SET synchronous_commit = on");
+	PQclear(PQexec(c, "SET synchronous_commit = on"));
 	note_state(state, 0, which, c);
 	return c;
 }
